@@ -1,0 +1,111 @@
+//! The library's error type: every failure a user can cause, each with one sentence that names
+//! the input and, where there is one, the fix.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in burnprop, short of a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A hyperparameter or option is out of range or inconsistent with another.
+    #[error("{0}")]
+    InvalidConfig(String),
+
+    /// `--device`/`BURN_DEVICE` named no backend burnprop knows.
+    #[error(
+        "unknown device '{name}'; expected one of {known} (compiled into this build: {compiled})"
+    )]
+    UnknownDevice {
+        /// What the user asked for.
+        name: String,
+        /// Every backend name burnprop understands.
+        known: String,
+        /// The backends this binary was built with.
+        compiled: String,
+    },
+
+    /// `--device`/`BURN_DEVICE` named a backend this binary was built without.
+    #[error(
+        "device '{name}' is not compiled into this build (compiled in: {compiled}); rebuild with `--features {name}`"
+    )]
+    BackendNotCompiled {
+        /// The backend asked for.
+        name: String,
+        /// The backends this binary was built with.
+        compiled: String,
+    },
+
+    /// The loss stopped being a finite number.
+    #[error(
+        "the loss became {value} at step {step} with learning rate {}; training stopped. Try a smaller learning rate, e.g. --lr {}",
+        compact(*lr),
+        compact(lr / 10.0)
+    )]
+    Diverged {
+        /// The step whose loss was not finite (0 is the initial parameters).
+        step: usize,
+        /// `NaN`, `inf` or `-inf`.
+        value: String,
+        /// The learning rate in use.
+        lr: f64,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What burnprop was doing ("write", "read", "create directory").
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// A saved run directory holds something burnprop cannot use.
+    #[error("{} is not a usable run: {reason}", path.display())]
+    InvalidRun {
+        /// The file that was wrong.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+
+    /// A dataset could not provide a batch.
+    #[error("cannot load a batch: {0}")]
+    Data(String),
+}
+
+/// A number as a person would write it: `0.002`, `1e-5`, `1e30`.
+pub fn compact(x: f64) -> String {
+    let magnitude = x.abs();
+    if magnitude != 0.0 && !(1e-3..1e5).contains(&magnitude) {
+        let text = format!("{x:.6e}");
+        match text.split_once('e') {
+            Some((mantissa, exponent)) => {
+                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+                format!("{mantissa}e{exponent}")
+            }
+            None => text,
+        }
+    } else {
+        let text = format!("{x:.6}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn compact_numbers() {
+        assert_eq!(compact(1e30), "1e30");
+        assert_eq!(compact(1e-5), "1e-5");
+        assert_eq!(compact(0.002), "0.002");
+        assert_eq!(compact(0.01), "0.01");
+        assert_eq!(compact(2.5), "2.5");
+        assert_eq!(compact(3.5e-4), "3.5e-4");
+    }
+}
