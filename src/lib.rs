@@ -1,5 +1,9 @@
 //! burnprop: backpropagation from scratch, verified.
 
+pub mod config;
+pub mod data;
 pub mod device;
 pub mod error;
+pub mod loss;
+pub mod model;
 pub mod rng;

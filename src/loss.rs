@@ -1,0 +1,137 @@
+//! The three objectives of the notebooks, computed from the output layer's pre-activations
+//! (logits), with the output activation folded in for numerical stability.
+//!
+//! Every loss is a sum over examples `i` of a per-example loss `ℓᵢ`, itself summed over the
+//! output units `k`; [`Reduction::Mean`] divides by the number of examples `m` (not by the
+//! number of elements). With that convention each loss has the same output delta,
+//! `∂ℓ/∂Z = Ŷ − Y` (divided by `m` for the mean), which is what every notebook uses:
+//!
+//! | loss | `ℓᵢ` | output `Ŷ` |
+//! |---|---|---|
+//! | cross-entropy (000) | `−Σₖ yᵢₖ log ŷᵢₖ` | `softmax(zᵢ)` |
+//! | binary cross-entropy (001, 002, 003) | `−Σₖ [yᵢₖ log ŷᵢₖ + (1 − yᵢₖ) log(1 − ŷᵢₖ)]` | `σ(zᵢₖ)` |
+//! | mean squared error | `½ Σₖ (ŷᵢₖ − yᵢₖ)²` | `zᵢₖ` |
+//!
+//! Notebook 002 prints `cost.mean()`, the average over its `n2` outputs as well; its six
+//! backward equations differentiate the sum over outputs, which is what [`Reduction::Mean`]
+//! computes here, so the notebook's printed cost is this loss divided by `n2`.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid, softmax};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// Which objective to minimise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossKind {
+    /// Softmax cross-entropy over classes (one-hot targets).
+    CrossEntropy,
+    /// Sigmoid binary cross-entropy, per output unit (0/1 targets).
+    Bce,
+    /// Squared error `½(ŷ − y)²` with an identity output.
+    Mse,
+}
+
+/// How per-example losses combine into the objective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// `Σᵢ ℓᵢ` (notebook 000).
+    Sum,
+    /// `(1/m) Σᵢ ℓᵢ` (notebooks 001, 002, 003).
+    Mean,
+}
+
+/// The activation of the output layer, implied by the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputActivation {
+    /// `ŷ = softmax(z)` across the outputs of an example.
+    Softmax,
+    /// `ŷ = σ(z)` per output.
+    Sigmoid,
+    /// `ŷ = z`.
+    Identity,
+}
+
+impl OutputActivation {
+    /// The name printed in network summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputActivation::Softmax => "softmax",
+            OutputActivation::Sigmoid => "sigmoid",
+            OutputActivation::Identity => "identity",
+        }
+    }
+
+    /// Applies the activation to logits.
+    ///
+    /// # Shapes
+    /// - `logits`: `[batch, outputs]` → `[batch, outputs]`
+    pub fn apply(self, logits: Tensor<2>) -> Tensor<2> {
+        match self {
+            OutputActivation::Softmax => softmax(logits, 1),
+            OutputActivation::Sigmoid => sigmoid(logits),
+            OutputActivation::Identity => logits,
+        }
+    }
+}
+
+impl LossKind {
+    /// The output activation this loss is paired with.
+    pub fn output_activation(self) -> OutputActivation {
+        match self {
+            LossKind::CrossEntropy => OutputActivation::Softmax,
+            LossKind::Bce => OutputActivation::Sigmoid,
+            LossKind::Mse => OutputActivation::Identity,
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossKind::CrossEntropy => "cross-entropy",
+            LossKind::Bce => "bce",
+            LossKind::Mse => "mse",
+        }
+    }
+
+    /// Whether classification accuracy means anything for this loss.
+    pub fn has_accuracy(self) -> bool {
+        !matches!(self, LossKind::Mse)
+    }
+
+    /// The per-example losses `ℓᵢ`, computed stably from logits.
+    ///
+    /// - cross-entropy: `−Σₖ yₖ · log_softmax(z)ₖ` (log-sum-exp, never `log(0)`);
+    /// - BCE: `−Σₖ [yₖ log σ(zₖ) + (1 − yₖ) log σ(−zₖ)]`, using `1 − σ(z) = σ(−z)`;
+    /// - MSE: `½ Σₖ (zₖ − yₖ)²`.
+    ///
+    /// # Shapes
+    /// - `logits`, `targets`: `[batch, outputs]` → `[batch, 1]`
+    pub fn per_example(self, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
+        match self {
+            LossKind::CrossEntropy => (log_softmax(logits, 1) * targets).sum_dim(1).neg(),
+            LossKind::Bce => {
+                let positive = log_sigmoid(logits.clone()) * targets.clone();
+                let negative = log_sigmoid(logits.neg()) * targets.neg().add_scalar(1.0);
+                (positive + negative).sum_dim(1).neg()
+            }
+            LossKind::Mse => (logits - targets).square().sum_dim(1).mul_scalar(0.5),
+        }
+    }
+
+    /// The objective: per-example losses summed, or averaged over the `batch` examples.
+    ///
+    /// # Shapes
+    /// - `logits`, `targets`: `[batch, outputs]` → `[1]`
+    pub fn loss(self, reduction: Reduction, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+        let [batch, _] = logits.dims();
+        let total = self.per_example(logits, targets).sum();
+        match reduction {
+            Reduction::Sum => total,
+            // usize → f64 is exact for any batch that fits in memory.
+            Reduction::Mean => total.div_scalar(batch as f64),
+        }
+    }
+}
