@@ -1,0 +1,111 @@
+//! Progress output: an indicatif bar on a terminal, plain periodic lines when piped.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::train::{Observer, StepRecord};
+
+/// How often the bar's message is refreshed.
+const REFRESH: Duration = Duration::from_millis(100);
+
+/// Reports training progress for a person watching.
+pub struct Progress {
+    mode: Mode,
+    total: usize,
+    every: Option<usize>,
+    last_refresh: Option<Instant>,
+}
+
+enum Mode {
+    /// A bar on stderr (a terminal).
+    Bar(ProgressBar),
+    /// A line on stdout every `every` steps.
+    Lines,
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal, plain lines otherwise. `every` sets the spacing of the
+    /// plain lines in steps (default: about twenty lines per run).
+    pub fn new(every: Option<usize>) -> Self {
+        let mode = if std::io::stderr().is_terminal() {
+            Mode::Bar(ProgressBar::hidden())
+        } else {
+            Mode::Lines
+        };
+        Self {
+            mode,
+            total: 0,
+            every,
+            last_refresh: None,
+        }
+    }
+
+    fn line(record: &StepRecord, total: usize) -> String {
+        let mut line = format!(
+            "step {:>width$}/{total}  loss {:<12.6}",
+            record.step,
+            record.loss,
+            width = digits(total)
+        );
+        if let Some(accuracy) = record.accuracy {
+            line.push_str(&format!("  accuracy {accuracy:.5}"));
+        }
+        if record.step > 0 && record.wall_seconds > 0.0 {
+            line.push_str(&format!(
+                "  {:.0} steps/s",
+                record.step as f64 / record.wall_seconds
+            ));
+        }
+        line
+    }
+}
+
+fn digits(n: usize) -> usize {
+    n.to_string().len()
+}
+
+impl Observer for Progress {
+    fn started(&mut self, total_steps: usize) {
+        self.total = total_steps;
+        if let Mode::Bar(bar) = &self.mode {
+            bar.set_length(total_steps as u64);
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} steps  {msg}  {per_sec}  ETA {eta}",
+            ) {
+                bar.set_style(style);
+            }
+        }
+    }
+
+    fn step(&mut self, record: &StepRecord) {
+        match &self.mode {
+            Mode::Bar(bar) => {
+                bar.set_position(record.step as u64);
+                let due = self.last_refresh.is_none_or(|t| t.elapsed() >= REFRESH);
+                if due {
+                    let mut message = format!("loss {:.6}", record.loss);
+                    if let Some(accuracy) = record.accuracy {
+                        message.push_str(&format!("  accuracy {accuracy:.4}"));
+                    }
+                    bar.set_message(message);
+                    self.last_refresh = Some(Instant::now());
+                }
+            }
+            Mode::Lines => {
+                let every = self.every.unwrap_or((self.total / 20).max(1));
+                if record.step.is_multiple_of(every) || record.step == self.total {
+                    println!("{}", Self::line(record, self.total));
+                }
+            }
+        }
+    }
+
+    fn finished(&mut self) {
+        if let Mode::Bar(bar) = &self.mode {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The autodiff training engine: burn computes the gradients, burn's `Sgd` applies them.
+//!
+//! The loop is written out, one line per stage, as burn's examples write it:
+//!
+//! ```text
+//! logits = model.forward_logits(X)            forward
+//! loss   = L(logits, Y)                       objective
+//! grads  = loss.backward()                    reverse-mode autodiff
+//! grads  = GradientsParams::from_grads(…)     gradients keyed by parameter
+//! model  = optim.step(lr, model, grads)       SGD (with momentum) update
+//! ```
+//!
+//! Before each step the loss and accuracy at the current parameters are recorded; after the
+//! last step a final pass over the whole training set gives the trained network's figures.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::Device;
+
+use super::history::{History, StepRecord};
+use super::metrics::{Evaluation, correct, evaluate, scalar};
+use super::{Batches, Experiment, Observer};
+use crate::config::ExperimentConfig;
+use crate::error::{Error, Result};
+use crate::model::Mlp;
+
+/// A trained network and how it did.
+#[derive(Debug)]
+pub struct Trained {
+    /// The network after the last step, on the plain (non-autodiff) device.
+    pub model: Mlp,
+    /// Loss and accuracy of that network over the whole training set.
+    pub evaluation: Evaluation,
+    /// Optimiser steps taken.
+    pub steps: usize,
+    /// Seconds spent training (data generation and initialisation excluded).
+    pub wall_seconds: f64,
+}
+
+/// Trains `config` on `device` with burn's autodiff, appending every step to `history`.
+///
+/// The network lives on `device.autodiff()`; data stay on the plain device and enter the graph
+/// as constants. A loss that is not finite stops training with [`Error::Diverged`]; `history`
+/// then holds every step up to and including the bad one.
+pub fn train(
+    config: &ExperimentConfig,
+    device: &Device,
+    history: &mut History,
+    observer: &mut dyn Observer,
+) -> Result<Trained> {
+    config.validate()?;
+    let autodiff_device = device.clone().autodiff();
+    let experiment = Experiment::new(config, &autodiff_device)?;
+    let mut model = experiment.model;
+    let batches = Batches::new(config, experiment.examples, device);
+    let total = config.total_steps(batches.examples());
+    let lr = config.optimizer.lr;
+    let mut optim = config.optimizer.sgd().init();
+
+    observer.started(total);
+    let start = Instant::now();
+    let mut step = 0;
+    'epochs: for epoch in 0..config.epochs {
+        for batch in batches.epoch() {
+            if step == total {
+                break 'epochs;
+            }
+            let batch = batch?;
+            let logits = model.forward_logits(batch.inputs); // [batch, outputs]
+            let loss = config
+                .loss
+                .loss(config.reduction, logits.clone(), batch.targets.clone()); // [1]
+            let record = StepRecord {
+                step,
+                epoch,
+                loss: scalar(loss.clone().inner())?,
+                accuracy: batch_accuracy(config, logits.inner(), batch.targets)?,
+                wall_seconds: start.elapsed().as_secs_f64(),
+            };
+            history.push(record);
+            observer.step(&record);
+            check_finite(record.loss, step, lr)?;
+
+            let grads = loss.backward();
+            let grads = GradientsParams::from_grads(grads, &model);
+            model = optim.step(lr, model, grads);
+            step += 1;
+        }
+    }
+
+    let model = model.valid();
+    let evaluation = evaluate(&model, batches.in_order(), config.loss, config.reduction)?;
+    if batches.is_full() {
+        // The notebooks record the loss after every update, the last one included. A full
+        // batch takes one step per epoch, so `step` also counts the epochs completed.
+        let record = StepRecord {
+            step,
+            epoch: step,
+            loss: evaluation.loss,
+            accuracy: evaluation.accuracy,
+            wall_seconds: start.elapsed().as_secs_f64(),
+        };
+        history.push(record);
+        observer.step(&record);
+    }
+    check_finite(evaluation.loss, step, lr)?;
+    let wall_seconds = start.elapsed().as_secs_f64();
+    observer.finished();
+    Ok(Trained {
+        model,
+        evaluation,
+        steps: step,
+        wall_seconds,
+    })
+}
+
+fn batch_accuracy(
+    config: &ExperimentConfig,
+    logits: burn::tensor::Tensor<2>,
+    targets: burn::tensor::Tensor<2>,
+) -> Result<Option<f64>> {
+    correct(config.loss, logits, targets)
+        .map(|(right, n)| Ok(scalar(right)? / n as f64))
+        .transpose()
+}
+
+/// Stops a run whose loss is NaN or infinite.
+pub fn check_finite(loss: f64, step: usize, lr: f64) -> Result<()> {
+    if loss.is_finite() {
+        return Ok(());
+    }
+    Err(Error::Diverged {
+        step,
+        value: if loss.is_nan() {
+            "NaN".to_string()
+        } else {
+            loss.to_string()
+        },
+        lr,
+    })
+}

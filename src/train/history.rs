@@ -1,0 +1,63 @@
+//! What a run records: one row per optimiser step, written as `history.csv`.
+
+use std::fmt::Write as _;
+
+/// The state of training before one optimiser step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepRecord {
+    /// Optimiser steps taken so far: row 0 is the initial parameters.
+    pub step: usize,
+    /// The epoch this step belongs to (0-based).
+    pub epoch: usize,
+    /// The objective on this step's batch at the current parameters.
+    pub loss: f64,
+    /// The fraction of correct predictions on that batch, where the loss classifies.
+    pub accuracy: Option<f64>,
+    /// Seconds since training started.
+    pub wall_seconds: f64,
+}
+
+/// Every step of a run, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// The rows, step 0 first.
+    pub records: Vec<StepRecord>,
+}
+
+impl History {
+    /// The CSV header.
+    pub const HEADER: &'static str = "step,epoch,loss,accuracy,wall_seconds";
+
+    /// Appends a row.
+    pub fn push(&mut self, record: StepRecord) {
+        self.records.push(record);
+    }
+
+    /// The last row, if any.
+    pub fn last(&self) -> Option<&StepRecord> {
+        self.records.last()
+    }
+
+    /// The losses, in step order.
+    pub fn losses(&self) -> Vec<f64> {
+        self.records.iter().map(|r| r.loss).collect()
+    }
+
+    /// The history as CSV. Floats use Rust's shortest round-trip form, so the file holds the
+    /// exact values; `accuracy` is empty where the loss does not classify.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::with_capacity(48 * (self.records.len() + 1));
+        csv.push_str(Self::HEADER);
+        csv.push('\n');
+        for r in &self.records {
+            let accuracy = r.accuracy.map(|a| a.to_string()).unwrap_or_default();
+            // Writing to a String cannot fail.
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{:.6}",
+                r.step, r.epoch, r.loss, accuracy, r.wall_seconds
+            );
+        }
+        csv
+    }
+}

@@ -1,0 +1,93 @@
+//! Accuracy, and the evaluation of a network on a whole dataset.
+
+use burn::tensor::{Tensor, TensorData};
+
+use crate::data::Batch;
+use crate::error::{Error, Result};
+use crate::loss::{LossKind, Reduction};
+use crate::model::Mlp;
+
+/// Correct predictions in a batch, and how many predictions were made.
+///
+/// - cross-entropy: an example is right when `argmax ŷ` is its class;
+/// - BCE: each output unit is right when `ŷ > 0.5` (i.e. `z > 0`) agrees with its 0/1 target.
+///   The threshold is strict, as numpy's `round(0.5) = 0` makes it: notebook 003's bias-free
+///   XOR net always outputs exactly 0.5 for input `[0, 0]`, which then counts as class 0.
+///
+/// Returns `None` for losses that do not classify.
+///
+/// # Shapes
+/// - `logits`, `targets`: `[batch, outputs]`
+pub fn correct(
+    kind: LossKind,
+    logits: Tensor<2>,
+    targets: Tensor<2>,
+) -> Option<(Tensor<1>, usize)> {
+    let [batch, outputs] = logits.dims();
+    match kind {
+        LossKind::CrossEntropy => {
+            let right = logits.argmax(1).equal(targets.argmax(1)); // [batch, 1]
+            Some((right.float().sum(), batch))
+        }
+        LossKind::Bce => {
+            let right = logits.greater_elem(0.0).equal(targets.greater_elem(0.5));
+            Some((right.float().sum(), batch * outputs))
+        }
+        LossKind::Mse => None,
+    }
+}
+
+/// Reads a one-element tensor as `f64`.
+pub fn scalar(tensor: Tensor<1>) -> Result<f64> {
+    let data: TensorData = tensor.into_data().convert::<f64>();
+    data.try_to_vec::<f64>()
+        .ok()
+        .and_then(|values| values.first().copied())
+        .ok_or_else(|| Error::Data("a scalar tensor held no value".to_string()))
+}
+
+/// The loss and accuracy of a model over a whole dataset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The objective over all examples (summed or averaged as the reduction says).
+    pub loss: f64,
+    /// Fraction of correct predictions, where the loss classifies.
+    pub accuracy: Option<f64>,
+    /// Number of examples seen.
+    pub examples: usize,
+}
+
+/// Evaluates `model` on every batch, combining the per-example losses exactly: their sum, or
+/// their sum over the total number of examples for [`Reduction::Mean`].
+pub fn evaluate(
+    model: &Mlp,
+    batches: impl IntoIterator<Item = Result<Batch>>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Result<Evaluation> {
+    let mut total = 0.0;
+    let mut examples = 0;
+    let mut right = 0.0;
+    let mut predictions = 0;
+    for batch in batches {
+        let batch = batch?;
+        let logits = model.forward_logits(batch.inputs); // [batch, outputs]
+        examples += logits.dims()[0];
+        if let Some((count, n)) = correct(kind, logits.clone(), batch.targets.clone()) {
+            right += scalar(count)?;
+            predictions += n;
+        }
+        total += scalar(kind.per_example(logits, batch.targets).sum())?;
+    }
+    let loss = match reduction {
+        Reduction::Sum => total,
+        // Example counts are far below 2^53: exact.
+        Reduction::Mean => total / examples.max(1) as f64,
+    };
+    let accuracy = (predictions > 0).then(|| right / predictions as f64);
+    Ok(Evaluation {
+        loss,
+        accuracy,
+        examples,
+    })
+}

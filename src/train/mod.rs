@@ -1,0 +1,261 @@
+//! Training: setting a run up from its seed, the autodiff engine, and the run directory.
+//!
+//! [`run`] is what `burnprop train` and the examples call: it writes `config.json`, trains
+//! (reporting each step to an [`Observer`]), and writes the history, summary and model.
+
+pub mod autodiff;
+pub mod history;
+pub mod metrics;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
+use burn::data::dataset::InMemDataset;
+use burn::tensor::Device;
+
+use crate::artifacts::{RunDir, Summary};
+use crate::config::ExperimentConfig;
+use crate::data::{self, Batch, Example, ExampleBatcher};
+use crate::device::Backend;
+use crate::error::{Error, Result};
+use crate::model::Mlp;
+use crate::model::init::{Init, InitSpec, ParamSource};
+use crate::rng::{NumpyRng, RngKind};
+
+pub use autodiff::{Trained, train};
+pub use history::{History, StepRecord};
+pub use metrics::Evaluation;
+
+/// Receives a run's progress; printing is the caller's business.
+pub trait Observer {
+    /// Training is about to take `total_steps` optimiser steps.
+    fn started(&mut self, _total_steps: usize) {}
+    /// A step was recorded.
+    fn step(&mut self, _record: &StepRecord) {}
+    /// Training is over.
+    fn finished(&mut self) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// A run's data and initial network, drawn from its seed.
+#[derive(Debug)]
+pub struct Experiment {
+    /// The training examples.
+    pub examples: Vec<Example>,
+    /// The initial network.
+    pub model: Mlp,
+}
+
+impl Experiment {
+    /// Draws the data, then the initial parameters, in the notebook's order.
+    ///
+    /// One numpy stream, seeded with `config.seed`, generates the data. With `--rng numpy` the
+    /// same stream then draws notebook 002's `parameter_scale` (when `init_scale` is absent) and
+    /// the weights, `init_draw` times, keeping the last; with `--rng burn` the weights come from
+    /// burn's initialisers on `device`'s generator.
+    pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let mut rng = NumpyRng::new(config.seed);
+        let examples = data::generate(&config.data, config.layout, &mut rng);
+        let scale = match (config.init, config.init_scale) {
+            (_, Some(scale)) => scale,
+            (Init::Normal, None) => rng.random_sample(),
+            (_, None) => 1.0,
+        };
+        let spec = InitSpec {
+            sizes: config.sizes(),
+            bias: config.bias,
+            init: config.init,
+            bias_init: config.bias_init,
+            scale,
+            layout: config.layout,
+            precision: config.dtype,
+        };
+        let mut source = match config.rng {
+            RngKind::Numpy => ParamSource::Numpy(&mut rng),
+            RngKind::Burn => ParamSource::Burn(u64::from(config.seed)),
+        };
+        let params = spec.draw(&mut source, config.init_draw, device);
+        let model = Mlp::from_params(
+            params,
+            config.activations.clone(),
+            config.loss.output_activation(),
+        );
+        Ok(Self { examples, model })
+    }
+}
+
+/// The batches of a run: one full batch reused every step, or shuffled minibatches.
+pub enum Batches {
+    /// Every step sees the whole training set (built once).
+    Full(Box<Batch>),
+    /// Minibatches from burn's data loader, reshuffled every epoch from the run's seed.
+    Mini {
+        /// Shuffled minibatches for training.
+        train: Arc<dyn DataLoader<Batch>>,
+        /// Large batches in dataset order, for evaluation.
+        ordered: Arc<dyn DataLoader<Batch>>,
+        /// Number of examples.
+        examples: usize,
+    },
+}
+
+/// Examples per evaluation batch when the training set is served in minibatches.
+const EVAL_BATCH: usize = 4096;
+
+impl Batches {
+    /// Serves `examples` as `config.batch_size` says, creating tensors on `device`.
+    pub fn new(config: &ExperimentConfig, examples: Vec<Example>, device: &Device) -> Self {
+        let batcher = ExampleBatcher {
+            precision: config.dtype,
+        };
+        match config.batch_size {
+            None => Batches::Full(Box::new(batcher.batch(examples, device))),
+            Some(batch_size) => {
+                let count = examples.len();
+                let dataset = Arc::new(InMemDataset::new(examples));
+                let train = DataLoaderBuilder::new(batcher.clone())
+                    .batch_size(batch_size)
+                    .shuffle(u64::from(config.seed))
+                    .set_device(device.clone())
+                    .build(dataset.clone());
+                let ordered = DataLoaderBuilder::new(batcher)
+                    .batch_size(EVAL_BATCH)
+                    .set_device(device.clone())
+                    .build(dataset);
+                Batches::Mini {
+                    train,
+                    ordered,
+                    examples: count,
+                }
+            }
+        }
+    }
+
+    /// Number of training examples.
+    pub fn examples(&self) -> usize {
+        match self {
+            Batches::Full(batch) => batch.len(),
+            Batches::Mini { examples, .. } => *examples,
+        }
+    }
+
+    /// Whether every step uses the whole training set.
+    pub fn is_full(&self) -> bool {
+        matches!(self, Batches::Full(_))
+    }
+
+    /// One epoch of training batches.
+    pub fn epoch(&self) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
+        match self {
+            Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
+            Batches::Mini { train, .. } => Box::new(loader_batches(train.as_ref())),
+        }
+    }
+
+    /// The whole training set, in order, for evaluation.
+    pub fn in_order(&self) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
+        match self {
+            Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
+            Batches::Mini { ordered, .. } => Box::new(loader_batches(ordered.as_ref())),
+        }
+    }
+}
+
+fn loader_batches(loader: &dyn DataLoader<Batch>) -> impl Iterator<Item = Result<Batch>> + '_ {
+    loader
+        .iter()
+        .map(|batch| batch.map_err(|e| Error::Data(e.to_string())))
+}
+
+/// The network's predictions `Ŷ` for `examples`, one row per example.
+pub fn predict(
+    model: &Mlp,
+    examples: Vec<Example>,
+    config: &ExperimentConfig,
+    device: &Device,
+) -> Result<Vec<Vec<f64>>> {
+    let batch = ExampleBatcher {
+        precision: config.dtype,
+    }
+    .batch(examples, device);
+    let [rows, columns] = [batch.len(), config.data.outputs()];
+    let values = model
+        .forward(batch.inputs)
+        .into_data()
+        .convert::<f64>()
+        .try_to_vec::<f64>()
+        .map_err(|e| Error::Data(format!("cannot read predictions: {e:?}")))?;
+    Ok((0..rows)
+        .map(|r| values[r * columns..(r + 1) * columns].to_vec())
+        .collect())
+}
+
+/// What a finished run reports.
+#[derive(Debug)]
+pub struct Report {
+    /// The configuration it ran.
+    pub config: ExperimentConfig,
+    /// The trained network and its figures.
+    pub trained: Trained,
+    /// Every recorded step.
+    pub history: History,
+    /// What `summary.json` says.
+    pub summary: Summary,
+    /// The run directory.
+    pub out: PathBuf,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.summary;
+        write!(
+            f,
+            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({})\nfinal loss {}",
+            s.preset, s.steps, s.wall_seconds, s.steps_per_second, s.backend, s.dtype, s.final_loss
+        )?;
+        if let Some(accuracy) = s.accuracy {
+            write!(f, ", training accuracy {accuracy}")?;
+        }
+        write!(f, "\nwrote {}", self.out.display())
+    }
+}
+
+/// Trains `config` and keeps everything in `out`: `config.json` before the first step, then
+/// `history.csv`, `summary.json` and `model.bpk`.
+///
+/// If training stops early (a loss that is not finite), the history up to that step is still
+/// written and the error is returned; files are written atomically, so none is ever half there.
+pub fn run(
+    config: &ExperimentConfig,
+    backend: Backend,
+    device: &Device,
+    out: &Path,
+    observer: &mut dyn Observer,
+) -> Result<Report> {
+    config.validate()?;
+    let dir = RunDir::create(out)?;
+    dir.start(config)?;
+    let mut history = History::default();
+    let outcome = train(config, device, &mut history, observer);
+    dir.write_history(&history)?;
+    let trained = outcome?;
+    let summary = Summary::new(config, &trained, backend);
+    dir.write_model(&trained.model)?;
+    dir.write_summary(&summary)?;
+    Ok(Report {
+        config: config.clone(),
+        trained,
+        history,
+        summary,
+        out: out.to_path_buf(),
+    })
+}
