@@ -1,6 +1,18 @@
 //! burnprop: backpropagation from scratch, verified.
+//!
+//! Four classic "feedforward network from scratch" notebooks, reimplemented with burn: the
+//! networks are burn modules ([`model::Mlp`]) trained with burn's autodiff and SGD with momentum
+//! ([`train`]), on the notebooks' own data drawn from a numpy-compatible random stream
+//! ([`rng`], [`data`]), so that a preset reproduces the numbers its notebook prints.
+//!
+//! - [`config`]: every hyperparameter, and the presets named after the notebooks;
+//! - [`device`]: cargo features and `--device` to a burn device;
+//! - [`loss`]: the three objectives and their output activations;
+//! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
+//! - [`cli`], [`progress`]: the `burnprop` command.
 
 pub mod artifacts;
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod device;

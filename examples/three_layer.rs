@@ -1,0 +1,31 @@
+//! Notebook 002: the n0-n1-n2 sigmoid/sigmoid network on random data, batch gradient descent.
+//!
+//! `cargo run --release --example three_layer`
+
+use burnprop::config::Preset;
+use burnprop::device;
+use burnprop::train::{self, Silent};
+
+fn main() -> anyhow::Result<()> {
+    let (backend, device) = device::from_env()?;
+    let config = Preset::ThreeLayer.config();
+    let report = train::run(
+        &config,
+        backend,
+        &device,
+        "runs/three-layer".as_ref(),
+        &mut Silent,
+    )?;
+    // The notebook prints cost.mean(): the loss averaged over the n2 outputs as well.
+    let outputs = config.data.outputs() as f64;
+    for record in report.history.records.iter().take(config.epochs) {
+        println!(
+            "{:>3}/{}: Cost={:.4}",
+            record.step + 1,
+            config.epochs,
+            record.loss / outputs
+        );
+    }
+    println!("{report}");
+    Ok(())
+}

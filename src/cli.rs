@@ -1,0 +1,414 @@
+//! The command line: clap derive types, with their doc comments as help, and [`run`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{ExperimentConfig, Precision, Preset};
+use crate::data::DataConfig;
+use crate::device;
+use crate::loss::{LossKind, Reduction};
+use crate::model::activation::Activation;
+use crate::model::init::{BiasInit, Init};
+use crate::progress::Progress;
+use crate::rng::RngKind;
+use crate::train::{self, Experiment};
+
+/// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
+#[derive(Debug, Parser)]
+#[command(name = "burnprop", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a notebook experiment and write its run directory.
+    Train(Box<TrainArgs>),
+    /// List the presets: their notebook, network, data and training.
+    List,
+}
+
+/// `burnprop train`: a preset, with any hyperparameter overridden by a flag.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The notebook experiment to run.
+    #[arg(value_enum)]
+    pub preset: Preset,
+
+    /// Passes over the training data; a full-batch pass is one iteration.
+    #[arg(long, visible_alias = "iterations", value_name = "N")]
+    pub epochs: Option<usize>,
+
+    /// Stop after this many optimiser steps, even mid-epoch.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<usize>,
+
+    /// Learning rate.
+    #[arg(long, allow_negative_numbers = true, value_name = "LR")]
+    pub lr: Option<f64>,
+
+    /// Momentum factor μ of SGD (0 turns momentum off).
+    #[arg(long, allow_negative_numbers = true, value_name = "MU")]
+    pub momentum: Option<f64>,
+
+    /// Dampening d of the momentum velocity, v ← μ·v + (1 − d)·g. Default 0 (PyTorch's
+    /// default, and what makes burn's SGD equal the notebooks' M ← μ·M − lr·g; θ ← θ + M);
+    /// burn's own MomentumConfig defaults to 0.1.
+    #[arg(long, allow_negative_numbers = true, value_name = "D")]
+    pub dampening: Option<f64>,
+
+    /// Use Nesterov momentum (needs a positive --momentum and --dampening 0).
+    #[arg(long)]
+    pub nesterov: bool,
+
+    /// L2 weight decay λ, added to the gradient as λ·θ.
+    #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA")]
+    pub weight_decay: Option<f64>,
+
+    /// Examples per step (minibatch SGD with seeded shuffling).
+    #[arg(long, value_name = "N", conflicts_with = "full_batch")]
+    pub batch_size: Option<usize>,
+
+    /// Train on the whole training set at every step.
+    #[arg(long)]
+    pub full_batch: bool,
+
+    /// Hidden-layer widths, comma-separated (e.g. 16,8).
+    #[arg(long, value_delimiter = ',', value_name = "WIDTHS")]
+    pub hidden: Option<Vec<usize>>,
+
+    /// Hidden-layer activations: one for all layers, or one per layer, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ACTIVATION")]
+    pub activation: Option<Vec<Activation>>,
+
+    /// Whether layers have biases.
+    #[arg(long, value_name = "BOOL")]
+    pub bias: Option<bool>,
+
+    /// The objective; it also sets the output activation (softmax, sigmoid, identity).
+    #[arg(long, value_enum)]
+    pub loss: Option<LossKind>,
+
+    /// Sum the per-example losses or average them.
+    #[arg(long, value_enum)]
+    pub reduction: Option<Reduction>,
+
+    /// Weight initialiser.
+    #[arg(long, value_enum)]
+    pub init: Option<Init>,
+
+    /// Bias initialiser.
+    #[arg(long, value_enum)]
+    pub bias_init: Option<BiasInit>,
+
+    /// Standard deviation of the normal initialiser.
+    #[arg(long, allow_negative_numbers = true, value_name = "SCALE")]
+    pub init_scale: Option<f64>,
+
+    /// Train from the N-th initialisation draw (notebook 000 trains from its second).
+    #[arg(long, value_name = "N")]
+    pub init_draw: Option<usize>,
+
+    /// Where random numbers come from.
+    #[arg(long, value_enum)]
+    pub rng: Option<RngKind>,
+
+    /// The seed of every random draw (data, weights, shuffling).
+    #[arg(long)]
+    pub seed: Option<u32>,
+
+    /// Floating-point precision.
+    #[arg(long, value_enum)]
+    pub dtype: Option<Precision>,
+
+    /// Number of examples of generated data (circles, three-layer).
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+
+    /// Noise of the circles data.
+    #[arg(long, allow_negative_numbers = true)]
+    pub noise: Option<f64>,
+
+    /// Inner-circle radius of the circles data, relative to the outer one.
+    #[arg(long, allow_negative_numbers = true)]
+    pub factor: Option<f64>,
+
+    /// Compute device: flex, ndarray, wgpu, vulkan, metal, cuda, rocm or cpu (must be compiled
+    /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+
+    /// Run directory [default: runs/<preset>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Print the network layer by layer (as notebook 003's print(model)) and exit.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// With output piped, print a progress line every N steps [default: about 20 lines].
+    #[arg(long, value_name = "N")]
+    pub log_every: Option<usize>,
+}
+
+impl TrainArgs {
+    /// The preset's config with every given flag applied.
+    pub fn config(&self) -> Result<ExperimentConfig> {
+        let mut c = self.preset.config();
+        let opt = &mut c.optimizer;
+        set(&mut opt.lr, self.lr);
+        set(&mut opt.momentum, self.momentum);
+        set(&mut opt.dampening, self.dampening);
+        set(&mut opt.weight_decay, self.weight_decay);
+        opt.nesterov |= self.nesterov;
+        set(&mut c.epochs, self.epochs);
+        if self.max_steps.is_some() {
+            c.max_steps = self.max_steps;
+        }
+        if self.batch_size.is_some() {
+            c.batch_size = self.batch_size;
+        }
+        if self.full_batch {
+            c.batch_size = None;
+        }
+        if let Some(hidden) = &self.hidden {
+            c.hidden.clone_from(hidden);
+        }
+        let activations = self
+            .activation
+            .clone()
+            .unwrap_or_else(|| c.activations.first().map(|&a| vec![a]).unwrap_or_default());
+        c.activations = match activations.as_slice() {
+            // One activation (or the preset's first) serves every hidden layer.
+            [one] => vec![*one; c.hidden.len()],
+            // A logistic regressor given hidden layers gets the notebooks' sigmoid.
+            [] => vec![Activation::Sigmoid; c.hidden.len()],
+            many => many.to_vec(),
+        };
+        set(&mut c.bias, self.bias);
+        set(&mut c.loss, self.loss);
+        set(&mut c.reduction, self.reduction);
+        set(&mut c.init, self.init);
+        set(&mut c.bias_init, self.bias_init);
+        if self.init_scale.is_some() {
+            c.init_scale = self.init_scale;
+        }
+        set(&mut c.init_draw, self.init_draw);
+        set(&mut c.rng, self.rng);
+        set(&mut c.seed, self.seed);
+        set(&mut c.dtype, self.dtype);
+        self.apply_data_flags(&mut c.data)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
+        match data {
+            DataConfig::Circles {
+                samples,
+                factor,
+                noise,
+                ..
+            } => {
+                set(samples, self.samples);
+                set(factor, self.factor);
+                set(noise, self.noise);
+            }
+            DataConfig::Random { samples, .. } => {
+                set(samples, self.samples);
+                reject("--noise", self.noise.is_some(), data)?;
+                reject("--factor", self.factor.is_some(), data)?;
+            }
+            DataConfig::Logreg | DataConfig::Xor => {
+                reject("--samples", self.samples.is_some(), data)?;
+                reject("--noise", self.noise.is_some(), data)?;
+                reject("--factor", self.factor.is_some(), data)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+fn reject(flag: &str, given: bool, data: &DataConfig) -> Result<()> {
+    if given {
+        bail!(
+            "{flag} does not apply to the {} data, which is a fixed table or has no such parameter",
+            data.name()
+        );
+    }
+    Ok(())
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train_command(&args),
+        Command::List => {
+            print!("{}", list());
+            Ok(())
+        }
+    }
+}
+
+fn train_command(args: &TrainArgs) -> Result<()> {
+    let config = args.config()?;
+    let (backend, device) = device::select(args.device.as_deref())?;
+    if args.summary {
+        let experiment = Experiment::new(&config, &device)?;
+        println!("{}", experiment.model.summary());
+        return Ok(());
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(config.preset.name()));
+    println!(
+        "{} (notebook {}) on {backend}, {}",
+        config.preset.name(),
+        config.preset.notebook(),
+        config.dtype.name()
+    );
+    println!("{}", config.network());
+    let mut progress = Progress::new(args.log_every);
+    let report = train::run(&config, backend, &device, &out, &mut progress)
+        .with_context(|| format!("training {} failed", config.preset.name()))?;
+    println!("{report}");
+    Ok(())
+}
+
+/// The text of `burnprop list`.
+pub fn list() -> String {
+    let mut out = String::new();
+    for preset in Preset::ALL {
+        let config = preset.config();
+        out.push_str(&format!(
+            "{:<12} notebook {}\n{:<12} network  {}\n{:<12} data     {}\n{:<12} training {}\n\n",
+            preset.name(),
+            preset.notebook(),
+            "",
+            config.network(),
+            "",
+            config.data.describe(),
+            "",
+            preset.training(),
+        ));
+    }
+    out
+}
+
+/// Prints a command-line error as one line on stderr and returns clap's exit code; help and
+/// version requests print as usual.
+pub fn report_parse_error(err: &clap::Error) -> ExitCode {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        // Help goes to stdout; if that fails there is nobody left to tell.
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    }
+    let rendered = err.render().to_string();
+    let mut line = rendered
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("error: invalid command line")
+        .to_string();
+    if let Some(ContextValue::Strings(values)) = err.get(ContextKind::ValidValue) {
+        line.push_str(&format!("; expected one of: {}", values.join(", ")));
+    }
+    for kind in [ContextKind::SuggestedArg, ContextKind::SuggestedValue] {
+        if let Some(ContextValue::String(suggestion)) = err.get(kind) {
+            line.push_str(&format!(" (did you mean '{suggestion}'?)"));
+        }
+    }
+    eprintln!("{line}");
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> TrainArgs {
+        let cli = Cli::try_parse_from(std::iter::once("burnprop").chain(args.iter().copied()))
+            .expect("valid arguments");
+        match cli.command {
+            Command::Train(args) => *args,
+            Command::List => panic!("expected train"),
+        }
+    }
+
+    #[test]
+    fn flags_override_the_preset() {
+        let config = parse(&[
+            "train",
+            "circles",
+            "--iterations",
+            "300",
+            "--lr",
+            "0.001",
+            "--hidden",
+            "4,4",
+            "--activation",
+            "tanh",
+            "--samples",
+            "500",
+        ])
+        .config()
+        .expect("a valid config");
+        assert_eq!(config.epochs, 300);
+        assert_eq!(config.optimizer.lr, 0.001);
+        assert_eq!(config.hidden, [4, 4]);
+        assert_eq!(config.activations, [Activation::Tanh, Activation::Tanh]);
+        assert!(matches!(
+            config.data,
+            DataConfig::Circles { samples: 500, .. }
+        ));
+        // Untouched fields keep the notebook's values.
+        assert_eq!(config.optimizer.momentum, 0.5);
+    }
+
+    #[test]
+    fn data_flags_that_do_not_apply_are_errors() {
+        let err = parse(&["train", "xor", "--samples", "10"])
+            .config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--samples does not apply to the xor data"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn list_names_every_preset_and_notebook() {
+        let text = list();
+        for preset in Preset::ALL {
+            assert!(text.contains(preset.name()));
+            assert!(text.contains(preset.notebook()));
+        }
+        assert!(text.contains("2-3-1 relu → sigmoid, no biases"));
+    }
+}

@@ -1,0 +1,37 @@
+//! Helpers shared by the integration tests.
+
+use burn::tensor::{Device, Tensor};
+
+use burnprop::config::ExperimentConfig;
+use burnprop::train::{History, Silent, Trained, train};
+
+/// f32 arithmetic on values of order 1: a few units in the last place.
+pub const F32: f64 = 1e-6;
+
+/// The values of a tensor as f64, row-major.
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
+    tensor
+        .into_data()
+        .convert::<f64>()
+        .try_to_vec::<f64>()
+        .expect("a float tensor")
+}
+
+/// Asserts element-wise `|actual − expected| ≤ tol`.
+pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tol,
+            "{what}[{i}]: {a} vs expected {e} (tolerance {tol})"
+        );
+    }
+}
+
+/// Trains on flex without output, returning the result and the history.
+pub fn train_quietly(config: &ExperimentConfig) -> (Trained, History) {
+    let mut history = History::default();
+    let trained =
+        train(config, &Device::flex(), &mut history, &mut Silent).expect("training succeeds");
+    (trained, history)
+}

@@ -1,0 +1,6 @@
+//! Integration tests, one binary (burn makes every test binary slow to link).
+
+mod cli;
+mod common;
+mod notebooks;
+mod runs;

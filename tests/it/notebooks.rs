@@ -1,0 +1,252 @@
+//! The notebooks' own numbers, reproduced: printed weights and activations, losses, data, and
+//! the outcomes of training each preset.
+
+use burn::tensor::{Device, Tensor};
+
+use burnprop::config::{Precision, Preset};
+use burnprop::data::{DataConfig, ExampleBatcher};
+use burnprop::train::Experiment;
+
+use burn::data::dataloader::batcher::Batcher;
+
+use crate::common::{F32, assert_close, train_quietly, values};
+
+/// The notebooks print 8 decimals: half a unit of the last printed digit.
+const PRINTED: f64 = 5e-9;
+
+#[test]
+fn xor_forward_pass_reproduces_notebook_003() {
+    // Notebook 003, In[46], printed after np.random.seed(0) and the Glorot draw of In[11].
+    let z1 = [
+        0.0,
+        0.0,
+        0.0, //
+        0.12694881,
+        -0.21593684,
+        0.41265087, //
+        0.13806544,
+        0.60864744,
+        0.29065872, //
+        0.26501425,
+        0.3927106,
+        0.70330959,
+    ];
+    let x2 = [
+        0.0, 0.0, 0.0, //
+        0.12694881, 0.0, 0.41265087, //
+        0.13806544, 0.60864744, 0.29065872, //
+        0.26501425, 0.3927106, 0.70330959,
+    ];
+    let z2 = [0.0, 0.51875506, 1.03125078, 1.31072593];
+    let yhat = [0.5, 0.62685661, 0.73715831, 0.78763461];
+
+    let config = Preset::Xor.config();
+    let device = Device::flex();
+    let experiment = Experiment::new(&config, &device).expect("the preset is valid");
+    let x = ExampleBatcher {
+        precision: Precision::F32,
+    }
+    .batch(experiment.examples, &device)
+    .inputs;
+    let model = experiment.model;
+    let first: Tensor<2> = model.layers[0].forward(x.clone());
+    assert_close(&values(first.clone()), &z1, PRINTED + F32, "Z1");
+    assert_close(&values(first.clamp_min(0.0)), &x2, PRINTED + F32, "X2");
+    assert_close(
+        &values(model.forward_logits(x.clone())),
+        &z2,
+        PRINTED + F32,
+        "Z2",
+    );
+    assert_close(&values(model.forward(x)), &yhat, PRINTED + F32, "Yhat");
+}
+
+#[test]
+fn xor_default_preset_gets_all_four_right() {
+    let (trained, _) = train_quietly(&Preset::Xor.config());
+    assert_eq!(trained.evaluation.accuracy, Some(1.0));
+    // Input [0, 0] has no bias to move it: its output stays exactly 0.5, class 0 under the
+    // strict ŷ > 0.5 rule, so the mean BCE can never go below ln(2)/4.
+    assert!(trained.evaluation.loss > std::f64::consts::LN_2 / 4.0);
+}
+
+#[test]
+fn logreg_a1_and_losses_match_numpy() {
+    // Notebook 001, In[5]: np.random.seed(1); W1 = 2*np.random.random((3,1)) - 1;
+    // print(sigmoid(X @ W1)), printed to 8 decimals.
+    let a1 = [0.60841366, 0.45860596, 0.3262757, 0.36375058];
+    // shared/reference/seed001_logreg.py (numpy, f64): the 22 losses of In[21], each at the
+    // parameters before its update.
+    let losses = [
+        0.8223225820877986,
+        0.7228974481248197,
+        0.6468376512082379,
+        0.5841161222414706,
+        0.5309081610241326,
+        0.4852371787200559,
+        0.4457477501179715,
+        0.41139116414773486,
+        0.3813260937620897,
+        0.3548699981270737,
+        0.33146603610936654,
+        0.31065770214125676,
+        0.29206886323178305,
+        0.2753879903521693,
+        0.26035569591451885,
+        0.24675486898129195,
+        0.23440284462420913,
+        0.22314516463044204,
+        0.21285058466964538,
+        0.20340706040115034,
+        0.19471850517489514,
+        0.18670215840153181,
+    ];
+
+    let config = Preset::Logreg.config();
+    let device = Device::flex();
+    let experiment = Experiment::new(&config, &device).expect("the preset is valid");
+    let x = ExampleBatcher {
+        precision: Precision::F32,
+    }
+    .batch(experiment.examples, &device)
+    .inputs;
+    assert_close(
+        &values(experiment.model.forward(x)),
+        &a1,
+        PRINTED + F32,
+        "A1",
+    );
+
+    let (_, history) = train_quietly(&config);
+    let recorded = history.losses();
+    assert_eq!(
+        recorded.len(),
+        23,
+        "22 updates, recorded before each and after the last"
+    );
+    assert_close(&recorded[..22], &losses, F32, "loss");
+    for pair in recorded.windows(2) {
+        assert!(
+            pair[1] < pair[0],
+            "the loss must fall at every iteration: {pair:?}"
+        );
+    }
+}
+
+#[test]
+fn circles_data_and_initial_weights_match_notebook_000() {
+    // python3 -c "import numpy as np; from sklearn.datasets import make_circles;
+    //   np.random.seed(42); X, y = make_circles(50000, factor=.1, noise=.1); print(X[:3].tolist(), y[:3].tolist())"
+    let rows = [
+        [0.009988943834678868, 0.13752023972122907],
+        [-0.8048308577733283, 0.7588945035972721],
+        [0.8707298280449695, 0.019858526282011787],
+    ];
+    let classes = [1, 0, 0];
+    // ... then d = lambda: [np.random.randn(2,3), np.random.randn(1,3), np.random.randn(3,2),
+    //   np.random.randn(1,2)]; d(); print([p.ravel().tolist() for p in d()])
+    // (the gradient check's draw, then the training draw)
+    let wh = [
+        0.5430989408014584,
+        1.2327995381396444,
+        0.277524363601533,
+        -0.654921981989366,
+        -1.3026792909182014,
+        -0.440444212345661,
+    ];
+    let bh = [
+        0.15400312284255058,
+        -1.4055124103421264,
+        -0.8478655533736964,
+    ];
+    let wo = [
+        -1.0769655243168186,
+        0.04124840860214336,
+        -0.39122728840605964,
+        -0.2782273408255761,
+        -0.1798337663220187,
+        -0.6759597863646826,
+    ];
+    let bo = [-0.39201103493224865, -0.01112913126641024];
+
+    let mut config = Preset::Circles.config();
+    config.dtype = Precision::F64;
+    let experiment = Experiment::new(&config, &Device::flex()).expect("the preset is valid");
+    for (example, (row, class)) in experiment.examples.iter().zip(rows.iter().zip(classes)) {
+        // numpy and Rust call the same libm for cos/sin: equal to an ulp or two.
+        assert_close(&example.x, row, 1e-15, "X row");
+        assert_eq!(example.y[class], 1.0, "one-hot class");
+    }
+    let layers = &experiment.model.layers;
+    let exact = 0.0;
+    assert_close(&values(layers[0].weight.val()), &wh, exact, "Wh");
+    assert_close(
+        &values(layers[0].bias.as_ref().expect("a bias").val()),
+        &bh,
+        exact,
+        "bh",
+    );
+    assert_close(&values(layers[1].weight.val()), &wo, exact, "Wo");
+    assert_close(
+        &values(layers[1].bias.as_ref().expect("a bias").val()),
+        &bo,
+        exact,
+        "bo",
+    );
+}
+
+#[test]
+fn circles_first_steps_follow_the_notebook_update_in_f64() {
+    // The notebook's loop in numpy (shared/reference/seed000_circles_numpy.py, 3 iterations):
+    // loss at θ0, then after each M = .5 M - 1e-4 grad; P = P + M.
+    let losses = [
+        39183.15151047596,
+        58139.05524808333,
+        53105.09466139936,
+        40562.836439389255,
+    ];
+    let mut config = Preset::Circles.config();
+    config.dtype = Precision::F64;
+    config.max_steps = Some(3);
+    let (_, history) = train_quietly(&config);
+    let relative: Vec<f64> = history
+        .losses()
+        .iter()
+        .zip(&losses)
+        .map(|(a, e)| (a - e) / e)
+        .collect();
+    // f64 sums of 50000 terms in another order: relative 1e-12 is generous.
+    assert_close(&relative, &[0.0; 4], 1e-12, "relative loss difference");
+}
+
+#[test]
+fn circles_short_run_with_a_larger_learning_rate_passes_95_percent() {
+    let mut config = Preset::Circles.config();
+    config.data = DataConfig::Circles {
+        samples: 2000,
+        factor: 0.1,
+        noise: 0.1,
+        shuffle: true,
+    };
+    config.optimizer.lr = 2e-3;
+    config.max_steps = Some(1000);
+    let (trained, history) = train_quietly(&config);
+    let accuracy = trained
+        .evaluation
+        .accuracy
+        .expect("cross-entropy classifies");
+    assert!(accuracy > 0.95, "training accuracy {accuracy}");
+    assert_eq!(history.records.len(), 1001);
+}
+
+#[test]
+fn three_layer_cost_falls_over_eight_epochs() {
+    // Notebook 002 prints a falling cost.mean() for 8 epochs at lr 0.01 (1.26 → 1.20).
+    let config = Preset::ThreeLayer.config();
+    let (_, history) = train_quietly(&config);
+    let losses = history.losses();
+    assert_eq!(losses.len(), 9);
+    for pair in losses.windows(2) {
+        assert!(pair[1] < pair[0], "cost must fall every epoch: {losses:?}");
+    }
+}

@@ -1,0 +1,167 @@
+//! Run directories: what a run writes, reproducibility, and loading a saved model.
+
+use std::fs;
+use std::path::Path;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::tensor::Device;
+
+use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
+use burnprop::config::Preset;
+use burnprop::data::ExampleBatcher;
+use burnprop::device::Backend;
+use burnprop::error::Error;
+use burnprop::train::{Experiment, Silent, run};
+
+use crate::common::values;
+
+/// `history.csv` without its `wall_seconds` column, the one field that differs between two
+/// runs of the same seed.
+fn trajectory(dir: &Path) -> String {
+    fs::read_to_string(dir.join(HISTORY))
+        .expect("history.csv exists")
+        .lines()
+        .map(|line| line.rsplit_once(',').map_or(line, |(kept, _)| kept))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn short_circles(seed: u32, out: &Path) {
+    let mut config = Preset::Circles.config();
+    config.seed = seed;
+    config.max_steps = Some(40);
+    config.batch_size = Some(5000);
+    run(&config, Backend::Flex, &Device::flex(), out, &mut Silent).expect("training succeeds");
+}
+
+#[test]
+fn same_seed_same_history_and_a_different_seed_a_different_one() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    short_circles(42, &a);
+    short_circles(42, &b);
+    short_circles(7, &c);
+    assert_eq!(
+        trajectory(&a),
+        trajectory(&b),
+        "the same seed must give the same history"
+    );
+    assert_ne!(
+        trajectory(&a),
+        trajectory(&c),
+        "another seed must give another history"
+    );
+    // 40 minibatch steps, recorded before each update.
+    assert_eq!(trajectory(&a).lines().count(), 41);
+}
+
+#[test]
+fn a_run_writes_its_artifacts_and_the_model_loads_back() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("xor");
+    let config = Preset::Xor.config();
+    let report =
+        run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).expect("training succeeds");
+    for file in [CONFIG, HISTORY, SUMMARY, MODEL] {
+        assert!(out.join(file).is_file(), "{file} was not written");
+    }
+
+    let history = fs::read_to_string(out.join(HISTORY)).expect("readable");
+    assert!(history.starts_with("step,epoch,loss,accuracy,wall_seconds\n0,0,"));
+    assert_eq!(history.lines().count(), 1 + 1001);
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join(SUMMARY)).expect("readable"))
+            .expect("valid JSON");
+    for key in [
+        "final_loss",
+        "accuracy",
+        "steps",
+        "wall_seconds",
+        "steps_per_second",
+        "backend",
+        "dtype",
+        "seed",
+        "version",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(summary["steps"], 1000);
+    assert_eq!(summary["backend"], "flex");
+    assert_eq!(summary["dtype"], "f32");
+    assert!(
+        summary.get("test_accuracy").is_none(),
+        "XOR has no test set"
+    );
+
+    let run_dir = RunDir::open(&out).expect("a run directory");
+    let saved = run_dir.config().expect("config.json parses");
+    assert_eq!(saved.to_string(), config.to_string());
+    let device = Device::flex();
+    let loaded = run_dir.model(&saved, &device).expect("the model loads");
+    let x = ExampleBatcher {
+        precision: saved.dtype,
+    }
+    .batch(
+        Experiment::new(&saved, &device).expect("valid").examples,
+        &device,
+    )
+    .inputs;
+    assert_eq!(
+        values(loaded.forward(x.clone())),
+        values(report.trained.model.forward(x)),
+        "the loaded model predicts what the trained one did"
+    );
+}
+
+#[test]
+fn a_diverging_run_keeps_its_config_and_history() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("nan");
+    let mut config = Preset::Xor.config();
+    config.optimizer.lr = 1e30;
+    let err = run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).unwrap_err();
+    assert!(matches!(err, Error::Diverged { step: 1, .. }), "{err}");
+    assert!(out.join(CONFIG).is_file());
+    let history = fs::read_to_string(out.join(HISTORY)).expect("history.csv was written");
+    assert_eq!(
+        history.lines().count(),
+        3,
+        "header, step 0, and the step that diverged"
+    );
+    assert!(!out.join(MODEL).exists() && !out.join(SUMMARY).exists());
+}
+
+#[test]
+fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("run");
+    let config = Preset::Xor.config();
+    run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).expect("training succeeds");
+    assert!(out.join(MODEL).exists() && out.join(SUMMARY).exists());
+    let mut diverging = config.clone();
+    diverging.optimizer.lr = 1e30;
+    run(
+        &diverging,
+        Backend::Flex,
+        &Device::flex(),
+        &out,
+        &mut Silent,
+    )
+    .unwrap_err();
+    assert!(
+        !out.join(MODEL).exists() && !out.join(SUMMARY).exists(),
+        "a summary or model left from the first run would not match the new config.json"
+    );
+}
+
+#[test]
+fn opening_a_directory_that_is_not_a_run_fails_clearly() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let err = RunDir::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("has no config.json"), "{err}");
+}
