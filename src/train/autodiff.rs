@@ -54,7 +54,7 @@ pub fn train(
     let autodiff_device = device.clone().autodiff();
     let experiment = Experiment::new(config, &autodiff_device)?;
     let mut model = experiment.model;
-    let batches = Batches::new(config, experiment.examples, device);
+    let batches = Batches::from_examples(config, experiment.examples, device)?;
     let total = config.total_steps(batches.examples());
     let lr = config.optimizer.lr;
     let mut optim = config.optimizer.sgd().init();

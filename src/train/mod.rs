@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
-use burn::data::dataset::InMemDataset;
+use burn::data::dataset::{Dataset, InMemDataset};
 use burn::tensor::Device;
 
 use crate::artifacts::{RunDir, Summary};
@@ -112,32 +112,63 @@ pub enum Batches {
 const EVAL_BATCH: usize = 4096;
 
 impl Batches {
-    /// Serves `examples` as `config.batch_size` says, creating tensors on `device`.
-    pub fn new(config: &ExperimentConfig, examples: Vec<Example>, device: &Device) -> Self {
-        let batcher = ExampleBatcher {
-            precision: config.dtype,
-        };
-        match config.batch_size {
-            None => Batches::Full(Box::new(batcher.batch(examples, device))),
+    /// Serves a burn [`Dataset`] through `batcher`: the whole set as one batch when
+    /// `batch_size` is `None`, else minibatches reshuffled every epoch from `seed`. Tensors are
+    /// created on `device`.
+    pub fn new<I, B>(
+        dataset: Arc<dyn Dataset<I>>,
+        batcher: B,
+        batch_size: Option<usize>,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        B: Batcher<I, Batch> + Clone + 'static,
+    {
+        let examples = dataset.len();
+        match batch_size {
+            None => {
+                let items = (0..examples)
+                    .map(|index| dataset.get(index).map_err(|e| Error::Data(e.to_string())))
+                    .collect::<Result<Vec<I>>>()?;
+                Ok(Batches::Full(Box::new(batcher.batch(items, device))))
+            }
             Some(batch_size) => {
-                let count = examples.len();
-                let dataset = Arc::new(InMemDataset::new(examples));
                 let train = DataLoaderBuilder::new(batcher.clone())
                     .batch_size(batch_size)
-                    .shuffle(u64::from(config.seed))
+                    .shuffle(seed)
                     .set_device(device.clone())
                     .build(dataset.clone());
                 let ordered = DataLoaderBuilder::new(batcher)
                     .batch_size(EVAL_BATCH)
                     .set_device(device.clone())
                     .build(dataset);
-                Batches::Mini {
+                Ok(Batches::Mini {
                     train,
                     ordered,
-                    examples: count,
-                }
+                    examples,
+                })
             }
         }
+    }
+
+    /// The notebooks' generated examples, served as `config` says.
+    pub fn from_examples(
+        config: &ExperimentConfig,
+        examples: Vec<Example>,
+        device: &Device,
+    ) -> Result<Self> {
+        let batcher = ExampleBatcher {
+            precision: config.dtype,
+        };
+        Self::new(
+            Arc::new(InMemDataset::new(examples)),
+            batcher,
+            config.batch_size,
+            u64::from(config.seed),
+            device,
+        )
     }
 
     /// Number of training examples.
