@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ExperimentConfig;
@@ -172,22 +173,12 @@ impl RunDir {
 
     /// Reads `config.json`.
     pub fn config(&self) -> Result<ExperimentConfig> {
-        let path = self.path.join(CONFIG);
-        let text = read(&path)?;
-        serde_json::from_str(&text).map_err(|e| Error::InvalidRun {
-            path,
-            reason: format!("cannot parse the config: {e}"),
-        })
+        self.read_json(CONFIG)
     }
 
     /// Reads `summary.json`.
     pub fn summary(&self) -> Result<Summary> {
-        let path = self.path.join(SUMMARY);
-        let text = read(&path)?;
-        serde_json::from_str(&text).map_err(|e| Error::InvalidRun {
-            path,
-            reason: format!("cannot parse the summary: {e}"),
-        })
+        self.read_json(SUMMARY)
     }
 
     /// Loads the trained network saved by a finished run, on `device`.
@@ -207,6 +198,19 @@ impl RunDir {
         skeleton(config, device)
             .try_load_record(record)
             .map_err(|e| invalid(format!("the model does not match config.json: {e}")))
+    }
+
+    fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
+        let path = self.path.join(name);
+        let text = fs::read_to_string(&path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| Error::InvalidRun {
+            path,
+            reason: format!("cannot parse it: {e}"),
+        })
     }
 
     fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
@@ -238,14 +242,6 @@ fn skeleton(config: &ExperimentConfig, device: &Device) -> Mlp {
         config.activations.clone(),
         config.loss.output_activation(),
     )
-}
-
-fn read(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 /// Writes `bytes` to `path` atomically: a uniquely named temporary file in the same directory,

@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests.
 
+use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
 
 use burnprop::config::ExperimentConfig;
-use burnprop::train::{History, Silent, Trained, train};
+use burnprop::data::ExampleBatcher;
+use burnprop::model::Mlp;
+use burnprop::train::{Experiment, History, Silent, Trained, train};
 
 /// f32 arithmetic on values of order 1: a few units in the last place.
 pub const F32: f64 = 1e-6;
@@ -34,4 +37,16 @@ pub fn train_quietly(config: &ExperimentConfig) -> (Trained, History) {
     let trained =
         train(config, &Device::flex(), &mut history, &mut Silent).expect("training succeeds");
     (trained, history)
+}
+
+/// A run's initial network and its whole training set as one input batch, on flex.
+pub fn initial_network_and_inputs(config: &ExperimentConfig) -> (Mlp, Tensor<2>) {
+    let device = Device::flex();
+    let experiment = Experiment::new(config, &device).expect("a valid config");
+    let inputs = ExampleBatcher {
+        precision: config.dtype,
+    }
+    .batch(experiment.examples, &device)
+    .inputs;
+    (experiment.model, inputs)
 }

@@ -4,12 +4,10 @@
 use burn::tensor::{Device, Tensor};
 
 use burnprop::config::{Precision, Preset};
-use burnprop::data::{DataConfig, ExampleBatcher};
+use burnprop::data::DataConfig;
 use burnprop::train::Experiment;
 
-use burn::data::dataloader::batcher::Batcher;
-
-use crate::common::{F32, assert_close, train_quietly, values};
+use crate::common::{F32, assert_close, initial_network_and_inputs, train_quietly, values};
 
 /// The notebooks print 8 decimals: half a unit of the last printed digit.
 const PRINTED: f64 = 5e-9;
@@ -40,15 +38,7 @@ fn xor_forward_pass_reproduces_notebook_003() {
     let z2 = [0.0, 0.51875506, 1.03125078, 1.31072593];
     let yhat = [0.5, 0.62685661, 0.73715831, 0.78763461];
 
-    let config = Preset::Xor.config();
-    let device = Device::flex();
-    let experiment = Experiment::new(&config, &device).expect("the preset is valid");
-    let x = ExampleBatcher {
-        precision: Precision::F32,
-    }
-    .batch(experiment.examples, &device)
-    .inputs;
-    let model = experiment.model;
+    let (model, x) = initial_network_and_inputs(&Preset::Xor.config());
     let first: Tensor<2> = model.layers[0].forward(x.clone());
     assert_close(&values(first.clone()), &z1, PRINTED + F32, "Z1");
     assert_close(&values(first.clamp_min(0.0)), &x2, PRINTED + F32, "X2");
@@ -103,19 +93,8 @@ fn logreg_a1_and_losses_match_numpy() {
     ];
 
     let config = Preset::Logreg.config();
-    let device = Device::flex();
-    let experiment = Experiment::new(&config, &device).expect("the preset is valid");
-    let x = ExampleBatcher {
-        precision: Precision::F32,
-    }
-    .batch(experiment.examples, &device)
-    .inputs;
-    assert_close(
-        &values(experiment.model.forward(x)),
-        &a1,
-        PRINTED + F32,
-        "A1",
-    );
+    let (model, x) = initial_network_and_inputs(&config);
+    assert_close(&values(model.forward(x)), &a1, PRINTED + F32, "A1");
 
     let (_, history) = train_quietly(&config);
     let recorded = history.losses();

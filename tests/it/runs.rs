@@ -3,17 +3,15 @@
 use std::fs;
 use std::path::Path;
 
-use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Device;
 
 use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
 use burnprop::config::Preset;
-use burnprop::data::ExampleBatcher;
 use burnprop::device::Backend;
 use burnprop::error::Error;
-use burnprop::train::{Experiment, Silent, run};
+use burnprop::train::{Silent, run};
 
-use crate::common::values;
+use crate::common::{initial_network_and_inputs, values};
 
 /// `history.csv` without its `wall_seconds` column, the one field that differs between two
 /// runs of the same seed.
@@ -101,16 +99,10 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
     let run_dir = RunDir::open(&out).expect("a run directory");
     let saved = run_dir.config().expect("config.json parses");
     assert_eq!(saved.to_string(), config.to_string());
-    let device = Device::flex();
-    let loaded = run_dir.model(&saved, &device).expect("the model loads");
-    let x = ExampleBatcher {
-        precision: saved.dtype,
-    }
-    .batch(
-        Experiment::new(&saved, &device).expect("valid").examples,
-        &device,
-    )
-    .inputs;
+    let loaded = run_dir
+        .model(&saved, &Device::flex())
+        .expect("the model loads");
+    let (_, x) = initial_network_and_inputs(&saved);
     assert_eq!(
         values(loaded.forward(x.clone())),
         values(report.trained.model.forward(x)),
