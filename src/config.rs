@@ -424,9 +424,9 @@ impl ExperimentConfig {
         check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
         self.data.validate()?;
         check(
-            self.loss != LossKind::CrossEntropy || self.data.outputs() >= 2,
+            self.loss != LossKind::CrossEntropy || self.data.one_hot(),
             format!(
-                "--loss cross-entropy needs at least two classes, but the {} data has one output; use --loss bce",
+                "--loss cross-entropy needs one-hot class targets, but the {} data has independent 0/1 targets; use --loss bce",
                 self.data.name()
             ),
         )?;
@@ -496,6 +496,16 @@ mod tests {
             err.contains("--lr must be a positive number (got -0.1)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn cross_entropy_is_only_for_one_hot_classes() {
+        for preset in [Preset::Logreg, Preset::Xor, Preset::ThreeLayer] {
+            let mut config = preset.config();
+            config.loss = LossKind::CrossEntropy;
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.contains("needs one-hot class targets"), "{err}");
+        }
     }
 
     #[test]

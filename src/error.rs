@@ -49,8 +49,8 @@ pub enum Error {
         lr: f64,
     },
 
-    /// Reading or writing a file failed.
-    #[error("cannot {action} {}: {source}", path.display())]
+    /// Reading or writing a file failed; the operating system's reason is the error's source.
+    #[error("cannot {action} {}", path.display())]
     Io {
         /// What burnprop was doing ("write", "read", "create directory").
         action: &'static str,

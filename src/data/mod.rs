@@ -86,6 +86,12 @@ impl DataConfig {
         }
     }
 
+    /// Whether each target row is a one-hot class (so a softmax over the outputs makes sense),
+    /// rather than independent 0/1 targets.
+    pub fn one_hot(&self) -> bool {
+        matches!(self, DataConfig::Circles { .. })
+    }
+
     /// One line for `burnprop list`.
     pub fn describe(&self) -> String {
         match self {

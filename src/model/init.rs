@@ -191,6 +191,10 @@ impl InitSpec {
     }
 
     fn draw_burn(&self, device: &Device) -> Vec<LayerParams> {
+        // Draw and cast on the plain device, then attach the result to `device`'s autodiff
+        // context as a fresh leaf: a tensor cast after it was tracked could not become a
+        // trainable parameter.
+        let plain = device.clone().without_autodiff();
         self.sizes
             .windows(2)
             .map(|pair| {
@@ -203,8 +207,8 @@ impl InitSpec {
                     _ => self.weight_distribution(n_in, n_out).burn_initializer(),
                 };
                 // Parameters are lazy: `val()` draws now, in layer order, under the lock.
-                let weight: Tensor<2> = initializer
-                    .init_with([n_in, n_out], Some(n_in), Some(n_out), device)
+                let weight = initializer
+                    .init_with([n_in, n_out], Some(n_in), Some(n_out), &plain)
                     .val()
                     .cast(self.precision.float_dtype());
                 let bias = self.bias.then(|| {
@@ -213,13 +217,25 @@ impl InitSpec {
                         BiasInit::Same => initializer.clone(),
                     };
                     bias_initializer
-                        .init_with([n_out], Some(n_in), Some(n_out), device)
+                        .init_with([n_out], Some(n_in), Some(n_out), &plain)
                         .val()
                         .cast(self.precision.float_dtype())
                 });
-                LayerParams { weight, bias }
+                LayerParams {
+                    weight: attach(weight, device),
+                    bias: bias.map(|b| attach(b, device)),
+                }
             })
             .collect()
+    }
+}
+
+/// `tensor`, drawn on the plain device, as a leaf in `device`'s autodiff context (if any).
+fn attach<const D: usize>(tensor: Tensor<D>, device: &Device) -> Tensor<D> {
+    if device.is_autodiff() {
+        tensor.autodiff()
+    } else {
+        tensor
     }
 }
 

@@ -65,6 +65,23 @@ fn learning_rate_that_makes_the_loss_nan() {
 }
 
 #[test]
+fn run_directory_that_cannot_be_created() {
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    let out = file.path().join("run");
+    let output = burnprop()
+        .args(["train", "xor", "--out"])
+        .arg(&out)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot create directory"), "{stderr}");
+    // The operating system's reason appears once, through the error chain.
+    assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+}
+
+#[test]
 fn list_shows_every_preset() {
     burnprop()
         .arg("list")

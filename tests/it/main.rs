@@ -3,4 +3,5 @@
 mod cli;
 mod common;
 mod notebooks;
+mod options;
 mod runs;
