@@ -218,16 +218,14 @@ pub fn predict(
         precision: config.dtype,
     }
     .batch(examples, device);
-    let [rows, columns] = [batch.len(), config.data.outputs()];
-    let values = model
-        .forward(batch.inputs)
+    let predictions = model.forward(batch.inputs); // [examples, outputs]
+    let [_, columns] = predictions.dims();
+    let values = predictions
         .into_data()
         .convert::<f64>()
         .try_to_vec::<f64>()
         .map_err(|e| Error::Data(format!("cannot read predictions: {e:?}")))?;
-    Ok((0..rows)
-        .map(|r| values[r * columns..(r + 1) * columns].to_vec())
-        .collect())
+    Ok(values.chunks(columns.max(1)).map(<[f64]>::to_vec).collect())
 }
 
 /// What a finished run reports.

@@ -4,8 +4,8 @@
 use burn::tensor::{Device, Tensor};
 
 use burnprop::config::{Precision, Preset};
-use burnprop::data::DataConfig;
-use burnprop::train::Experiment;
+use burnprop::data::{DataConfig, toy};
+use burnprop::train::{self, Experiment};
 
 use crate::common::{F32, assert_close, initial_network_and_inputs, train_quietly, values};
 
@@ -53,8 +53,25 @@ fn xor_forward_pass_reproduces_notebook_003() {
 
 #[test]
 fn xor_default_preset_gets_all_four_right() {
-    let (trained, _) = train_quietly(&Preset::Xor.config());
+    let config = Preset::Xor.config();
+    let (trained, _) = train_quietly(&config);
     assert_eq!(trained.evaluation.accuracy, Some(1.0));
+    let table = toy::xor();
+    let predictions = train::predict(&trained.model, table.clone(), &config, &Device::flex())
+        .expect("predictions");
+    assert_eq!(predictions.len(), 4);
+    for (example, yhat) in table.iter().zip(&predictions) {
+        assert_eq!(yhat.len(), 1);
+        assert_eq!(
+            f64::from(u8::from(yhat[0] > 0.5)),
+            example.y[0],
+            "{example:?}: {yhat:?}"
+        );
+    }
+    assert_eq!(
+        predictions[0][0], 0.5,
+        "input [0, 0] has nothing to move it off 0.5"
+    );
     // Input [0, 0] has no bias to move it: its output stays exactly 0.5, class 0 under the
     // strict ŷ > 0.5 rule, so the mean BCE can never go below ln(2)/4.
     assert!(trained.evaluation.loss > std::f64::consts::LN_2 / 4.0);
