@@ -73,7 +73,7 @@ impl Observer for Progress {
             bar.set_length(total_steps as u64);
             bar.set_draw_target(ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} steps  {msg}  {per_sec}  ETA {eta}",
+                "{bar:30} {pos}/{len} steps  {msg}  ETA {eta}",
             ) {
                 bar.set_style(style);
             }
@@ -89,6 +89,10 @@ impl Observer for Progress {
                     let mut message = format!("loss {:.6}", record.loss);
                     if let Some(accuracy) = record.accuracy {
                         message.push_str(&format!("  accuracy {accuracy:.4}"));
+                    }
+                    if record.step > 0 && record.wall_seconds > 0.0 {
+                        let rate = record.step as f64 / record.wall_seconds;
+                        message.push_str(&format!("  {rate:.0} steps/s"));
                     }
                     bar.set_message(message);
                     self.last_refresh = Some(Instant::now());
