@@ -72,9 +72,9 @@ impl Observer for Progress {
         if let Mode::Bar(bar) = &self.mode {
             bar.set_length(total_steps as u64);
             bar.set_draw_target(ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} steps  {msg}  ETA {eta}",
-            ) {
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
+            {
                 bar.set_style(style);
             }
         }
