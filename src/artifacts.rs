@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ExperimentConfig;
@@ -122,11 +121,6 @@ impl RunDir {
         }
     }
 
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
@@ -173,22 +167,17 @@ impl RunDir {
 
     /// Reads `config.json`.
     pub fn config(&self) -> Result<ExperimentConfig> {
-        self.read_json(CONFIG)
-    }
-
-    /// Reads `summary.json`.
-    pub fn summary(&self) -> Result<Summary> {
-        self.read_json(SUMMARY)
+        let path = self.path.join(CONFIG);
+        serde_json::from_slice(&read(&path)?).map_err(|e| Error::InvalidRun {
+            path,
+            reason: format!("cannot parse it: {e}"),
+        })
     }
 
     /// Loads the trained network saved by a finished run, on `device`.
     pub fn model(&self, config: &ExperimentConfig, device: &Device) -> Result<Mlp> {
         let path = self.path.join(MODEL);
-        let bytes = fs::read(&path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = read(&path)?;
         let invalid = |reason: String| Error::InvalidRun {
             path: path.clone(),
             reason,
@@ -200,19 +189,6 @@ impl RunDir {
             .map_err(|e| invalid(format!("the model does not match config.json: {e}")))
     }
 
-    fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
-        let path = self.path.join(name);
-        let text = fs::read_to_string(&path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.clone(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|e| Error::InvalidRun {
-            path,
-            reason: format!("cannot parse it: {e}"),
-        })
-    }
-
     fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         let path = self.path.join(name);
         let mut json = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidRun {
@@ -222,6 +198,14 @@ impl RunDir {
         json.push('\n');
         write_atomic(&path, json.as_bytes())
     }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A network of `config`'s shape with zero parameters, ready to receive a saved record.

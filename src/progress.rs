@@ -43,23 +43,26 @@ impl Progress {
     }
 
     fn line(record: &StepRecord, total: usize) -> String {
-        let mut line = format!(
-            "step {:>width$}/{total}  loss {:<12.6}",
+        format!(
+            "step {:>width$}/{total}  {}",
             record.step,
-            record.loss,
+            figures(record),
             width = digits(total)
-        );
-        if let Some(accuracy) = record.accuracy {
-            line.push_str(&format!("  accuracy {accuracy:.5}"));
-        }
-        if record.step > 0 && record.wall_seconds > 0.0 {
-            line.push_str(&format!(
-                "  {:.0} steps/s",
-                record.step as f64 / record.wall_seconds
-            ));
-        }
-        line
+        )
     }
+}
+
+/// Loss, accuracy where the loss classifies, and the step rate so far.
+fn figures(record: &StepRecord) -> String {
+    let mut text = format!("loss {:<12.6}", record.loss);
+    if let Some(accuracy) = record.accuracy {
+        text.push_str(&format!("  accuracy {accuracy:.5}"));
+    }
+    if record.step > 0 && record.wall_seconds > 0.0 {
+        let rate = record.step as f64 / record.wall_seconds;
+        text.push_str(&format!("  {rate:.0} steps/s"));
+    }
+    text
 }
 
 fn digits(n: usize) -> usize {
@@ -86,15 +89,7 @@ impl Observer for Progress {
                 bar.set_position(record.step as u64);
                 let due = self.last_refresh.is_none_or(|t| t.elapsed() >= REFRESH);
                 if due {
-                    let mut message = format!("loss {:.6}", record.loss);
-                    if let Some(accuracy) = record.accuracy {
-                        message.push_str(&format!("  accuracy {accuracy:.4}"));
-                    }
-                    if record.step > 0 && record.wall_seconds > 0.0 {
-                        let rate = record.step as f64 / record.wall_seconds;
-                        message.push_str(&format!("  {rate:.0} steps/s"));
-                    }
-                    bar.set_message(message);
+                    bar.set_message(figures(record));
                     self.last_refresh = Some(Instant::now());
                 }
             }

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 
 use super::history::{History, StepRecord};
 use super::metrics::{Evaluation, correct, evaluate, scalar};
@@ -50,8 +50,8 @@ pub fn train(
     history: &mut History,
     observer: &mut dyn Observer,
 ) -> Result<Trained> {
-    config.validate()?;
     let autodiff_device = device.clone().autodiff();
+    // Validates the config before drawing anything.
     let experiment = Experiment::new(config, &autodiff_device)?;
     let mut model = experiment.model;
     let batches = Batches::from_examples(config, experiment.examples, device)?;
@@ -118,8 +118,8 @@ pub fn train(
 
 fn batch_accuracy(
     config: &ExperimentConfig,
-    logits: burn::tensor::Tensor<2>,
-    targets: burn::tensor::Tensor<2>,
+    logits: Tensor<2>,
+    targets: Tensor<2>,
 ) -> Result<Option<f64>> {
     correct(config.loss, logits, targets)
         .map(|(right, n)| Ok(scalar(right)? / n as f64))

@@ -33,11 +33,6 @@ impl History {
         self.records.push(record);
     }
 
-    /// The last row, if any.
-    pub fn last(&self) -> Option<&StepRecord> {
-        self.records.last()
-    }
-
     /// The losses, in step order.
     pub fn losses(&self) -> Vec<f64> {
         self.records.iter().map(|r| r.loss).collect()
