@@ -7,15 +7,19 @@ use anyhow::{Context as _, Result, bail};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{ExperimentConfig, Precision, Preset};
+use crate::config::{ExperimentConfig, Layout, Precision, Preset};
 use crate::data::DataConfig;
+use crate::data::ExampleBatcher;
 use crate::device;
+use crate::gradcheck::{self, Mode, Options, Problem};
 use crate::loss::{LossKind, Reduction};
+use crate::manual::trace;
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::progress::Progress;
 use crate::rng::RngKind;
 use crate::train::{self, Experiment};
+use burn::data::dataloader::batcher::Batcher;
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -31,6 +35,12 @@ pub struct Cli {
 pub enum Command {
     /// Train a notebook experiment and write its run directory.
     Train(Box<TrainArgs>),
+    /// Check the manual and autodiff gradients against finite differences (f64), one table row
+    /// per parameter tensor; exits non-zero when a gradient fails.
+    Gradcheck(Box<GradcheckArgs>),
+    /// One forward and one backward pass on a small batch, printing every intermediate matrix
+    /// (Z1, A1, …, Ŷ, loss, dZ, dW, db) in the order the notebooks derive them.
+    Trace(Box<TraceArgs>),
     /// List the presets: their notebook, network, data and training.
     List,
 }
@@ -38,7 +48,67 @@ pub enum Command {
 /// `burnprop train`: a preset, with any hyperparameter overridden by a flag.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The notebook experiment to run.
+    /// The experiment and its overrides.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Run directory [default: runs/<preset>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Print the network layer by layer (as notebook 003's print(model)) and exit.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// With output piped, print a progress line every N steps [default: about 20 lines].
+    #[arg(long, value_name = "N")]
+    pub log_every: Option<usize>,
+}
+
+/// `burnprop gradcheck`: the three-way gradient check of a preset's initial network.
+#[derive(Debug, Args)]
+pub struct GradcheckArgs {
+    /// The experiment and its overrides (the check always runs in f64).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Finite-difference step ε.
+    #[arg(long, value_name = "E", allow_negative_numbers = true, default_value_t = gradcheck::DEFAULT_EPS)]
+    pub eps: f64,
+
+    /// One random direction per tensor instead of every element (for large networks).
+    #[arg(long)]
+    pub directional: bool,
+
+    /// Check on the first N training examples [default: all of them, or one minibatch].
+    #[arg(long, value_name = "N")]
+    pub examples: Option<usize>,
+
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `burnprop trace`: every matrix of one forward and backward pass.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The experiment and its overrides.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Print examples as rows (burn, notebooks 000, 001, 003) or columns (notebook 002).
+    #[arg(long, value_enum, default_value = "row")]
+    pub layout: Layout,
+
+    /// Trace the first N training examples.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub examples: usize,
+}
+
+/// A preset and every hyperparameter flag that overrides it.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// The notebook experiment.
     #[arg(value_enum)]
     pub preset: Preset,
 
@@ -144,21 +214,9 @@ pub struct TrainArgs {
     /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).
     #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
     pub device: Option<String>,
-
-    /// Run directory [default: runs/<preset>].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Print the network layer by layer (as notebook 003's print(model)) and exit.
-    #[arg(long)]
-    pub summary: bool,
-
-    /// With output piped, print a progress line every N steps [default: about 20 lines].
-    #[arg(long, value_name = "N")]
-    pub log_every: Option<usize>,
 }
 
-impl TrainArgs {
+impl ExperimentArgs {
     /// The preset's config with every given flag applied.
     pub fn config(&self) -> Result<ExperimentConfig> {
         let mut c = self.preset.config();
@@ -256,6 +314,8 @@ fn reject(flag: &str, given: bool, data: &DataConfig) -> Result<()> {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(args) => train_command(&args),
+        Command::Gradcheck(args) => gradcheck_command(&args),
+        Command::Trace(args) => trace_command(&args),
         Command::List => {
             print!("{}", list());
             Ok(())
@@ -264,8 +324,8 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn train_command(args: &TrainArgs) -> Result<()> {
-    let config = args.config()?;
-    let (backend, device) = device::select(args.device.as_deref())?;
+    let config = args.experiment.config()?;
+    let (backend, device) = device::select(args.experiment.device.as_deref())?;
     if args.summary {
         let experiment = Experiment::new(&config, &device)?;
         println!("{}", experiment.model.summary());
@@ -287,6 +347,115 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         .with_context(|| format!("training {} failed", config.preset.name()))?;
     println!("{report}");
     Ok(())
+}
+
+fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
+    if args.experiment.dtype == Some(Precision::F32) {
+        bail!(
+            "gradcheck runs in f64 only: finite differences in f32 lose half their digits; drop --dtype f32"
+        );
+    }
+    let config = args.experiment.config()?;
+    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let problem = Problem::from_config(&config, args.examples, &device)?;
+    let options = Options {
+        eps: args.eps,
+        mode: if args.directional {
+            Mode::Directional
+        } else {
+            Mode::Elementwise
+        },
+        seed: config.seed,
+    };
+    let report = gradcheck::check(&problem, options)?;
+    if args.json {
+        let json = serde_json::json!({
+            "preset": config.preset.name(),
+            "network": config.network(),
+            "backend": backend.to_string(),
+            "report": report,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!(
+            "gradcheck {} (notebook {}) on {backend}: {}",
+            config.preset.name(),
+            config.preset.notebook(),
+            config.network()
+        );
+        println!("{report}");
+    }
+    if report.verdict == gradcheck::Verdict::Fail {
+        let worst = report
+            .tensors
+            .iter()
+            .filter(|t| t.verdict == gradcheck::Verdict::Fail)
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        bail!(
+            "gradient check failed for {worst}: relative error above {:e}",
+            gradcheck::FAIL_ABOVE
+        );
+    }
+    Ok(())
+}
+
+fn trace_command(args: &TraceArgs) -> Result<()> {
+    let config = args.experiment.config()?;
+    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    if args.examples == 0 {
+        bail!("--examples must be at least 1");
+    }
+    let experiment = Experiment::new(&config, &device)?;
+    let mut examples = experiment.examples;
+    examples.truncate(args.examples);
+    let m = examples.len();
+    let batch = ExampleBatcher {
+        precision: config.dtype,
+    }
+    .batch(examples, &device);
+    let build = match args.layout {
+        Layout::Row => trace::rows,
+        Layout::Column => trace::columns,
+    };
+    let mut trace = build(
+        &experiment.model,
+        batch.inputs,
+        batch.targets,
+        config.loss,
+        config.reduction,
+    )?;
+    for (name, alias) in notebook_names(config.preset, args.layout) {
+        trace.alias(name, alias);
+    }
+    println!(
+        "trace {} (notebook {}) on {backend}, {}: {}, {m} examples, {} layout",
+        config.preset.name(),
+        config.preset.notebook(),
+        config.dtype.name(),
+        config.network(),
+        match args.layout {
+            Layout::Row => "row (examples are rows)",
+            Layout::Column => "column (examples are columns)",
+        }
+    );
+    println!();
+    print!("{trace}");
+    Ok(())
+}
+
+/// What each notebook calls the trace's entries, where its names differ.
+fn notebook_names(preset: Preset, layout: Layout) -> &'static [(&'static str, &'static str)] {
+    match (preset, layout) {
+        (Preset::Xor, Layout::Row) => &[("A1", "X2"), ("Ŷ", "Yhat")],
+        (Preset::Circles, Layout::Row) => {
+            &[("A1", "H"), ("Ŷ", "y_hat"), ("dZ2", "δ^o"), ("dZ1", "δ^h")]
+        }
+        (Preset::Logreg, _) => &[("Ŷ", "A1")],
+        (Preset::ThreeLayer, Layout::Column) => &[("Ŷ", "A2")],
+        _ => &[],
+    }
 }
 
 /// The text of `burnprop list`.
@@ -351,12 +520,12 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    fn parse(args: &[&str]) -> TrainArgs {
+    fn parse(args: &[&str]) -> ExperimentArgs {
         let cli = Cli::try_parse_from(std::iter::once("burnprop").chain(args.iter().copied()))
             .expect("valid arguments");
         match cli.command {
-            Command::Train(args) => *args,
-            Command::List => panic!("expected train"),
+            Command::Train(args) => args.experiment,
+            _ => panic!("expected train"),
         }
     }
 

@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Layout, Precision};
+use crate::error::{Error, Result};
 use crate::model::mlp::LayerParams;
 use crate::rng::NumpyRng;
 
@@ -255,6 +256,15 @@ pub fn host_tensor<const D: usize>(
         Precision::F64 => TensorData::new(values, shape),
     };
     Tensor::from_data(data, (device, precision.dtype()))
+}
+
+/// A tensor's values as `f64`, row-major: the inverse of [`host_tensor`].
+pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f64>> {
+    tensor
+        .into_data()
+        .convert::<f64>()
+        .try_to_vec::<f64>()
+        .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
 }
 
 /// The row-major transpose of a `rows × cols` row-major matrix.

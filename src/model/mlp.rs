@@ -36,6 +36,14 @@ pub struct LayerParams {
     pub bias: Option<Tensor<1>>,
 }
 
+/// The parameter gradients of a network, one entry per layer, in burn's layout: `weight` is
+/// `dW_l` of shape `[n_{l−1}, n_l]`, `bias` is `db_l` of shape `[n_l]` (absent without biases).
+#[derive(Clone, Debug)]
+pub struct Gradients {
+    /// `dW_l`, `db_l` for each layer, input side first.
+    pub layers: Vec<LayerParams>,
+}
+
 impl Mlp {
     /// Builds a network from explicit parameters, one [`LayerParams`] per layer.
     ///
@@ -59,6 +67,22 @@ impl Mlp {
             hidden_activations,
             output,
         }
+    }
+
+    /// A copy of the parameters as plain tensors (no autodiff), one [`LayerParams`] per layer.
+    pub fn params(&self) -> Vec<LayerParams> {
+        self.layers
+            .iter()
+            .map(|layer| LayerParams {
+                weight: layer.weight.val().inner(),
+                bias: layer.bias.as_ref().map(|b| b.val().inner()),
+            })
+            .collect()
+    }
+
+    /// A network with these activations and new parameters (of the same shapes).
+    pub fn with_params(&self, params: Vec<LayerParams>) -> Self {
+        Self::from_params(params, self.hidden_activations.clone(), self.output)
     }
 
     /// The layer widths, input first: `[n_0, n_1, …, n_L]`.
@@ -103,6 +127,24 @@ impl Mlp {
             };
         }
         activation
+    }
+
+    /// Every pre-activation `Z_1, …, Z_L` of a forward pass (the last is the logits).
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, n_0]` → `Z_l`: `[batch, n_l]`
+    pub fn pre_activations(&self, x: Tensor<2>) -> Vec<Tensor<2>> {
+        let mut z = Vec::with_capacity(self.layers.len());
+        let mut activation = x;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let z_l = layer.forward(activation); // [batch, n_l]
+            z.push(z_l.clone());
+            activation = match self.hidden_activations.get(l) {
+                Some(g) => g.apply(z_l),
+                None => z_l,
+            };
+        }
+        z
     }
 
     /// The network's prediction `Ŷ = g_L(Z_L)`: class probabilities, sigmoid outputs or raw

@@ -24,7 +24,9 @@ use super::metrics::{Evaluation, correct, evaluate, scalar};
 use super::{Batches, Experiment, Observer};
 use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
+use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
+use crate::model::mlp::{Gradients, LayerParams};
 
 /// A trained network and how it did.
 #[derive(Debug)]
@@ -140,4 +142,48 @@ pub fn check_finite(loss: f64, step: usize, lr: f64) -> Result<()> {
         },
         lr,
     })
+}
+
+/// The objective `J` and burn's autodiff gradients of it, for one batch, at `model`'s current
+/// parameters: what the autodiff engine's `loss.backward()` computes at every step.
+///
+/// The network is copied onto the autodiff device of its own backend (`Module::train`); the
+/// inputs and targets enter as constants.
+///
+/// # Shapes
+/// - `inputs`: `[m, n_0]`, `targets`: `[m, n_L]`; the gradients have the parameters' shapes
+pub fn gradients(
+    model: &Mlp,
+    inputs: Tensor<2>,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Result<(f64, Gradients)> {
+    let tracked = model.clone().train();
+    let loss = kind.loss(reduction, tracked.forward_logits(inputs), targets); // [1]
+    let grads = loss.backward();
+    let missing = |name: String| Error::Data(format!("autodiff produced no gradient for {name}"));
+    let layers = tracked
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, layer)| {
+            let weight = layer
+                .weight
+                .val()
+                .grad(&grads)
+                .ok_or_else(|| missing(format!("W{}", l + 1)))?;
+            let bias = layer
+                .bias
+                .as_ref()
+                .map(|b| {
+                    b.val()
+                        .grad(&grads)
+                        .ok_or_else(|| missing(format!("b{}", l + 1)))
+                })
+                .transpose()?;
+            Ok(LayerParams { weight, bias })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((scalar(loss.inner())?, Gradients { layers }))
 }

@@ -1,11 +1,12 @@
 //! Accuracy, and the evaluation of a network on a whole dataset.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
+use crate::model::init::host_values;
 
 /// Correct predictions in a batch, and how many predictions were made.
 ///
@@ -39,10 +40,9 @@ pub fn correct(
 
 /// Reads a one-element tensor as `f64`.
 pub fn scalar(tensor: Tensor<1>) -> Result<f64> {
-    let data: TensorData = tensor.into_data().convert::<f64>();
-    data.try_to_vec::<f64>()
-        .ok()
-        .and_then(|values| values.first().copied())
+    host_values(tensor)?
+        .first()
+        .copied()
         .ok_or_else(|| Error::Data("a scalar tensor held no value".to_string()))
 }
 
@@ -79,11 +79,7 @@ pub fn evaluate(
         }
         total += scalar(kind.per_example(logits, batch.targets).sum())?;
     }
-    let loss = match reduction {
-        Reduction::Sum => total,
-        // Example counts are far below 2^53: exact.
-        Reduction::Mean => total / examples.max(1) as f64,
-    };
+    let loss = total * reduction.scale(examples);
     let accuracy = (predictions > 0).then(|| right / predictions as f64);
     Ok(Evaluation {
         loss,

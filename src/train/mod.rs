@@ -22,7 +22,7 @@ use crate::data::{self, Batch, Example, ExampleBatcher};
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
-use crate::model::init::{Init, InitSpec, ParamSource};
+use crate::model::init::{Init, InitSpec, ParamSource, host_values};
 use crate::rng::{NumpyRng, RngKind};
 
 pub use autodiff::{Trained, train};
@@ -220,11 +220,7 @@ pub fn predict(
     .batch(examples, device);
     let predictions = model.forward(batch.inputs); // [examples, outputs]
     let [_, columns] = predictions.dims();
-    let values = predictions
-        .into_data()
-        .convert::<f64>()
-        .try_to_vec::<f64>()
-        .map_err(|e| Error::Data(format!("cannot read predictions: {e:?}")))?;
+    let values = host_values(predictions)?;
     Ok(values.chunks(columns.max(1)).map(<[f64]>::to_vec).collect())
 }
 

@@ -1,0 +1,59 @@
+//! Backpropagation by hand: the derivations of the four notebooks, written out as tensor code.
+//!
+//! Nothing here uses autodiff. The forward pass keeps every pre-activation `Z_l` and activation
+//! `A_l` (its [cache](row::Cache)); the backward pass walks the layers from the output down and
+//! applies the chain rule to get every delta `dZ_l = ∂ℓ/∂Z_l` and every parameter gradient. The
+//! weights are read from the same [`Mlp`](crate::model::Mlp) the autodiff engine trains, so the
+//! two engines always see identical parameters.
+//!
+//! Two notations, two readable implementations of the same algebra:
+//!
+//! - [`row`]: examples are rows, `Z_l = A_{l−1}·W_l + b_l` with `W_l` of shape `[n_{l−1}, n_l]`,
+//!   burn's `Linear` layout and that of notebooks 000 (circles), 001 (logistic regression) and
+//!   003 (XOR);
+//! - [`column`]: examples are columns, `Z_l = W_l·A_{l−1} + b_l` with `W_l` of shape
+//!   `[n_l, n_{l−1}]`, notebook 002's notation. Its `W_l` is the transpose of burn's.
+//!
+//! # The convention for reductions
+//!
+//! The objective is `J = s · Σᵢ ℓᵢ` with `s = 1` for the summed loss (notebook 000) and
+//! `s = 1/m` for the mean over `m` examples (notebooks 001, 002, 003). The deltas `dZ_l` are the
+//! per-example derivatives `∂ℓᵢ/∂Z_l` (so `dZ_L = Ŷ − Y` for every loss), and the factor `s`
+//! enters where the examples are summed, in `dW_l` and `db_l`, exactly as notebook 002 writes
+//! `dW = (1/m)·dZ·Aᵀ`. The gradients are therefore those of `J` itself.
+
+pub mod column;
+pub mod row;
+pub mod trace;
+
+use burn::tensor::Tensor;
+
+use crate::model::activation::Activation;
+pub use crate::model::mlp::Gradients;
+
+/// Back through a hidden activation: `dZ = dA ⊙ g'(Z)`, element-wise, in either layout.
+///
+/// `g'` is written with whichever of `Z` or `A = g(Z)` makes it cheapest, as the notebooks do:
+///
+/// | `g` | `g'(Z)` | notebook |
+/// |---|---|---|
+/// | identity | `1` | |
+/// | sigmoid | `A ⊙ (1 − A)` | 000 (`H * (1 - H)`), 002 (`A1 * (1 - A1)`) |
+/// | relu | `1` where `Z > 0`, else `0` (0 at the kink `Z = 0`, as burn's autodiff) | 003 (`ReLU'(Z)`) |
+/// | tanh | `1 − A²` | |
+///
+/// # Shapes
+/// - `d_a`, `z`, `a`: the same shape → that shape
+pub fn activation_backward(
+    g: Activation,
+    d_a: Tensor<2>,
+    z: &Tensor<2>,
+    a: &Tensor<2>,
+) -> Tensor<2> {
+    match g {
+        Activation::Identity => d_a,
+        Activation::Sigmoid => d_a * a.clone() * a.clone().neg().add_scalar(1.0),
+        Activation::Relu => d_a.mask_fill(z.clone().lower_equal_elem(0.0), 0.0),
+        Activation::Tanh => d_a * a.clone().square().neg().add_scalar(1.0),
+    }
+}
