@@ -3,13 +3,16 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::common::{F32, XOR_X2, XOR_YHAT, XOR_Z1, XOR_Z2, assert_close};
+
 fn burnprop() -> Command {
     let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
     cmd.env_remove("BURN_DEVICE");
     cmd
 }
 
-/// Runs `args` expecting failure, and returns stderr after checking it is one line, no panic.
+/// Runs `args` (a training run, into a temporary directory) expecting failure, and returns
+/// stderr after checking it is one line, no panic.
 fn fails_with_one_line(args: &[&str], env: Option<(&str, &str)>) -> String {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut cmd = burnprop();
@@ -17,6 +20,11 @@ fn fails_with_one_line(args: &[&str], env: Option<(&str, &str)>) -> String {
     if let Some((key, value)) = env {
         cmd.env(key, value);
     }
+    one_line_failure(cmd, args)
+}
+
+/// Runs `cmd` expecting failure, and returns stderr after checking it is one line, no panic.
+fn one_line_failure(mut cmd: Command, args: &[&str]) -> String {
     let output = cmd.output().expect("the binary runs");
     assert!(!output.status.success(), "{args:?} should fail");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
@@ -115,4 +123,108 @@ fn train_prints_progress_and_a_summary() {
         .stdout(predicate::str::contains("step  0/22  loss 0.822323"))
         .stdout(predicate::str::contains("training accuracy 1"))
         .stderr("");
+}
+
+#[test]
+fn gradcheck_prints_a_passing_table() {
+    burnprop()
+        .args(["gradcheck", "logreg"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("W1     [3, 1]"))
+        .stdout(predicate::str::contains("b1     [1]"))
+        .stdout(predicate::str::contains("verdict: pass"));
+}
+
+#[test]
+fn gradcheck_json_is_a_report() {
+    let output = burnprop()
+        .args(["gradcheck", "xor", "--json", "--directional"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(json["preset"], "xor");
+    assert_eq!(json["report"]["mode"], "directional");
+    assert_eq!(json["report"]["verdict"], "pass");
+    assert_eq!(json["report"]["tensors"][0]["name"], "W1");
+}
+
+#[test]
+fn gradcheck_refuses_f32_and_a_bad_step() {
+    let mut cmd = burnprop();
+    cmd.args(["gradcheck", "xor", "--dtype", "f32"]);
+    let err = one_line_failure(cmd, &["gradcheck --dtype f32"]);
+    assert!(err.contains("gradcheck runs in f64 only"), "{err}");
+    let mut cmd = burnprop();
+    cmd.args(["gradcheck", "xor", "--eps", "0"]);
+    let err = one_line_failure(cmd, &["gradcheck --eps 0"]);
+    assert!(err.contains("--eps must be a positive number"), "{err}");
+}
+
+/// The numbers printed under the trace entry whose header starts with `name = `.
+fn trace_entry(trace: &str, name: &str) -> Vec<f64> {
+    let header = format!("{name} = ");
+    let mut lines = trace.lines().skip_while(|l| !l.starts_with(&header));
+    assert!(lines.next().is_some(), "no entry {name} in:\n{trace}");
+    lines
+        .take_while(|l| !l.trim().is_empty())
+        .flat_map(|l| {
+            l.split(|c: char| c == '[' || c == ']' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse::<f64>().expect("a number"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn trace_xor_prints_notebook_003s_matrices() {
+    let output = burnprop()
+        .args(["trace", "xor", "--rng", "numpy", "--seed", "0"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let trace = String::from_utf8(output.stdout).expect("UTF-8");
+    for (name, expected) in [
+        ("Z1", &XOR_Z1[..]),
+        ("A1", &XOR_X2[..]),
+        ("Z2", &XOR_Z2[..]),
+        ("Ŷ", &XOR_YHAT[..]),
+    ] {
+        assert_close(&trace_entry(&trace, name), expected, F32, name);
+    }
+    assert!(
+        trace.contains("A1 = relu(Z1)  [4, 3]  (the notebook's X2)"),
+        "{trace}"
+    );
+    // The backward pass follows, in the notebooks' order.
+    let order: Vec<usize> = ["J = ", "dZ2 = ", "dW2 = ", "dZ1 = ", "dW1 = "]
+        .iter()
+        .map(|h| trace.find(h).expect("every entry is printed"))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{trace}");
+}
+
+#[test]
+fn trace_in_columns_prints_notebook_002s_shapes() {
+    burnprop()
+        .args([
+            "trace",
+            "three-layer",
+            "--layout",
+            "column",
+            "--examples",
+            "5",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "W1 = layer 1 weights [n_l, n_l−1]",
+        ))
+        .stdout(predicate::str::contains("[12, 100]"))
+        .stdout(predicate::str::contains(
+            "X = inputs, one example per column  [100, 5]",
+        ))
+        .stdout(predicate::str::contains("dW1 = (1/5)·dZ1·Xᵀ  [12, 100]"));
 }

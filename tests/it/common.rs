@@ -11,6 +11,33 @@ use burnprop::train::{Experiment, History, Silent, Trained, train};
 /// f32 arithmetic on values of order 1: a few units in the last place.
 pub const F32: f64 = 1e-6;
 
+/// The notebooks print 8 decimals: half a unit of the last printed digit.
+pub const PRINTED: f64 = 5e-9;
+
+// Notebook 003, In[46]: Z1, X2 = relu(Z1), Z2 and Yhat for the XOR table, printed after
+// np.random.seed(0) and the Glorot draw of In[11] (rows are the inputs [0,0], [0,1], [1,0], [1,1]).
+
+/// Notebook 003's printed `Z1`, `[4, 3]`.
+#[rustfmt::skip]
+pub const XOR_Z1: [f64; 12] = [
+    0.0, 0.0, 0.0,
+    0.12694881, -0.21593684, 0.41265087,
+    0.13806544, 0.60864744, 0.29065872,
+    0.26501425, 0.3927106, 0.70330959,
+];
+/// Notebook 003's printed `X2`, `[4, 3]`.
+#[rustfmt::skip]
+pub const XOR_X2: [f64; 12] = [
+    0.0, 0.0, 0.0,
+    0.12694881, 0.0, 0.41265087,
+    0.13806544, 0.60864744, 0.29065872,
+    0.26501425, 0.3927106, 0.70330959,
+];
+/// Notebook 003's printed `Z2`, `[4, 1]`.
+pub const XOR_Z2: [f64; 4] = [0.0, 0.51875506, 1.03125078, 1.31072593];
+/// Notebook 003's printed `Yhat`, `[4, 1]`.
+pub const XOR_YHAT: [f64; 4] = [0.5, 0.62685661, 0.73715831, 0.78763461];
+
 /// The values of a tensor as f64, row-major.
 pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
     tensor

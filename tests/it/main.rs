@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod gradients;
 mod notebooks;
 mod options;
 mod runs;

@@ -7,48 +7,24 @@ use burnprop::config::{Precision, Preset};
 use burnprop::data::{DataConfig, toy};
 use burnprop::train::{self, Experiment};
 
-use crate::common::{F32, assert_close, initial_network_and_inputs, train_quietly, values};
-
-/// The notebooks print 8 decimals: half a unit of the last printed digit.
-const PRINTED: f64 = 5e-9;
+use crate::common::{
+    F32, PRINTED, XOR_X2, XOR_YHAT, XOR_Z1, XOR_Z2, assert_close, initial_network_and_inputs,
+    train_quietly, values,
+};
 
 #[test]
 fn xor_forward_pass_reproduces_notebook_003() {
-    // Notebook 003, In[46], printed after np.random.seed(0) and the Glorot draw of In[11].
-    let z1 = [
-        0.0,
-        0.0,
-        0.0, //
-        0.12694881,
-        -0.21593684,
-        0.41265087, //
-        0.13806544,
-        0.60864744,
-        0.29065872, //
-        0.26501425,
-        0.3927106,
-        0.70330959,
-    ];
-    let x2 = [
-        0.0, 0.0, 0.0, //
-        0.12694881, 0.0, 0.41265087, //
-        0.13806544, 0.60864744, 0.29065872, //
-        0.26501425, 0.3927106, 0.70330959,
-    ];
-    let z2 = [0.0, 0.51875506, 1.03125078, 1.31072593];
-    let yhat = [0.5, 0.62685661, 0.73715831, 0.78763461];
-
     let (model, x) = initial_network_and_inputs(&Preset::Xor.config());
     let first: Tensor<2> = model.layers[0].forward(x.clone());
-    assert_close(&values(first.clone()), &z1, PRINTED + F32, "Z1");
-    assert_close(&values(first.clamp_min(0.0)), &x2, PRINTED + F32, "X2");
+    assert_close(&values(first.clone()), &XOR_Z1, PRINTED + F32, "Z1");
+    assert_close(&values(first.clamp_min(0.0)), &XOR_X2, PRINTED + F32, "X2");
     assert_close(
         &values(model.forward_logits(x.clone())),
-        &z2,
+        &XOR_Z2,
         PRINTED + F32,
         "Z2",
     );
-    assert_close(&values(model.forward(x)), &yhat, PRINTED + F32, "Yhat");
+    assert_close(&values(model.forward(x)), &XOR_YHAT, PRINTED + F32, "Yhat");
 }
 
 #[test]

@@ -1,0 +1,384 @@
+//! The manual backward pass against burn's autodiff and against finite differences, on random
+//! networks and on every preset; and the gradient check's own verdicts.
+
+use burn::tensor::{Device, Tensor};
+
+use burnprop::config::{Precision, Preset};
+use burnprop::gradcheck::{
+    self, Mode, Options, PASS, PASS_WITH_KINKS, Problem, Verdict, compare, host_tensors,
+    numeric_gradients,
+};
+use burnprop::loss::{LossKind, Reduction};
+use burnprop::manual::{self, column, row};
+use burnprop::model::Mlp;
+use burnprop::model::activation::Activation;
+use burnprop::model::init::host_tensor;
+use burnprop::model::mlp::{Gradients, LayerParams};
+use burnprop::rng::NumpyRng;
+use burnprop::train::autodiff;
+
+use crate::common::values;
+
+/// Manual vs autodiff in f64: the two differ only in the order of their roundings.
+const F64_REL: f64 = 1e-10;
+const F64_ABS: f64 = 1e-10;
+/// Manual vs autodiff in f32 (the bound): relative 1e-4, absolute 1e-5.
+const F32_REL: f64 = 1e-4;
+const F32_ABS: f64 = 1e-5;
+/// Column-major against row-major manual gradients, both f64: the same products, transposed.
+const LAYOUTS: f64 = 1e-12;
+
+/// Number of random networks per precision.
+const CASES: usize = 200;
+
+/// A random problem: a network, a batch, a loss.
+struct Case {
+    model: Mlp,
+    x: Tensor<2>,
+    y: Tensor<2>,
+    loss: LossKind,
+    reduction: Reduction,
+    description: String,
+}
+
+fn pick<T: Copy>(rng: &mut NumpyRng, items: &[T]) -> T {
+    items[rng.randint(items.len() as u32) as usize]
+}
+
+/// Depth 1–4 layers, widths 1–16, batch 1–32, a random activation per hidden layer, any loss and
+/// reduction, biases or not. Weights are N(0, 1/n_in) and inputs N(0, 1), so pre-activations of
+/// both signs reach every ReLU.
+fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Case {
+    let depth = 1 + rng.randint(4) as usize;
+    let sizes: Vec<usize> = (0..=depth).map(|_| 1 + rng.randint(16) as usize).collect();
+    let batch = 1 + rng.randint(32) as usize;
+    let activations: Vec<Activation> = (1..depth)
+        .map(|_| {
+            pick(
+                rng,
+                &[
+                    Activation::Identity,
+                    Activation::Sigmoid,
+                    Activation::Relu,
+                    Activation::Tanh,
+                ],
+            )
+        })
+        .collect();
+    let loss = pick(rng, &[LossKind::CrossEntropy, LossKind::Bce, LossKind::Mse]);
+    let reduction = pick(rng, &[Reduction::Sum, Reduction::Mean]);
+    let bias = rng.randint(2) == 1;
+    let params = sizes
+        .windows(2)
+        .map(|pair| {
+            let (n_in, n_out) = (pair[0], pair[1]);
+            let scale = 1.0 / (n_in as f64).sqrt();
+            let weight: Vec<f64> = rng
+                .randn_vec(n_in * n_out)
+                .iter()
+                .map(|w| w * scale)
+                .collect();
+            LayerParams {
+                weight: host_tensor(weight, [n_in, n_out], precision, device),
+                bias: bias.then(|| host_tensor(rng.randn_vec(n_out), [n_out], precision, device)),
+            }
+        })
+        .collect();
+    let (n_in, n_out) = (sizes[0], sizes[depth]);
+    let x = rng.randn_vec(batch * n_in);
+    let y: Vec<f64> = match loss {
+        LossKind::CrossEntropy => (0..batch)
+            .flat_map(|_| {
+                let class = rng.randint(n_out as u32) as usize;
+                (0..n_out).map(move |k| if k == class { 1.0 } else { 0.0 })
+            })
+            .collect(),
+        LossKind::Bce => (0..batch * n_out)
+            .map(|_| f64::from(rng.randint(2)))
+            .collect(),
+        LossKind::Mse => rng.randn_vec(batch * n_out),
+    };
+    let description = format!(
+        "sizes {sizes:?}, {activations:?}, {loss:?}, {reduction:?}, bias {bias}, batch {batch}"
+    );
+    Case {
+        model: Mlp::from_params(params, activations, loss.output_activation()),
+        x: host_tensor(x, [batch, n_in], precision, device),
+        y: host_tensor(y, [batch, n_out], precision, device),
+        loss,
+        reduction,
+        description,
+    }
+}
+
+/// Asserts `|m − a| ≤ abs + rel·|a|` for every element of every gradient.
+fn assert_gradients_close(
+    manual: &Gradients,
+    reference: &Gradients,
+    rel: f64,
+    abs: f64,
+    what: &str,
+) {
+    let manual = host_tensors(&manual.layers).expect("manual gradients");
+    let reference = host_tensors(&reference.layers).expect("reference gradients");
+    assert_eq!(manual.len(), reference.len(), "{what}: tensor count");
+    for (m, r) in manual.iter().zip(&reference) {
+        assert_eq!(m.shape, r.shape, "{what}: {} shape", m.name);
+        for (j, (a, b)) in m.values.iter().zip(&r.values).enumerate() {
+            assert!(
+                (a - b).abs() <= abs + rel * b.abs(),
+                "{what}: {}[{j}] manual {a} vs {b}",
+                m.name
+            );
+        }
+    }
+}
+
+/// How many ReLU pre-activations were positive and how many were not.
+fn relu_sides(case: &Case) -> (usize, usize) {
+    let z = case.model.pre_activations(case.x.clone());
+    let mut sides = (0, 0);
+    for (l, g) in case.model.hidden_activations.iter().enumerate() {
+        if *g == Activation::Relu {
+            for v in values(z[l].clone()) {
+                if v > 0.0 {
+                    sides.0 += 1;
+                } else {
+                    sides.1 += 1;
+                }
+            }
+        }
+    }
+    sides
+}
+
+fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(seed);
+    let mut relu_units = (0, 0);
+    let mut losses = [0usize; 3];
+    for i in 0..CASES {
+        let case = random_case(&mut rng, precision, &device);
+        let manual = row::gradients(&case.model, case.x.clone(), case.y.clone(), case.reduction);
+        let (_, auto) = autodiff::gradients(
+            &case.model,
+            case.x.clone(),
+            case.y.clone(),
+            case.loss,
+            case.reduction,
+        )
+        .expect("autodiff gradients");
+        let what = format!("case {i} ({})", case.description);
+        assert_gradients_close(&manual, &auto, rel, abs, &what);
+        let (positive, negative) = relu_sides(&case);
+        relu_units.0 += positive;
+        relu_units.1 += negative;
+        losses[case.loss as usize] += 1;
+    }
+    // The cases did exercise both sides of the ReLU kink, and every loss.
+    assert!(relu_units.0 > 100 && relu_units.1 > 100, "{relu_units:?}");
+    assert!(losses.iter().all(|&n| n > 20), "{losses:?}");
+}
+
+#[test]
+fn manual_gradients_equal_autodiff_in_f64_on_random_networks() {
+    manual_equals_autodiff(Precision::F64, 2024, F64_REL, F64_ABS);
+}
+
+#[test]
+fn manual_gradients_equal_autodiff_in_f32_on_random_networks() {
+    manual_equals_autodiff(Precision::F32, 7, F32_REL, F32_ABS);
+}
+
+#[test]
+fn column_major_gradients_are_the_row_major_ones_transposed() {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(3);
+    for i in 0..50 {
+        let case = random_case(&mut rng, Precision::F64, &device);
+        let rows = row::forward(&case.model, case.x.clone());
+        let row_grads = row::backward(&case.model, &rows, case.y.clone(), case.reduction);
+
+        let network = column::ColumnNetwork::from_mlp(&case.model);
+        let columns = column::forward(&network, case.x.clone().transpose());
+        let column_grads = column::backward(
+            &network,
+            &columns,
+            case.y.clone().transpose(),
+            case.reduction,
+        );
+
+        let what = format!("case {i} ({})", case.description);
+        let row_out = values(rows.output.clone());
+        let column_out = values(columns.output.clone().transpose());
+        for (a, b) in row_out.iter().zip(&column_out) {
+            assert!((a - b).abs() <= LAYOUTS, "{what}: Ŷ {a} vs {b}");
+        }
+        assert_gradients_close(
+            &column_grads.to_row(),
+            &row_grads.gradients,
+            LAYOUTS,
+            LAYOUTS,
+            &what,
+        );
+        let row_loss = values(row::loss(&rows, case.y.clone(), case.loss, case.reduction))[0];
+        let column_loss = values(column::loss(
+            &columns,
+            case.y.clone().transpose(),
+            case.loss,
+            case.reduction,
+        ))[0];
+        assert!(
+            (row_loss - column_loss).abs() <= LAYOUTS * row_loss.abs().max(1.0),
+            "{what}: J {row_loss} vs {column_loss}"
+        );
+    }
+}
+
+fn preset_problem(preset: Preset, examples: Option<usize>) -> Problem {
+    Problem::from_config(&preset.config(), examples, &Device::flex()).expect("a valid preset")
+}
+
+#[test]
+fn gradcheck_passes_for_every_preset() {
+    for preset in Preset::ALL {
+        // Notebook 002's 1264 parameters on 10000 examples take 2528 forward passes; a tenth of
+        // the examples checks the same derivation.
+        let examples = (preset == Preset::ThreeLayer).then_some(1000);
+        let report = gradcheck::check(&preset_problem(preset, examples), Options::default())
+            .expect("the check runs");
+        assert_eq!(
+            report.verdict,
+            Verdict::Pass,
+            "{}:\n{report}",
+            preset.name()
+        );
+        for tensor in &report.tensors {
+            assert!(
+                tensor.manual.rel <= PASS && tensor.autodiff.rel <= PASS,
+                "{} {}: {report}",
+                preset.name(),
+                tensor.name
+            );
+        }
+    }
+}
+
+#[test]
+fn directional_gradcheck_passes_on_the_notebook_002_network() {
+    let options = Options {
+        mode: Mode::Directional,
+        ..Options::default()
+    };
+    let report =
+        gradcheck::check(&preset_problem(Preset::ThreeLayer, None), options).expect("runs");
+    assert_eq!(report.verdict, Verdict::Pass, "{report}");
+    assert_eq!(report.examples, 10_000);
+    assert_eq!(report.tensors[0].elements, 1200);
+}
+
+/// A copy of [`row::backward`] for two layers, with the sign of the hidden delta flipped:
+/// `dZ1 = −(dZ2·W2ᵀ) ⊙ g'(Z1)`. `dW2` and `db2` stay right; `dW1` and `db1` come out negated.
+fn backward_with_a_sign_error(problem: &Problem) -> Gradients {
+    let cache = row::forward(&problem.model, problem.inputs.clone());
+    let params = problem.model.params();
+    let [m, _] = problem.inputs.dims();
+    let s = problem.reduction.scale(m);
+    let dz2 = cache.output.clone() - problem.targets.clone();
+    let layer = |a_prev: &Tensor<2>, dz: &Tensor<2>| LayerParams {
+        weight: a_prev.clone().transpose().matmul(dz.clone()).mul_scalar(s),
+        bias: Some(dz.clone().sum_dim(0).squeeze_dim::<1>(0).mul_scalar(s)),
+    };
+    let d_a1 = dz2
+        .clone()
+        .matmul(params[1].weight.clone().transpose())
+        .neg(); // the bug
+    let dz1 = manual::activation_backward(
+        problem.model.hidden_activations[0],
+        d_a1,
+        &cache.z[0],
+        &cache.a[0],
+    );
+    Gradients {
+        layers: vec![layer(&cache.inputs, &dz1), layer(&cache.a[0], &dz2)],
+    }
+}
+
+#[test]
+fn gradcheck_fails_a_gradient_with_a_flipped_sign() {
+    let problem = preset_problem(Preset::Circles, Some(2000));
+    let numeric = numeric_gradients(&problem, gradcheck::DEFAULT_EPS).expect("runs");
+    let wrong = host_tensors(&backward_with_a_sign_error(&problem).layers).expect("gradients");
+    let verdicts: Vec<(String, Verdict)> = wrong
+        .iter()
+        .zip(&numeric.gradients)
+        .zip(&numeric.kinks)
+        .map(|((w, n), kinks)| {
+            let comparison = compare(&w.values, &n.values, kinks);
+            (
+                w.name.clone(),
+                Verdict::of(comparison.rel, problem.has_kinks()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("W1".to_string(), Verdict::Fail),
+            ("b1".to_string(), Verdict::Fail),
+            ("W2".to_string(), Verdict::Pass),
+            ("b2".to_string(), Verdict::Pass),
+        ]
+    );
+}
+
+#[test]
+fn verdict_bands_follow_cs231n() {
+    assert_eq!(Verdict::of(1e-8, false), Verdict::Pass);
+    assert_eq!(Verdict::of(1e-6, false), Verdict::Warn);
+    assert_eq!(Verdict::of(1e-6, true), Verdict::Pass);
+    assert_eq!(Verdict::of(PASS_WITH_KINKS * 2.0, true), Verdict::Warn);
+    assert_eq!(Verdict::of(0.5, true), Verdict::Fail);
+    assert_eq!(Verdict::of(f64::NAN, false), Verdict::Fail);
+    // Two zero gradients agree; a zero against a non-zero is as wrong as can be.
+    assert_eq!(compare(&[0.0], &[0.0], &[]).rel, 0.0);
+    assert_eq!(compare(&[0.0], &[1e-3], &[]).rel, 1.0);
+}
+
+#[test]
+fn a_perturbation_across_a_relu_kink_is_marked_not_failed() {
+    // One ReLU unit z = x·w + b with x = 1, w = 1, b = −1 + 1e-7: z = 1e-7 sits within eps = 1e-6
+    // of the kink, so perturbing w or b by ±eps moves it across 0 (derivation, not a draw).
+    let device = Device::flex();
+    let f64_tensor = |v: Vec<f64>, n: usize| host_tensor::<2>(v, [1, n], Precision::F64, &device);
+    let model = Mlp::from_params(
+        vec![
+            LayerParams {
+                weight: f64_tensor(vec![1.0], 1),
+                bias: Some(host_tensor(vec![-1.0 + 1e-7], [1], Precision::F64, &device)),
+            },
+            LayerParams {
+                weight: f64_tensor(vec![2.0], 1),
+                bias: Some(host_tensor(vec![0.0], [1], Precision::F64, &device)),
+            },
+        ],
+        vec![Activation::Relu],
+        LossKind::Mse.output_activation(),
+    );
+    let problem = Problem {
+        model,
+        inputs: f64_tensor(vec![1.0], 1),
+        targets: f64_tensor(vec![1.0], 1),
+        loss: LossKind::Mse,
+        reduction: Reduction::Sum,
+    };
+    let report = gradcheck::check(&problem, Options::default()).expect("runs");
+    let kinks: Vec<(&str, usize)> = report
+        .tensors
+        .iter()
+        .map(|t| (t.name.as_str(), t.kinks))
+        .collect();
+    // W1 and b1 move z across 0; W2 and b2 do not touch it.
+    assert_eq!(kinks, [("W1", 1), ("b1", 1), ("W2", 0), ("b2", 0)]);
+    assert_ne!(report.verdict, Verdict::Fail, "{report}");
+}
