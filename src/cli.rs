@@ -52,7 +52,7 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub experiment: ExperimentArgs,
 
-    /// Run directory [default: runs/<preset>].
+    /// Run directory [default: runs/PRESET].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

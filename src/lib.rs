@@ -8,6 +8,9 @@
 //! - [`config`]: every hyperparameter, and the presets named after the notebooks;
 //! - [`device`]: cargo features and `--device` to a burn device;
 //! - [`loss`]: the three objectives and their output activations;
+//! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
+//!   burn's row layout and notebook 002's column layout;
+//! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
 //! - [`cli`], [`progress`]: the `burnprop` command.
 

@@ -8,10 +8,10 @@
 //!
 //! Two notations, two readable implementations of the same algebra:
 //!
-//! - [`row`]: examples are rows, `Z_l = A_{l−1}·W_l + b_l` with `W_l` of shape `[n_{l−1}, n_l]`,
+//! - [`row`](mod@row): examples are rows, `Z_l = A_{l−1}·W_l + b_l` with `W_l` of shape `[n_{l−1}, n_l]`,
 //!   burn's `Linear` layout and that of notebooks 000 (circles), 001 (logistic regression) and
 //!   003 (XOR);
-//! - [`column`]: examples are columns, `Z_l = W_l·A_{l−1} + b_l` with `W_l` of shape
+//! - [`column`](mod@column): examples are columns, `Z_l = W_l·A_{l−1} + b_l` with `W_l` of shape
 //!   `[n_l, n_{l−1}]`, notebook 002's notation. Its `W_l` is the transpose of burn's.
 //!
 //! # The convention for reductions
