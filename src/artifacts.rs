@@ -29,6 +29,8 @@ use crate::train::{History, Trained};
 pub const CONFIG: &str = "config.json";
 /// `history.csv`.
 pub const HISTORY: &str = "history.csv";
+/// `epochs.csv`, for data with a test split.
+pub const EPOCHS: &str = "epochs.csv";
 /// `summary.json`.
 pub const SUMMARY: &str = "summary.json";
 /// `model.bpk`.
@@ -43,7 +45,10 @@ pub struct Summary {
     pub final_loss: f64,
     /// Training accuracy after training, where the loss classifies.
     pub accuracy: Option<f64>,
-    /// Test accuracy, where the data have a test set.
+    /// Test loss after the last epoch, where the data have a test set.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub test_loss: Option<f64>,
+    /// Test accuracy after the last epoch, where the data have a test set.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub test_accuracy: Option<f64>,
     /// Optimiser steps taken.
@@ -64,7 +69,13 @@ pub struct Summary {
 
 impl Summary {
     /// The summary of a trained run.
-    pub fn new(config: &ExperimentConfig, trained: &Trained, backend: Backend) -> Self {
+    pub fn new(
+        config: &ExperimentConfig,
+        trained: &Trained,
+        history: &History,
+        backend: Backend,
+    ) -> Self {
+        let last_epoch = history.epochs.last();
         let steps_per_second = if trained.wall_seconds > 0.0 {
             trained.steps as f64 / trained.wall_seconds
         } else {
@@ -74,7 +85,8 @@ impl Summary {
             preset: config.preset.name().to_string(),
             final_loss: trained.evaluation.loss,
             accuracy: trained.evaluation.accuracy,
-            test_accuracy: None,
+            test_loss: last_epoch.map(|e| e.test_loss),
+            test_accuracy: last_epoch.and_then(|e| e.test_accuracy),
             steps: trained.steps,
             wall_seconds: trained.wall_seconds,
             steps_per_second,
@@ -124,7 +136,7 @@ impl RunDir {
     /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
-        for stale in [SUMMARY, MODEL] {
+        for stale in [SUMMARY, MODEL, EPOCHS] {
             let path = self.path.join(stale);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -141,9 +153,13 @@ impl RunDir {
         self.write_json(CONFIG, config)
     }
 
-    /// Writes `history.csv`.
+    /// Writes `history.csv`, and `epochs.csv` when epochs were evaluated on a test split.
     pub fn write_history(&self, history: &History) -> Result<()> {
-        write_atomic(&self.path.join(HISTORY), history.to_csv().as_bytes())
+        write_atomic(&self.path.join(HISTORY), history.to_csv().as_bytes())?;
+        if history.epochs.is_empty() {
+            return Ok(());
+        }
+        write_atomic(&self.path.join(EPOCHS), history.epochs_to_csv().as_bytes())
     }
 
     /// Writes `summary.json`.

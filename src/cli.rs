@@ -7,9 +7,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{ExperimentConfig, Layout, Precision, Preset};
+use crate::config::{ExperimentConfig, Layout, Precision, Preset, Schedule};
 use crate::data::DataConfig;
-use crate::data::ExampleBatcher;
 use crate::device;
 use crate::gradcheck::{self, Mode, Options, Problem};
 use crate::loss::{LossKind, Reduction};
@@ -19,7 +18,6 @@ use crate::model::init::{BiasInit, Init};
 use crate::progress::Progress;
 use crate::rng::RngKind;
 use crate::train::{self, Experiment};
-use burn::data::dataloader::batcher::Batcher;
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -76,7 +74,8 @@ pub struct GradcheckArgs {
     #[arg(long, value_name = "E", allow_negative_numbers = true, default_value_t = gradcheck::DEFAULT_EPS)]
     pub eps: f64,
 
-    /// One random direction per tensor instead of every element (for large networks).
+    /// One random direction per tensor instead of every element [default: element by element
+    /// up to 20000 parameters, directional above, as for MNIST].
     #[arg(long)]
     pub directional: bool,
 
@@ -137,6 +136,10 @@ pub struct ExperimentArgs {
     /// Use Nesterov momentum (needs a positive --momentum and --dampening 0).
     #[arg(long)]
     pub nesterov: bool,
+
+    /// Learning-rate schedule over the run's steps.
+    #[arg(long, value_enum)]
+    pub schedule: Option<Schedule>,
 
     /// L2 weight decay λ, added to the gradient as λ·θ.
     #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA")]
@@ -210,6 +213,19 @@ pub struct ExperimentArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub factor: Option<f64>,
 
+    /// Directory holding MNIST's four IDX files, raw or .gz (the MNIST presets) [default:
+    /// burn-dataset's cache, ~/.cache/burn-dataset/mnist].
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The two digits of mnist-binary, comma-separated; the second is target 1.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub digits: Option<Vec<u8>>,
+
+    /// Standardise MNIST pixels to (x − 0.1307) / 0.3081 instead of scaling them to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+
     /// Compute device: flex, ndarray, wgpu, vulkan, metal, cuda, rocm or cpu (must be compiled
     /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).
     #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
@@ -225,6 +241,7 @@ impl ExperimentArgs {
         set(&mut opt.momentum, self.momentum);
         set(&mut opt.dampening, self.dampening);
         set(&mut opt.weight_decay, self.weight_decay);
+        set(&mut opt.schedule, self.schedule);
         opt.nesterov |= self.nesterov;
         set(&mut c.epochs, self.epochs);
         if self.max_steps.is_some() {
@@ -268,6 +285,7 @@ impl ExperimentArgs {
     }
 
     fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
+        let name = data.name();
         match data {
             DataConfig::Circles {
                 samples,
@@ -281,15 +299,47 @@ impl ExperimentArgs {
             }
             DataConfig::Random { samples, .. } => {
                 set(samples, self.samples);
-                reject("--noise", self.noise.is_some(), data)?;
-                reject("--factor", self.factor.is_some(), data)?;
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
+            }
+            DataConfig::Mnist {
+                dir,
+                digits,
+                standardize,
+            } => {
+                reject("--samples", self.samples.is_some(), name)?;
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
+                if self.data_dir.is_some() {
+                    dir.clone_from(&self.data_dir);
+                }
+                *standardize |= self.standardize;
+                match (&self.digits, digits.as_mut()) {
+                    (None, _) => {}
+                    (Some(given), Some(pair)) => {
+                        *pair = <[u8; 2]>::try_from(given.as_slice()).map_err(|_| {
+                            anyhow::anyhow!(
+                                "--digits takes exactly two digits, e.g. --digits 3,5 (got {})",
+                                given.len()
+                            )
+                        })?;
+                    }
+                    (Some(_), None) => {
+                        bail!("--digits applies to mnist-binary; mnist classifies all ten digits")
+                    }
+                }
+                return Ok(());
             }
             DataConfig::Logreg | DataConfig::Xor => {
-                reject("--samples", self.samples.is_some(), data)?;
-                reject("--noise", self.noise.is_some(), data)?;
-                reject("--factor", self.factor.is_some(), data)?;
+                reject("--samples", self.samples.is_some(), name)?;
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
             }
         }
+        // --data-dir (also read from BURNPROP_MNIST_DIR) only concerns MNIST; the MNIST-only
+        // switches do not apply here.
+        reject("--digits", self.digits.is_some(), name)?;
+        reject("--standardize", self.standardize, name)?;
         Ok(())
     }
 }
@@ -300,11 +350,10 @@ fn set<T>(field: &mut T, value: Option<T>) {
     }
 }
 
-fn reject(flag: &str, given: bool, data: &DataConfig) -> Result<()> {
+fn reject(flag: &str, given: bool, data: &str) -> Result<()> {
     if given {
         bail!(
-            "{flag} does not apply to the {} data, which is a fixed table or has no such parameter",
-            data.name()
+            "{flag} does not apply to the {data} data, which is a fixed table or has no such parameter"
         );
     }
     Ok(())
@@ -358,13 +407,14 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
     let config = args.experiment.config()?;
     let (backend, device) = device::select(args.experiment.device.as_deref())?;
     let problem = Problem::from_config(&config, args.examples, &device)?;
+    let mode = if args.directional {
+        Mode::Directional
+    } else {
+        gradcheck::auto_mode(&problem)
+    };
     let options = Options {
         eps: args.eps,
-        mode: if args.directional {
-            Mode::Directional
-        } else {
-            Mode::Elementwise
-        },
+        mode,
         seed: config.seed,
     };
     let report = gradcheck::check(&problem, options)?;
@@ -408,13 +458,8 @@ fn trace_command(args: &TraceArgs) -> Result<()> {
         bail!("--examples must be at least 1");
     }
     let experiment = Experiment::new(&config, &device)?;
-    let mut examples = experiment.examples;
-    examples.truncate(args.examples);
-    let m = examples.len();
-    let batch = ExampleBatcher {
-        precision: config.dtype,
-    }
-    .batch(examples, &device);
+    let batch = experiment.first_batch(&config, args.examples, &device);
+    let m = batch.len();
     let build = match args.layout {
         Layout::Row => trace::rows,
         Layout::Column => trace::columns,

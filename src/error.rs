@@ -69,6 +69,24 @@ pub enum Error {
         reason: String,
     },
 
+    /// An MNIST file is missing, unreadable or malformed.
+    #[error("MNIST file {}: {problem}", path.display())]
+    Mnist {
+        /// The file (or, for a missing file, where it was looked for).
+        path: PathBuf,
+        /// What was wrong with it.
+        problem: String,
+    },
+
+    /// No MNIST files were found anywhere burnprop looks.
+    #[error(
+        "MNIST not found: looked in {looked}; pass --data-dir DIR (or set BURNPROP_MNIST_DIR) to a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz"
+    )]
+    MnistNotFound {
+        /// The places searched, in order.
+        looked: String,
+    },
+
     /// A dataset could not provide a batch.
     #[error("cannot load a batch: {0}")]
     Data(String),

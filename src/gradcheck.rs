@@ -24,12 +24,11 @@
 
 use std::fmt;
 
-use burn::data::dataloader::batcher::Batcher;
+use burn::module::Module;
 use burn::tensor::{DType, Device, Tensor};
 use serde::Serialize;
 
 use crate::config::{ExperimentConfig, Precision};
-use crate::data::ExampleBatcher;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::manual;
@@ -109,18 +108,15 @@ impl Problem {
         let mut config = config.clone();
         config.dtype = Precision::F64;
         let experiment = Experiment::new(&config, device)?;
-        let mut data = experiment.examples;
-        let take = examples.or(config.batch_size).unwrap_or(data.len());
+        let take = examples
+            .or(config.batch_size)
+            .unwrap_or(experiment.data.len());
         if take == 0 {
             return Err(Error::InvalidConfig(
                 "--examples must be at least 1".to_string(),
             ));
         }
-        data.truncate(take);
-        let batch = ExampleBatcher {
-            precision: Precision::F64,
-        }
-        .batch(data, device);
+        let batch = experiment.first_batch(&config, take, device);
         Ok(Self {
             model: experiment.model,
             inputs: batch.inputs,
@@ -445,6 +441,19 @@ pub enum Mode {
     Elementwise,
     /// One random direction per tensor.
     Directional,
+}
+
+/// Above this many parameters, [`auto_mode`] checks along directions: element by element,
+/// MNIST's 101770 parameters would take two forward passes each.
+pub const ELEMENTWISE_UP_TO: usize = 20_000;
+
+/// Element-wise for networks up to [`ELEMENTWISE_UP_TO`] parameters, directional above.
+pub fn auto_mode(problem: &Problem) -> Mode {
+    if problem.model.num_params() <= ELEMENTWISE_UP_TO {
+        Mode::Elementwise
+    } else {
+        Mode::Directional
+    }
 }
 
 /// What to check and how.

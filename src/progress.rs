@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::train::{Observer, StepRecord};
+use crate::train::{EpochRecord, Observer, StepRecord};
 
 /// How often the bar's message is refreshed.
 const REFRESH: Duration = Duration::from_millis(100);
@@ -99,6 +99,23 @@ impl Observer for Progress {
                     println!("{}", Self::line(record, self.total));
                 }
             }
+        }
+    }
+
+    fn epoch(&mut self, record: &EpochRecord) {
+        let accuracy = |a: Option<f64>| a.map(|a| format!(" accuracy {a:.4}")).unwrap_or_default();
+        let line = format!(
+            "epoch {:>3}  train loss {:.5}{}  test loss {:.5}{}  {:.1} s",
+            record.epoch,
+            record.train_loss,
+            accuracy(record.train_accuracy),
+            record.test_loss,
+            accuracy(record.test_accuracy),
+            record.wall_seconds
+        );
+        match &self.mode {
+            Mode::Bar(bar) => bar.println(line),
+            Mode::Lines => println!("{line}"),
         }
     }
 

@@ -19,9 +19,9 @@ use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
-use super::history::{History, StepRecord};
+use super::history::{EpochRecord, History, StepRecord};
 use super::metrics::{Evaluation, correct, evaluate, scalar};
-use super::{Batches, Experiment, Observer};
+use super::{Experiment, Observer};
 use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
@@ -56,7 +56,7 @@ pub fn train(
     // Validates the config before drawing anything.
     let experiment = Experiment::new(config, &autodiff_device)?;
     let mut model = experiment.model;
-    let batches = Batches::from_examples(config, experiment.examples, device)?;
+    let (batches, test) = experiment.data.batches(config, device)?;
     let total = config.total_steps(batches.examples());
     let lr = config.optimizer.lr;
     let mut optim = config.optimizer.sgd().init();
@@ -65,6 +65,7 @@ pub fn train(
     let start = Instant::now();
     let mut step = 0;
     'epochs: for epoch in 0..config.epochs {
+        let mut seen = EpochTally::default();
         for batch in batches.epoch() {
             if step == total {
                 break 'epochs;
@@ -84,11 +85,23 @@ pub fn train(
             history.push(record);
             observer.step(&record);
             check_finite(record.loss, step, lr)?;
+            seen.add(&record);
 
             let grads = loss.backward();
             let grads = GradientsParams::from_grads(grads, &model);
-            model = optim.step(lr, model, grads);
+            model = optim.step(config.optimizer.lr_at(step, total), model, grads);
             step += 1;
+        }
+        if let Some(test) = &test {
+            let evaluation = evaluate(
+                &model.valid(),
+                test.in_order(),
+                config.loss,
+                config.reduction,
+            )?;
+            let record = seen.record(epoch + 1, &evaluation, start.elapsed().as_secs_f64());
+            history.epochs.push(record);
+            observer.epoch(&record);
         }
     }
 
@@ -116,6 +129,38 @@ pub fn train(
         steps: step,
         wall_seconds,
     })
+}
+
+/// The running means of one epoch's step records.
+#[derive(Default)]
+struct EpochTally {
+    steps: usize,
+    loss: f64,
+    accuracy: f64,
+    classifies: bool,
+}
+
+impl EpochTally {
+    fn add(&mut self, record: &StepRecord) {
+        self.steps += 1;
+        self.loss += record.loss;
+        if let Some(accuracy) = record.accuracy {
+            self.accuracy += accuracy;
+            self.classifies = true;
+        }
+    }
+
+    fn record(&self, epoch: usize, test: &Evaluation, wall_seconds: f64) -> EpochRecord {
+        let steps = self.steps.max(1) as f64;
+        EpochRecord {
+            epoch,
+            train_loss: self.loss / steps,
+            train_accuracy: self.classifies.then(|| self.accuracy / steps),
+            test_loss: test.loss,
+            test_accuracy: test.accuracy,
+            wall_seconds,
+        }
+    }
 }
 
 fn batch_accuracy(

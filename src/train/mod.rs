@@ -18,7 +18,8 @@ use burn::tensor::Device;
 
 use crate::artifacts::{RunDir, Summary};
 use crate::config::ExperimentConfig;
-use crate::data::{self, Batch, Example, ExampleBatcher};
+use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
+use crate::data::{self, Batch, DataConfig, Example, ExampleBatcher, TrainingData};
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
@@ -26,7 +27,7 @@ use crate::model::init::{Init, InitSpec, ParamSource, host_values};
 use crate::rng::{NumpyRng, RngKind};
 
 pub use autodiff::{Trained, train};
-pub use history::{History, StepRecord};
+pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
 
 /// Receives a run's progress; printing is the caller's business.
@@ -35,6 +36,8 @@ pub trait Observer {
     fn started(&mut self, _total_steps: usize) {}
     /// A step was recorded.
     fn step(&mut self, _record: &StepRecord) {}
+    /// An epoch ended and was evaluated on the test split.
+    fn epoch(&mut self, _record: &EpochRecord) {}
     /// Training is over.
     fn finished(&mut self) {}
 }
@@ -48,14 +51,14 @@ impl Observer for Silent {}
 /// A run's data and initial network, drawn from its seed.
 #[derive(Debug)]
 pub struct Experiment {
-    /// The training examples.
-    pub examples: Vec<Example>,
+    /// The training data (and MNIST's test split).
+    pub data: TrainingData,
     /// The initial network.
     pub model: Mlp,
 }
 
 impl Experiment {
-    /// Draws the data, then the initial parameters, in the notebook's order.
+    /// Draws the data (or reads MNIST), then the initial parameters, in the notebook's order.
     ///
     /// One numpy stream, seeded with `config.seed`, generates the data. With `--rng numpy` the
     /// same stream then draws notebook 002's `parameter_scale` (when `init_scale` is absent) and
@@ -64,7 +67,7 @@ impl Experiment {
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         let mut rng = NumpyRng::new(config.seed);
-        let examples = data::generate(&config.data, config.layout, &mut rng);
+        let data = data::load(&config.data, config.layout, &mut rng)?;
         let scale = match (config.init, config.init_scale) {
             (_, Some(scale)) => scale,
             (Init::Normal, None) => rng.random_sample(),
@@ -89,7 +92,89 @@ impl Experiment {
             config.activations.clone(),
             config.loss.output_activation(),
         );
-        Ok(Self { examples, model })
+        Ok(Self { data, model })
+    }
+
+    /// The generated examples (`None` for MNIST).
+    pub fn examples(&self) -> Option<&[Example]> {
+        match &self.data {
+            TrainingData::Examples(examples) => Some(examples),
+            TrainingData::Digits { .. } => None,
+        }
+    }
+
+    /// The first `n` training examples (all of them if there are fewer) as one batch, for
+    /// `trace` and `gradcheck`.
+    pub fn first_batch(&self, config: &ExperimentConfig, n: usize, device: &Device) -> Batch {
+        match &self.data {
+            TrainingData::Examples(examples) => ExampleBatcher {
+                precision: config.dtype,
+            }
+            .batch(examples.iter().take(n).cloned().collect(), device),
+            TrainingData::Digits { train, .. } => {
+                let dataset = DigitDataset::new(train.clone());
+                let items = (0..n.min(train.len()))
+                    .filter_map(|i| dataset.get(i).ok())
+                    .collect();
+                digit_batcher(config).batch(items, device)
+            }
+        }
+    }
+}
+
+impl TrainingData {
+    /// The training batches as `config` serves them, and MNIST's test split as one batch.
+    pub fn batches(
+        self,
+        config: &ExperimentConfig,
+        device: &Device,
+    ) -> Result<(Batches, Option<Batches>)> {
+        match self {
+            TrainingData::Examples(examples) => {
+                Ok((Batches::from_examples(config, examples, device)?, None))
+            }
+            TrainingData::Digits { train, test } => {
+                let seed = u64::from(config.seed);
+                let batcher = digit_batcher(config);
+                let train = Batches::new(
+                    Arc::new(DigitDataset::new(train)),
+                    batcher.clone(),
+                    config.batch_size,
+                    seed,
+                    device,
+                )?;
+                let test = Batches::new(
+                    Arc::new(DigitDataset::new(test)),
+                    batcher,
+                    None,
+                    seed,
+                    device,
+                )?;
+                Ok((train, Some(test)))
+            }
+        }
+    }
+}
+
+/// The batcher of `config`'s MNIST data (ten one-hot classes, or two digits as 0/1).
+fn digit_batcher(config: &ExperimentConfig) -> DigitBatcher {
+    let (targets, standardize) = match &config.data {
+        DataConfig::Mnist {
+            digits,
+            standardize,
+            ..
+        } => (
+            digits.map_or(DigitTargets::OneHot, |[_, positive]| DigitTargets::Binary {
+                positive,
+            }),
+            *standardize,
+        ),
+        _ => (DigitTargets::OneHot, false),
+    };
+    DigitBatcher {
+        precision: config.dtype,
+        targets,
+        standardize,
     }
 }
 
@@ -250,6 +335,9 @@ impl fmt::Display for Report {
         if let Some(accuracy) = s.accuracy {
             write!(f, ", training accuracy {accuracy}")?;
         }
+        if let Some(accuracy) = s.test_accuracy {
+            write!(f, ", test accuracy {accuracy}")?;
+        }
         write!(f, "\nwrote {}", self.out.display())
     }
 }
@@ -273,7 +361,7 @@ pub fn run(
     let outcome = train(config, device, &mut history, observer);
     dir.write_history(&history)?;
     let trained = outcome?;
-    let summary = Summary::new(config, &trained, backend);
+    let summary = Summary::new(config, &trained, &history, backend);
     dir.write_model(&trained.model)?;
     dir.write_summary(&summary)?;
     Ok(Report {

@@ -1,10 +1,9 @@
 //! Helpers shared by the integration tests.
 
-use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
 
-use burnprop::config::ExperimentConfig;
-use burnprop::data::ExampleBatcher;
+use burnprop::config::{ExperimentConfig, Preset};
+use burnprop::data::DataConfig;
 use burnprop::model::Mlp;
 use burnprop::train::{Experiment, History, Silent, Trained, train};
 
@@ -66,14 +65,26 @@ pub fn train_quietly(config: &ExperimentConfig) -> (Trained, History) {
     (trained, history)
 }
 
+/// The committed MNIST subset: 600 training and 200 test images (scripts/make-mnist-fixtures.py).
+pub fn mnist_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist")
+}
+
+/// `preset`'s config, reading MNIST from the fixture (tests never read `../shared`).
+pub fn offline_config(preset: Preset) -> ExperimentConfig {
+    let mut config = preset.config();
+    if let DataConfig::Mnist { dir, .. } = &mut config.data {
+        *dir = Some(mnist_fixture());
+    }
+    config
+}
+
 /// A run's initial network and its whole training set as one input batch, on flex.
 pub fn initial_network_and_inputs(config: &ExperimentConfig) -> (Mlp, Tensor<2>) {
     let device = Device::flex();
     let experiment = Experiment::new(config, &device).expect("a valid config");
-    let inputs = ExampleBatcher {
-        precision: config.dtype,
-    }
-    .batch(experiment.examples, &device)
-    .inputs;
+    let inputs = experiment
+        .first_batch(config, experiment.data.len(), &device)
+        .inputs;
     (experiment.model, inputs)
 }

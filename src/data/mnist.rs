@@ -1,0 +1,497 @@
+//! MNIST, offline first: the four IDX files read from a directory, raw or gzip, and checked.
+//!
+//! The IDX format (LeCun's): a big-endian header, then the data.
+//!
+//! ```text
+//! images  magic 0x00000803 (2051)  count n  rows  cols  then n·rows·cols pixels, one byte each
+//! labels  magic 0x00000801 (2049)  count n              then n labels, one byte each (0–9)
+//! ```
+//!
+//! Everything a header claims is checked against the file: the magic number, the dimensions
+//! (28 × 28), the length (header + data, no more and no less), the label range and that images
+//! and labels agree in number. Any failure is one [`Error::Mnist`] that names the file and what
+//! was wrong with it.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::{Dataset, DatasetError};
+use burn::tensor::Device;
+use flate2::read::GzDecoder;
+
+use super::Batch;
+use crate::config::Precision;
+use crate::error::{Error, Result};
+use crate::model::init::host_tensor;
+
+/// Side of an MNIST image, in pixels.
+pub const SIDE: usize = 28;
+/// Pixels per image.
+pub const PIXELS: usize = SIDE * SIDE;
+/// Number of digit classes.
+pub const CLASSES: usize = 10;
+
+const IMAGES_MAGIC: u32 = 2051;
+const LABELS_MAGIC: u32 = 2049;
+
+/// The training or the test set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// 60000 images in the full set.
+    Train,
+    /// 10000 images in the full set.
+    Test,
+}
+
+impl Split {
+    /// The usual file names (without `.gz`) of the split's images and labels.
+    pub fn file_names(self) -> (&'static str, &'static str) {
+        match self {
+            Split::Train => ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+            Split::Test => ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+        }
+    }
+}
+
+/// One split of MNIST in memory: pixels as bytes (0 = black background, 255 = white ink).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Digits {
+    /// `n · 784` pixels, image after image, row-major.
+    pub pixels: Vec<u8>,
+    /// `n` labels, 0–9.
+    pub labels: Vec<u8>,
+}
+
+impl Digits {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the split holds no image.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The pixels of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        &self.pixels[i * PIXELS..(i + 1) * PIXELS]
+    }
+
+    /// Reads and checks a split from `dir`, where each file may be raw or gzip (`NAME` or
+    /// `NAME.gz`).
+    pub fn read(dir: &Path, split: Split) -> Result<Self> {
+        let (images_name, labels_name) = split.file_names();
+        let (images_path, images) = read_file(dir, images_name)?;
+        let (labels_path, labels) = read_file(dir, labels_name)?;
+        let (count, pixels) =
+            parse_images(&images).map_err(|problem| mnist_error(&images_path, problem))?;
+        let labels = parse_labels(&labels).map_err(|problem| mnist_error(&labels_path, problem))?;
+        if labels.len() != count {
+            return Err(mnist_error(
+                &labels_path,
+                format!(
+                    "it holds {} labels but {} holds {count} images",
+                    labels.len(),
+                    images_path.display()
+                ),
+            ));
+        }
+        Ok(Self { pixels, labels })
+    }
+}
+
+/// Where the two splits' files are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The directory holding the training files.
+    pub train: PathBuf,
+    /// The directory holding the test files.
+    pub test: PathBuf,
+}
+
+impl Location {
+    /// The directory of `split`.
+    pub fn dir(&self, split: Split) -> &Path {
+        match split {
+            Split::Train => &self.train,
+            Split::Test => &self.test,
+        }
+    }
+
+    /// Reads and checks `split`.
+    pub fn read(&self, split: Split) -> Result<Digits> {
+        Digits::read(self.dir(split), split)
+    }
+}
+
+/// burn-dataset's MNIST cache, `<cache>/burn-dataset/mnist` (`~/.cache/…` on Linux), where
+/// `MnistDataset` keeps the files it downloads: raw IDX files in `train/` and `test/`.
+pub fn burn_cache() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("burn-dataset").join("mnist"))
+}
+
+/// Finds MNIST, offline first:
+///
+/// 1. `data_dir` (from `--data-dir` or `BURNPROP_MNIST_DIR`), which must then hold all four
+///    files, raw or gzip;
+/// 2. burn-dataset's cache, [`burn_cache`], if it holds them (in `train/` and `test/`, as
+///    `MnistDataset` leaves them, or all in one directory).
+///
+/// Failing both, the error lists where burnprop looked and how to point it at the files.
+pub fn locate(data_dir: Option<&Path>) -> Result<Location> {
+    if let Some(dir) = data_dir {
+        for split in [Split::Train, Split::Test] {
+            let (images, labels) = split.file_names();
+            for name in [images, labels] {
+                if find(dir, name).is_none() {
+                    return Err(mnist_error(
+                        &dir.join(name),
+                        format!(
+                            "neither {name} nor {name}.gz is in {} (given by --data-dir or BURNPROP_MNIST_DIR)",
+                            dir.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        return Ok(Location {
+            train: dir.to_path_buf(),
+            test: dir.to_path_buf(),
+        });
+    }
+    let mut looked = vec!["--data-dir and BURNPROP_MNIST_DIR (neither given)".to_string()];
+    if let Some(cache) = burn_cache() {
+        let split_dirs = Location {
+            train: cache.join("train"),
+            test: cache.join("test"),
+        };
+        let flat = Location {
+            train: cache.clone(),
+            test: cache.clone(),
+        };
+        for location in [split_dirs, flat] {
+            if holds(&location.train, Split::Train) && holds(&location.test, Split::Test) {
+                return Ok(location);
+            }
+        }
+        looked.push(format!("burn-dataset's cache {}", cache.display()));
+    }
+    Err(Error::MnistNotFound {
+        looked: looked.join(", "),
+    })
+}
+
+/// The mean of MNIST's training pixels (scaled to [0, 1]), for `--standardize`.
+pub const PIXEL_MEAN: f64 = 0.1307;
+/// Their standard deviation.
+pub const PIXEL_STD: f64 = 0.3081;
+
+impl Digits {
+    /// Only the images of the digits in `keep`, in their order in the file.
+    pub fn only(&self, keep: &[u8]) -> Self {
+        let mut out = Digits {
+            pixels: Vec::new(),
+            labels: Vec::new(),
+        };
+        for (i, label) in self.labels.iter().enumerate() {
+            if keep.contains(label) {
+                out.pixels.extend_from_slice(self.image(i));
+                out.labels.push(*label);
+            }
+        }
+        out
+    }
+}
+
+/// One image and its label, as burn's data loader hands them to the batcher.
+#[derive(Clone, Debug)]
+pub struct DigitItem {
+    /// 784 pixels, row-major, 0–255.
+    pub pixels: Vec<u8>,
+    /// The digit.
+    pub label: u8,
+}
+
+/// A split of MNIST served through burn's [`Dataset`] trait.
+#[derive(Clone, Debug)]
+pub struct DigitDataset {
+    digits: Arc<Digits>,
+}
+
+impl DigitDataset {
+    /// Serves `digits`.
+    pub fn new(digits: Digits) -> Self {
+        Self {
+            digits: Arc::new(digits),
+        }
+    }
+}
+
+impl Dataset<DigitItem> for DigitDataset {
+    fn get(&self, index: usize) -> std::result::Result<DigitItem, DatasetError> {
+        if index >= self.digits.len() {
+            return Err(DatasetError::new(Error::Data(format!(
+                "image {index} asked of a split of {}",
+                self.digits.len()
+            ))));
+        }
+        Ok(DigitItem {
+            pixels: self.digits.image(index).to_vec(),
+            label: self.digits.labels[index],
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.digits.len()
+    }
+}
+
+/// What the network predicts from an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigitTargets {
+    /// The ten classes, one-hot (softmax cross-entropy).
+    OneHot,
+    /// One 0/1 output, 1 for the digit `positive` (notebook 002's two-class network).
+    Binary {
+        /// The digit whose target is 1.
+        positive: u8,
+    },
+}
+
+/// Turns [`DigitItem`]s into a [`Batch`]: pixels scaled to [0, 1] (or standardised with
+/// [`PIXEL_MEAN`] and [`PIXEL_STD`]), targets as [`DigitTargets`] says.
+#[derive(Clone, Debug)]
+pub struct DigitBatcher {
+    /// The precision of the tensors.
+    pub precision: Precision,
+    /// The targets.
+    pub targets: DigitTargets,
+    /// Standardise the pixels instead of only scaling them.
+    pub standardize: bool,
+}
+
+impl DigitBatcher {
+    /// A pixel as the network sees it.
+    pub fn pixel(&self, value: u8) -> f64 {
+        let x = f64::from(value) / 255.0;
+        if self.standardize {
+            (x - PIXEL_MEAN) / PIXEL_STD
+        } else {
+            x
+        }
+    }
+}
+
+impl Batcher<DigitItem, Batch> for DigitBatcher {
+    fn batch(&self, items: Vec<DigitItem>, device: &Device) -> Batch {
+        let n = items.len();
+        let outputs = match self.targets {
+            DigitTargets::OneHot => CLASSES,
+            DigitTargets::Binary { .. } => 1,
+        };
+        let mut x = Vec::with_capacity(n * PIXELS);
+        let mut y = vec![0.0; n * outputs];
+        for (i, item) in items.iter().enumerate() {
+            x.extend(item.pixels.iter().map(|&p| self.pixel(p)));
+            match self.targets {
+                DigitTargets::OneHot => y[i * CLASSES + usize::from(item.label)] = 1.0,
+                DigitTargets::Binary { positive } => {
+                    y[i] = f64::from(u8::from(item.label == positive))
+                }
+            }
+        }
+        Batch {
+            inputs: host_tensor(x, [n, PIXELS], self.precision, device), // [n, 784]
+            targets: host_tensor(y, [n, outputs], self.precision, device), // [n, outputs]
+        }
+    }
+}
+
+fn mnist_error(path: &Path, problem: String) -> Error {
+    Error::Mnist {
+        path: path.to_path_buf(),
+        problem,
+    }
+}
+
+/// Whether `dir` holds both files of `split`, raw or gzip.
+pub fn holds(dir: &Path, split: Split) -> bool {
+    let (images, labels) = split.file_names();
+    [images, labels]
+        .iter()
+        .all(|name| find(dir, name).is_some())
+}
+
+fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+    [dir.join(name), dir.join(format!("{name}.gz"))]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+/// The bytes of `dir/name` or, failing that, of `dir/name.gz` decompressed.
+fn read_file(dir: &Path, name: &str) -> Result<(PathBuf, Vec<u8>)> {
+    let path = find(dir, name).ok_or_else(|| {
+        mnist_error(
+            &dir.join(name),
+            format!("neither {name} nor {name}.gz is in {}", dir.display()),
+        )
+    })?;
+    let io_error = |source| Error::Io {
+        action: "read",
+        path: path.clone(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    let file = File::open(&path).map_err(io_error)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| mnist_error(&path, format!("it is not a readable gzip file ({e})")))?;
+    } else {
+        let mut file = file;
+        file.read_to_end(&mut bytes).map_err(io_error)?;
+    }
+    Ok((path, bytes))
+}
+
+/// The big-endian `u32` at `index` (counted in words) of the header.
+fn header_word(bytes: &[u8], index: usize) -> Option<u32> {
+    let start = index * 4;
+    let word = bytes.get(start..start + 4)?;
+    Some(u32::from_be_bytes([word[0], word[1], word[2], word[3]]))
+}
+
+fn check_magic(bytes: &[u8], expected: u32, what: &str) -> std::result::Result<(), String> {
+    match header_word(bytes, 0) {
+        None => Err(format!(
+            "it is {} bytes long, too short for an IDX header",
+            bytes.len()
+        )),
+        Some(magic) if magic == expected => Ok(()),
+        Some(magic) => Err(format!(
+            "its magic number is {magic}, not {expected} as an IDX {what} file's is"
+        )),
+    }
+}
+
+/// Checks an image file and returns its count and pixels.
+fn parse_images(bytes: &[u8]) -> std::result::Result<(usize, Vec<u8>), String> {
+    check_magic(bytes, IMAGES_MAGIC, "image")?;
+    let header = |i| {
+        header_word(bytes, i).map(|w| w as usize).ok_or_else(|| {
+            format!(
+                "it is {} bytes long, too short for an image header (16 bytes)",
+                bytes.len()
+            )
+        })
+    };
+    let (count, rows, cols) = (header(1)?, header(2)?, header(3)?);
+    if (rows, cols) != (SIDE, SIDE) {
+        return Err(format!("its images are {rows}×{cols}, not {SIDE}×{SIDE}"));
+    }
+    let expected = 16 + count * PIXELS;
+    if bytes.len() != expected {
+        return Err(format!(
+            "its header declares {count} images ({expected} bytes with the header) but the file has {} bytes{}",
+            bytes.len(),
+            if bytes.len() < expected {
+                ": it is truncated"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok((count, bytes[16..].to_vec()))
+}
+
+/// Checks a label file and returns its labels.
+fn parse_labels(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    check_magic(bytes, LABELS_MAGIC, "label")?;
+    let count = header_word(bytes, 1).map(|w| w as usize).ok_or_else(|| {
+        format!(
+            "it is {} bytes long, too short for a label header (8 bytes)",
+            bytes.len()
+        )
+    })?;
+    let expected = 8 + count;
+    if bytes.len() != expected {
+        return Err(format!(
+            "its header declares {count} labels ({expected} bytes with the header) but the file has {} bytes{}",
+            bytes.len(),
+            if bytes.len() < expected {
+                ": it is truncated"
+            } else {
+                ""
+            }
+        ));
+    }
+    let labels = bytes[8..].to_vec();
+    if let Some((i, label)) = labels
+        .iter()
+        .enumerate()
+        .find(|(_, l)| usize::from(**l) >= CLASSES)
+    {
+        return Err(format!("label {i} is {label}, outside the digits 0–9"));
+    }
+    Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image_file(count: u32, rows: u32, cols: u32, pixels: usize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for word in [IMAGES_MAGIC, count, rows, cols] {
+            bytes.extend(word.to_be_bytes());
+        }
+        bytes.extend(vec![7u8; pixels]);
+        bytes
+    }
+
+    #[test]
+    fn a_well_formed_image_file_parses() {
+        let (count, pixels) = parse_images(&image_file(2, 28, 28, 2 * PIXELS)).expect("valid");
+        assert_eq!(count, 2);
+        assert_eq!(pixels.len(), 2 * PIXELS);
+    }
+
+    #[test]
+    fn image_files_with_wrong_sizes_are_refused() {
+        let err = parse_images(&image_file(1, 32, 32, 1024)).unwrap_err();
+        assert_eq!(err, "its images are 32×32, not 28×28");
+        let err = parse_images(&image_file(2, 28, 28, PIXELS + 1)).unwrap_err();
+        assert!(
+            err.ends_with("but the file has 801 bytes: it is truncated"),
+            "{err}"
+        );
+        let err = parse_images(&image_file(1, 28, 28, PIXELS + 5)).unwrap_err();
+        assert!(err.ends_with("but the file has 805 bytes"), "{err}");
+        let err = parse_images(&[0, 0, 8]).unwrap_err();
+        assert_eq!(err, "it is 3 bytes long, too short for an IDX header");
+    }
+
+    #[test]
+    fn label_files_are_checked() {
+        let mut bytes = Vec::new();
+        for word in [LABELS_MAGIC, 3] {
+            bytes.extend(word.to_be_bytes());
+        }
+        bytes.extend([0, 9, 3]);
+        assert_eq!(parse_labels(&bytes).expect("valid"), [0, 9, 3]);
+        bytes[9] = 10;
+        assert_eq!(
+            parse_labels(&bytes).unwrap_err(),
+            "label 1 is 10, outside the digits 0–9"
+        );
+        let err = parse_labels(&image_file(1, 28, 28, PIXELS)).unwrap_err();
+        assert_eq!(
+            err,
+            "its magic number is 2051, not 2049 as an IDX label file's is"
+        );
+    }
+}
