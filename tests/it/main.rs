@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod gradients;
+mod mnist;
 mod notebooks;
 mod options;
 mod runs;

@@ -1,0 +1,211 @@
+//! MNIST from the committed fixture: the loader's numbers, its errors, and training on it.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use burnprop::config::Preset;
+use burnprop::data::DataConfig;
+use burnprop::data::mnist::{self, Split};
+use burnprop::error::Error;
+
+use crate::common::{mnist_fixture, offline_config, train_quietly};
+
+fn broken(case: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mnist-broken")
+        .join(case)
+}
+
+#[test]
+fn the_loader_reads_the_fixture() {
+    let location = mnist::locate(Some(&mnist_fixture())).expect("the fixture is complete");
+    let train = location.read(Split::Train).expect("a valid training split");
+    let test = location.read(Split::Test).expect("a valid test split");
+    assert_eq!((train.len(), test.len()), (600, 200));
+    assert_eq!(train.pixels.len(), 600 * 784);
+    assert_eq!(test.pixels.len(), 200 * 784);
+    // numpy on the fixture: labels[:10], then int(images.sum()) and int(images[0].sum()) with
+    // images = np.frombuffer(gzip.open(path).read(), np.uint8, offset=16).reshape(-1, 784).
+    assert_eq!(train.labels[..10], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    assert_eq!(test.labels[..10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    let sum = |pixels: &[u8]| pixels.iter().map(|&p| u64::from(p)).sum::<u64>();
+    assert_eq!(sum(&train.pixels), 15_068_065);
+    assert_eq!(sum(&test.pixels), 4_757_429);
+    assert_eq!(sum(train.image(0)), 27_525);
+    assert_eq!(sum(test.image(0)), 18_454);
+    // np.bincount(labels): 0s and 1s of the two-class task.
+    let zeros_and_ones = train.only(&[0, 1]);
+    assert_eq!(zeros_and_ones.len(), 58 + 79);
+}
+
+/// The error of reading the test split of a broken fixture directory.
+fn read_error(case: &str) -> String {
+    let location = mnist::locate(Some(&broken(case))).expect("all four files are there");
+    let err = location
+        .read(Split::Test)
+        .expect_err("the broken file is refused");
+    assert!(matches!(err, Error::Mnist { .. }), "{err:?}");
+    err.to_string()
+}
+
+#[test]
+fn each_broken_file_gets_its_own_clear_error() {
+    let err = read_error("truncated");
+    // 20 images: 16 + 20·784 = 15696 bytes; the fixture script cut 100.
+    assert!(err.contains("t10k-images-idx3-ubyte.gz"), "{err}");
+    assert!(
+        err.ends_with(
+            "its header declares 20 images (15696 bytes with the header) but the file has 15596 bytes: it is truncated"
+        ),
+        "{err}"
+    );
+
+    let err = read_error("wrong-magic");
+    assert!(err.contains("t10k-images-idx3-ubyte.gz"), "{err}");
+    assert!(
+        err.ends_with("its magic number is 2049, not 2051 as an IDX image file's is"),
+        "{err}"
+    );
+
+    let err = read_error("label-out-of-range");
+    assert!(err.contains("t10k-labels-idx1-ubyte.gz"), "{err}");
+    assert!(
+        err.ends_with("label 7 is 11, outside the digits 0–9"),
+        "{err}"
+    );
+
+    let err = read_error("counts-disagree");
+    assert!(err.contains("t10k-labels-idx1-ubyte.gz"), "{err}");
+    assert!(err.contains("it holds 19 labels but"), "{err}");
+    assert!(
+        err.ends_with("t10k-images-idx3-ubyte.gz holds 20 images"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_without_mnist_names_the_missing_file_and_the_flag() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let err = mnist::locate(Some(dir.path()))
+        .expect_err("an empty directory")
+        .to_string();
+    assert!(
+        err.contains("neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is in"),
+        "{err}"
+    );
+    assert!(err.contains("--data-dir or BURNPROP_MNIST_DIR"), "{err}");
+}
+
+#[test]
+fn mnist_trains_past_80_percent_on_the_fixture() {
+    // The preset's 10 epochs of 64-image minibatches: 100 steps on 600 images.
+    let config = offline_config(Preset::Mnist);
+    let (trained, history) = train_quietly(&config);
+    assert_eq!(trained.steps, 100);
+    assert_eq!(history.epochs.len(), 10);
+    let last = history.epochs.last().expect("ten epochs");
+    let test_accuracy = last.test_accuracy.expect("cross-entropy classifies");
+    assert!(test_accuracy > 0.8, "test accuracy {test_accuracy}");
+    assert!(
+        history.epochs[9].train_loss < history.epochs[0].train_loss,
+        "{:?}",
+        history.epochs
+    );
+}
+
+#[test]
+fn mnist_binary_separates_zeros_from_ones_on_the_fixture() {
+    let config = offline_config(Preset::MnistBinary);
+    assert!(matches!(
+        config.data,
+        DataConfig::Mnist {
+            digits: Some([0, 1]),
+            ..
+        }
+    ));
+    let (_, history) = train_quietly(&config);
+    let test_accuracy = history
+        .epochs
+        .last()
+        .and_then(|e| e.test_accuracy)
+        .expect("an evaluated epoch");
+    // 45 test images (17 zeros, 28 ones): at most one mistake.
+    assert!(
+        test_accuracy >= 44.0 / 45.0,
+        "test accuracy {test_accuracy}"
+    );
+}
+
+#[test]
+fn same_seed_same_mnist_history() {
+    let mut config = offline_config(Preset::Mnist);
+    config.epochs = 2;
+    let (_, first) = train_quietly(&config);
+    let (_, second) = train_quietly(&config);
+    assert_eq!(first.losses(), second.losses());
+    assert_eq!(first.epochs_to_csv().lines().count(), 3);
+}
+
+fn burnprop() -> Command {
+    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
+    cmd.env_remove("BURN_DEVICE")
+        .env_remove("BURNPROP_MNIST_DIR");
+    cmd
+}
+
+/// Runs `burnprop train` with `args`, expecting one line on stderr and a non-zero exit.
+fn train_fails(args: &[&str]) -> String {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let output = burnprop()
+        .arg("train")
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success(), "{args:?} should fail");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn the_command_line_reports_bad_mnist_input_in_one_line() {
+    let truncated = broken("truncated");
+    let err = train_fails(&[
+        "mnist",
+        "--data-dir",
+        truncated.to_str().expect("UTF-8 path"),
+    ]);
+    assert!(err.contains("it is truncated"), "{err}");
+    let fixture = mnist_fixture();
+    let fixture = fixture.to_str().expect("UTF-8 path");
+    let err = train_fails(&["mnist-binary", "--data-dir", fixture, "--digits", "3"]);
+    assert!(err.contains("--digits takes exactly two digits"), "{err}");
+    let err = train_fails(&["mnist-binary", "--data-dir", fixture, "--digits", "4,4"]);
+    assert!(err.contains("two different digits"), "{err}");
+    let err = train_fails(&["mnist", "--data-dir", fixture, "--digits", "3,5"]);
+    assert!(err.contains("--digits applies to mnist-binary"), "{err}");
+}
+
+#[test]
+fn a_run_on_the_fixture_writes_its_epochs() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    burnprop()
+        .args(["train", "mnist", "--epochs", "3", "--data-dir"])
+        .arg(mnist_fixture())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let epochs = std::fs::read_to_string(out.path().join("epochs.csv")).expect("epochs.csv");
+    assert_eq!(epochs.lines().count(), 4, "{epochs}");
+    assert!(epochs.starts_with("epoch,train_loss,train_accuracy,test_loss,test_accuracy"));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert!(summary["test_accuracy"].as_f64().is_some(), "{summary}");
+}
