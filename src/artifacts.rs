@@ -31,6 +31,8 @@ pub const CONFIG: &str = "config.json";
 pub const HISTORY: &str = "history.csv";
 /// `epochs.csv`, for data with a test split.
 pub const EPOCHS: &str = "epochs.csv";
+/// `confusion.csv`, written by `burnprop eval`.
+pub const CONFUSION: &str = "confusion.csv";
 /// `summary.json`.
 pub const SUMMARY: &str = "summary.json";
 /// `model.bpk`.
@@ -136,7 +138,7 @@ impl RunDir {
     /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
-        for stale in [SUMMARY, MODEL, EPOCHS] {
+        for stale in [SUMMARY, MODEL, EPOCHS, CONFUSION] {
             let path = self.path.join(stale);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -179,6 +181,13 @@ impl RunDir {
                 reason: format!("cannot encode the model: {e}"),
             })?;
         write_atomic(&path, &bytes)
+    }
+
+    /// Writes `confusion.csv`.
+    pub fn write_confusion(&self, csv: &str) -> Result<PathBuf> {
+        let path = self.path.join(CONFUSION);
+        write_atomic(&path, csv.as_bytes())?;
+        Ok(path)
     }
 
     /// Reads `config.json`.

@@ -7,9 +7,11 @@ use anyhow::{Context as _, Result, bail};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+use crate::artifacts::RunDir;
 use crate::config::{ExperimentConfig, Layout, Precision, Preset, Schedule};
 use crate::data::DataConfig;
 use crate::device;
+use crate::eval;
 use crate::gradcheck::{self, Mode, Options, Problem};
 use crate::loss::{LossKind, Reduction};
 use crate::manual::trace;
@@ -39,6 +41,11 @@ pub enum Command {
     /// One forward and one backward pass on a small batch, printing every intermediate matrix
     /// (Z1, A1, …, Ŷ, loss, dZ, dW, db) in the order the notebooks derive them.
     Trace(Box<TraceArgs>),
+    /// Evaluate a trained run on its test split (its training data if it has none): accuracy,
+    /// per-class precision and recall, the confusion matrix (also written as confusion.csv).
+    Eval(EvalArgs),
+    /// Classify pictures of digits (PNG or JPEG, any size) with a trained MNIST run.
+    Predict(PredictArgs),
     /// List the presets: their notebook, network, data and training.
     List,
 }
@@ -102,6 +109,42 @@ pub struct TraceArgs {
     /// Trace the first N training examples.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub examples: usize,
+}
+
+/// `burnprop eval`: a saved run against its test split.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory (the --out of `burnprop train`).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// Directory holding MNIST's IDX files [default: the one the run was trained from].
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// `burnprop predict`: pictures through a saved MNIST network.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run directory (the --out of `burnprop train mnist`).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// PNG or JPEG pictures of single digits, any size, dark on light or light on dark.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub pictures: Vec<PathBuf>,
+
+    /// How many classes to show per picture.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub top: usize,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
 }
 
 /// A preset and every hyperparameter flag that overrides it.
@@ -365,6 +408,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train_command(&args),
         Command::Gradcheck(args) => gradcheck_command(&args),
         Command::Trace(args) => trace_command(&args),
+        Command::Eval(args) => eval_command(&args),
+        Command::Predict(args) => predict_command(&args),
         Command::List => {
             print!("{}", list());
             Ok(())
@@ -487,6 +532,38 @@ fn trace_command(args: &TraceArgs) -> Result<()> {
     );
     println!();
     print!("{trace}");
+    Ok(())
+}
+
+fn eval_command(args: &EvalArgs) -> Result<()> {
+    let (backend, device) = device::select(args.device.as_deref())?;
+    let dir = RunDir::open(&args.run)?;
+    let (config, report) = eval::evaluate_run(&dir, args.data_dir.as_deref(), &device)?;
+    println!(
+        "{} run {} on {backend}: {}",
+        config.preset.name(),
+        args.run.display(),
+        config.network()
+    );
+    println!("{report}");
+    let path = dir.write_confusion(&report.confusion.to_csv())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn predict_command(args: &PredictArgs) -> Result<()> {
+    let (_, device) = device::select(args.device.as_deref())?;
+    let dir = RunDir::open(&args.run)?;
+    let (_, predictions) = eval::predict_pictures(&dir, &args.pictures, &device)?;
+    for (path, prediction) in args.pictures.iter().zip(predictions) {
+        let ranked: Vec<String> = prediction
+            .ranked
+            .iter()
+            .take(args.top.max(1))
+            .map(|(class, p)| format!("{class} ({:.2}%)", 100.0 * p))
+            .collect();
+        println!("{}: {}", path.display(), ranked.join(", "));
+    }
     Ok(())
 }
 

@@ -87,6 +87,15 @@ pub enum Error {
         looked: String,
     },
 
+    /// A picture given to `burnprop predict` cannot be read as a digit.
+    #[error("cannot read {} as a digit: {reason}", path.display())]
+    Picture {
+        /// The picture.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+
     /// A dataset could not provide a batch.
     #[error("cannot load a batch: {0}")]
     Data(String),

@@ -20,6 +20,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod eval;
 pub mod gradcheck;
 pub mod loss;
 pub mod manual;

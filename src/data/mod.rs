@@ -8,6 +8,7 @@
 pub mod batcher;
 pub mod circles;
 pub mod mnist;
+pub mod picture;
 pub mod random;
 pub mod toy;
 

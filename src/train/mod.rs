@@ -157,7 +157,7 @@ impl TrainingData {
 }
 
 /// The batcher of `config`'s MNIST data (ten one-hot classes, or two digits as 0/1).
-fn digit_batcher(config: &ExperimentConfig) -> DigitBatcher {
+pub fn digit_batcher(config: &ExperimentConfig) -> DigitBatcher {
     let (targets, standardize) = match &config.data {
         DataConfig::Mnist {
             digits,

@@ -9,7 +9,7 @@ use burnprop::data::DataConfig;
 use burnprop::data::mnist::{self, Split};
 use burnprop::error::Error;
 
-use crate::common::{mnist_fixture, offline_config, train_quietly};
+use crate::common::{mnist_fixture, offline_config, train_quietly, values};
 
 fn broken(case: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -208,4 +208,149 @@ fn a_run_on_the_fixture_writes_its_epochs() {
     )
     .expect("JSON");
     assert!(summary["test_accuracy"].as_f64().is_some(), "{summary}");
+}
+
+/// Trains the mnist preset on the fixture into a temporary run directory.
+fn trained_fixture_run() -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    burnprop()
+        .args(["train", "mnist", "--data-dir"])
+        .arg(mnist_fixture())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn eval_reports_what_training_measured_and_writes_the_confusion_matrix() {
+    let run = trained_fixture_run();
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.path().join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    let trained_accuracy = summary["test_accuracy"].as_f64().expect("a test accuracy");
+    let output = burnprop()
+        .args(["eval", "--run"])
+        .arg(run.path())
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let correct = (trained_accuracy * 200.0).round() as usize;
+    assert!(
+        stdout.contains(&format!(
+            "test accuracy {trained_accuracy:.4} ({correct} of 200)"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("class  support  precision  recall"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(run.path().join("confusion.csv")).expect("confusion.csv");
+    let rows: Vec<Vec<usize>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .skip(1)
+                .map(|c| c.parse().expect("a count"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.iter().flatten().sum::<usize>(), 200);
+    assert_eq!((0..10).map(|k| rows[k][k]).sum::<usize>(), correct);
+    // np.bincount of the fixture's test labels: the rows' sums.
+    let support: Vec<usize> = rows.iter().map(|r| r.iter().sum()).collect();
+    assert_eq!(support, [17, 28, 16, 16, 28, 20, 20, 24, 10, 21]);
+}
+
+/// Writes test image `i` of the fixture as a PNG: 28 × 28 as stored, or `side` × `side`
+/// dark-on-light, as a phone picture of paper would be.
+fn fixture_png(i: usize, side: u32, dir: &Path) -> std::path::PathBuf {
+    let location = mnist::locate(Some(&mnist_fixture())).expect("the fixture");
+    let test = location.read(Split::Test).expect("the test split");
+    let digit = image::GrayImage::from_raw(28, 28, test.image(i).to_vec()).expect("784 pixels");
+    let picture = if side == 28 {
+        digit
+    } else {
+        let mut big =
+            image::imageops::resize(&digit, side, side, image::imageops::FilterType::Triangle);
+        image::imageops::invert(&mut big);
+        big
+    };
+    let path = dir.join(format!("digit-{i}-{side}.png"));
+    picture.save(&path).expect("a PNG is written");
+    path
+}
+
+#[test]
+fn predict_classifies_pictures_like_the_network_classifies_the_test_set() {
+    let run = trained_fixture_run();
+    let pictures = tempfile::tempdir().expect("a temporary directory");
+    let paths: Vec<_> = (0..10)
+        .map(|i| fixture_png(i, 28, pictures.path()))
+        .collect();
+    let dir = burnprop::artifacts::RunDir::open(run.path()).expect("a run");
+    let device = burn::tensor::Device::flex();
+    let (config, predictions) =
+        burnprop::eval::predict_pictures(&dir, &paths, &device).expect("predictions");
+
+    // The network's own decisions on the same ten test images, straight from the IDX file.
+    let location = mnist::locate(Some(&mnist_fixture())).expect("the fixture");
+    let test = location.read(Split::Test).expect("the test split");
+    let items = (0..10)
+        .map(|i| mnist::DigitItem {
+            pixels: test.image(i).to_vec(),
+            label: test.labels[i],
+        })
+        .collect();
+    use burn::data::dataloader::batcher::Batcher;
+    let batch = burnprop::train::digit_batcher(&config).batch(items, &device);
+    let model = dir.model(&config, &device).expect("the model");
+    let direct: Vec<usize> = values(model.forward_logits(batch.inputs).argmax(1).float())
+        .into_iter()
+        .map(|c| c as usize)
+        .collect();
+    let predicted: Vec<usize> = predictions
+        .iter()
+        .map(|p| p.ranked[0].0.parse().expect("a digit"))
+        .collect();
+    assert_eq!(predicted, direct);
+    for p in &predictions {
+        let total: f64 = p.ranked.iter().map(|(_, q)| q).sum();
+        assert!((total - 1.0).abs() < 1e-5, "probabilities sum to {total}");
+    }
+
+    // The same "7" photographed large, dark on light: converted the MNIST way, still a 7.
+    let big = fixture_png(0, 140, pictures.path());
+    burnprop()
+        .args(["predict", "--run"])
+        .arg(run.path())
+        .arg(&big)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("digit-0-140.png: 7 ("));
+}
+
+#[test]
+fn predict_refuses_a_file_that_is_not_a_picture_in_one_line() {
+    let run = trained_fixture_run();
+    let text = run.path().join("config.json");
+    let output = burnprop()
+        .args(["predict", "--run"])
+        .arg(run.path())
+        .arg(&text)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("config.json as a digit: it is not a readable PNG or JPEG image"),
+        "{stderr}"
+    );
 }
