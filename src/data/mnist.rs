@@ -139,9 +139,10 @@ pub fn burn_cache() -> Option<PathBuf> {
 /// 1. `data_dir` (from `--data-dir` or `BURNPROP_MNIST_DIR`), which must then hold all four
 ///    files, raw or gzip;
 /// 2. burn-dataset's cache, [`burn_cache`], if it holds them (in `train/` and `test/`, as
-///    `MnistDataset` leaves them, or all in one directory).
+///    `MnistDataset` leaves them, or all in one directory);
+/// 3. with the `download` feature, burn-dataset's `MnistDataset` download into that cache.
 ///
-/// Failing both, the error lists where burnprop looked and how to point it at the files.
+/// Failing all, the error lists where burnprop looked and how to point it at the files.
 pub fn locate(data_dir: Option<&Path>) -> Result<Location> {
     if let Some(dir) = data_dir {
         for split in [Split::Train, Split::Test] {
@@ -179,10 +180,67 @@ pub fn locate(data_dir: Option<&Path>) -> Result<Location> {
             }
         }
         looked.push(format!("burn-dataset's cache {}", cache.display()));
+        #[cfg(feature = "download")]
+        return download(&cache, &looked);
     }
+    #[cfg(not(feature = "download"))]
+    looked.push("no download (this build lacks the `download` feature)".to_string());
     Err(Error::MnistNotFound {
         looked: looked.join(", "),
     })
+}
+
+/// burn-dataset's `MnistDataset` downloads both splits into `cache` (`train/` and `test/`).
+///
+/// It panics when it cannot (no network, a full disk); the panic is caught, its message kept
+/// for the error, and the default panic output silenced so the user sees one line.
+#[cfg(feature = "download")]
+fn download(cache: &Path, looked: &[String]) -> Result<Location> {
+    use burn_dataset::vision::MnistDataset;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    eprintln!(
+        "MNIST not found locally; downloading it into {}",
+        cache.display()
+    );
+    let message = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&message);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        *sink.lock().unwrap_or_else(PoisonError::into_inner) = text;
+    }));
+    let fetched = std::panic::catch_unwind(|| {
+        MnistDataset::train();
+        MnistDataset::test();
+    });
+    std::panic::set_hook(previous);
+    let location = Location {
+        train: cache.join("train"),
+        test: cache.join("test"),
+    };
+    match fetched {
+        Ok(()) if holds(&location.train, Split::Train) && holds(&location.test, Split::Test) => {
+            Ok(location)
+        }
+        _ => {
+            let reason = message
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            Err(Error::MnistNotFound {
+                looked: format!(
+                    "{}, and burn-dataset's download failed ({reason})",
+                    looked.join(", ")
+                ),
+            })
+        }
+    }
 }
 
 /// The mean of MNIST's training pixels (scaled to [0, 1]), for `--standardize`.
