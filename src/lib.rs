@@ -11,6 +11,8 @@
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
 //!   burn's row layout and notebook 002's column layout;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
+//! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
+//!   its test set and on pictures of digits;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
 //! - [`cli`], [`progress`]: the `burnprop` command.
 
