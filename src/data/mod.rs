@@ -1,9 +1,10 @@
-//! The notebooks' data, generated from a seed and exposed as burn datasets.
+//! The notebooks' data, generated from a seed or read from MNIST's files, exposed as burn
+//! datasets.
 //!
-//! [`DataConfig`] says which data a run uses; [`generate`] draws it from the numpy stream in the
-//! notebook's order; the examples are served through burn-dataset's
-//! [`Dataset`](burn::data::dataset::Dataset) trait and batched by [`ExampleBatcher`], the way
-//! burn's own loaders serve MNIST.
+//! [`DataConfig`] says which data a run uses; [`load`] draws it from the numpy stream in the
+//! notebook's order, or reads and checks MNIST ([`mnist`]); the examples are served through
+//! burn-dataset's [`Dataset`](burn::data::dataset::Dataset) trait and batched by
+//! [`ExampleBatcher`] or [`mnist::DigitBatcher`].
 
 pub mod batcher;
 pub mod circles;
