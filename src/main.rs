@@ -7,6 +7,7 @@ use clap::Parser;
 use burnprop::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(&err),
@@ -19,3 +20,17 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Lets a closed pipe end the process quietly, as it ends `cat` or `grep`: Rust ignores
+/// SIGPIPE, which turns `burnprop eval … | head` into a panic when `head` stops reading.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}

@@ -228,3 +228,31 @@ fn trace_in_columns_prints_notebook_002s_shapes() {
         ))
         .stdout(predicate::str::contains("dW1 = (1/5)·dZ1·Xᵀ  [12, 100]"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_without_a_panic() {
+    // 3000 progress lines overflow a pipe buffer: once the reader is gone, the next write
+    // meets a closed pipe.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("burnprop"))
+        .args([
+            "train",
+            "circles",
+            "--iterations",
+            "3000",
+            "--log-every",
+            "1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .env_remove("BURN_DEVICE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the binary ends");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(!output.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
