@@ -52,9 +52,20 @@ pub fn train(
     history: &mut History,
     observer: &mut dyn Observer,
 ) -> Result<Trained> {
-    let autodiff_device = device.clone().autodiff();
     // Validates the config before drawing anything.
-    let experiment = Experiment::new(config, &autodiff_device)?;
+    let experiment = Experiment::new(config, &device.clone().autodiff())?;
+    train_experiment(experiment, config, device, history, observer)
+}
+
+/// [`train`] from an experiment already set up on `device.autodiff()` (its data drawn or
+/// read), so that a caller can fail on the data before it writes anything.
+pub fn train_experiment(
+    experiment: Experiment,
+    config: &ExperimentConfig,
+    device: &Device,
+    history: &mut History,
+    observer: &mut dyn Observer,
+) -> Result<Trained> {
     let mut model = experiment.model;
     let (batches, test) = experiment.data.batches(config, device)?;
     let total = config.total_steps(batches.examples());

@@ -26,7 +26,7 @@ use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource, host_values};
 use crate::rng::{NumpyRng, RngKind};
 
-pub use autodiff::{Trained, train};
+pub use autodiff::{Trained, train, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
 
@@ -345,8 +345,10 @@ impl fmt::Display for Report {
 /// Trains `config` and keeps everything in `out`: `config.json` before the first step, then
 /// `history.csv`, `summary.json` and `model.bpk`.
 ///
-/// If training stops early (a loss that is not finite), the history up to that step is still
-/// written and the error is returned; files are written atomically, so none is ever half there.
+/// The data are drawn or read before the directory is touched, so a missing or malformed data
+/// file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
+/// finite), the history up to that step is still written and the error is returned; files are
+/// written atomically, so none is ever half there.
 pub fn run(
     config: &ExperimentConfig,
     backend: Backend,
@@ -354,11 +356,12 @@ pub fn run(
     out: &Path,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
-    config.validate()?;
+    // Data and initial network first: a missing MNIST file must not touch an earlier run.
+    let experiment = Experiment::new(config, &device.clone().autodiff())?;
     let dir = RunDir::create(out)?;
     dir.start(config)?;
     let mut history = History::default();
-    let outcome = train(config, device, &mut history, observer);
+    let outcome = train_experiment(experiment, config, device, &mut history, observer);
     dir.write_history(&history)?;
     let trained = outcome?;
     let summary = Summary::new(config, &trained, &history, backend);

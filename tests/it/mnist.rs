@@ -354,3 +354,33 @@ fn predict_refuses_a_file_that_is_not_a_picture_in_one_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_retry_with_broken_data_leaves_the_earlier_run_intact() {
+    let run = trained_fixture_run();
+    let before: Vec<(String, Vec<u8>)> = [
+        "config.json",
+        "history.csv",
+        "epochs.csv",
+        "summary.json",
+        "model.bpk",
+    ]
+    .iter()
+    .map(|name| {
+        let bytes = std::fs::read(run.path().join(name)).expect("the run's files");
+        (name.to_string(), bytes)
+    })
+    .collect();
+    let output = burnprop()
+        .args(["train", "mnist", "--data-dir"])
+        .arg(broken("wrong-magic"))
+        .arg("--out")
+        .arg(run.path())
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    for (name, bytes) in before {
+        let after = std::fs::read(run.path().join(&name)).expect("still there");
+        assert!(after == bytes, "{name} changed");
+    }
+}
