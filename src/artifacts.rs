@@ -193,9 +193,17 @@ impl RunDir {
     /// Reads `config.json`.
     pub fn config(&self) -> Result<ExperimentConfig> {
         let path = self.path.join(CONFIG);
-        serde_json::from_slice(&read(&path)?).map_err(|e| Error::InvalidRun {
-            path,
-            reason: format!("cannot parse it: {e}"),
+        serde_json::from_slice(&read(&path)?).map_err(|e| {
+            // A field added since (such as the optimiser's `schedule`) is the likely cause.
+            let hint = if e.to_string().contains("missing field") {
+                "; an older burnprop may have written it: train the run again"
+            } else {
+                ""
+            };
+            Error::InvalidRun {
+                path,
+                reason: format!("cannot parse it: {e}{hint}"),
+            }
         })
     }
 

@@ -157,3 +157,25 @@ fn opening_a_directory_that_is_not_a_run_fails_clearly() {
     let err = RunDir::open(dir.path()).unwrap_err().to_string();
     assert!(err.contains("has no config.json"), "{err}");
 }
+
+#[test]
+fn a_config_from_an_older_burnprop_says_so() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut old = serde_json::to_value(Preset::Xor.config()).expect("JSON");
+    // config.json as burnprop wrote it before the learning-rate schedule existed.
+    old["optimizer"]
+        .as_object_mut()
+        .expect("an object")
+        .remove("schedule");
+    std::fs::write(dir.path().join("config.json"), old.to_string()).expect("written");
+    let err = RunDir::open(dir.path())
+        .expect("a config.json is there")
+        .config()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `schedule`"), "{err}");
+    assert!(
+        err.contains("an older burnprop may have written it"),
+        "{err}"
+    );
+}
