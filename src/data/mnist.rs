@@ -81,6 +81,14 @@ impl Digits {
         &self.pixels[i * PIXELS..(i + 1) * PIXELS]
     }
 
+    /// Image `i` and its label as a [`DigitItem`] for the batcher.
+    pub fn item(&self, i: usize) -> DigitItem {
+        DigitItem {
+            pixels: self.image(i).to_vec(),
+            label: self.labels[i],
+        }
+    }
+
     /// Reads and checks a split from `dir`, where each file may be raw or gzip (`NAME` or
     /// `NAME.gz`).
     pub fn read(dir: &Path, split: Split) -> Result<Self> {
@@ -297,10 +305,7 @@ impl Dataset<DigitItem> for DigitDataset {
                 self.digits.len()
             ))));
         }
-        Ok(DigitItem {
-            pixels: self.digits.image(index).to_vec(),
-            label: self.digits.labels[index],
-        })
+        Ok(self.digits.item(index))
     }
 
     fn len(&self) -> usize {
@@ -436,6 +441,29 @@ fn check_magic(bytes: &[u8], expected: u32, what: &str) -> std::result::Result<(
     }
 }
 
+/// Checks that the file is exactly its `header` bytes plus `count` items of `item_bytes`.
+fn check_length(
+    bytes: &[u8],
+    header: usize,
+    count: usize,
+    item_bytes: usize,
+    items: &str,
+) -> std::result::Result<(), String> {
+    let expected = header + count * item_bytes;
+    if bytes.len() == expected {
+        return Ok(());
+    }
+    Err(format!(
+        "its header declares {count} {items} ({expected} bytes with the header) but the file has {} bytes{}",
+        bytes.len(),
+        if bytes.len() < expected {
+            ": it is truncated"
+        } else {
+            ""
+        }
+    ))
+}
+
 /// Checks an image file and returns its count and pixels.
 fn parse_images(bytes: &[u8]) -> std::result::Result<(usize, Vec<u8>), String> {
     check_magic(bytes, IMAGES_MAGIC, "image")?;
@@ -451,18 +479,7 @@ fn parse_images(bytes: &[u8]) -> std::result::Result<(usize, Vec<u8>), String> {
     if (rows, cols) != (SIDE, SIDE) {
         return Err(format!("its images are {rows}×{cols}, not {SIDE}×{SIDE}"));
     }
-    let expected = 16 + count * PIXELS;
-    if bytes.len() != expected {
-        return Err(format!(
-            "its header declares {count} images ({expected} bytes with the header) but the file has {} bytes{}",
-            bytes.len(),
-            if bytes.len() < expected {
-                ": it is truncated"
-            } else {
-                ""
-            }
-        ));
-    }
+    check_length(bytes, 16, count, PIXELS, "images")?;
     Ok((count, bytes[16..].to_vec()))
 }
 
@@ -475,18 +492,7 @@ fn parse_labels(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
             bytes.len()
         )
     })?;
-    let expected = 8 + count;
-    if bytes.len() != expected {
-        return Err(format!(
-            "its header declares {count} labels ({expected} bytes with the header) but the file has {} bytes{}",
-            bytes.len(),
-            if bytes.len() < expected {
-                ": it is truncated"
-            } else {
-                ""
-            }
-        ));
-    }
+    check_length(bytes, 8, count, 1, "labels")?;
     let labels = bytes[8..].to_vec();
     if let Some((i, label)) = labels
         .iter()

@@ -112,10 +112,7 @@ impl Experiment {
             }
             .batch(examples.iter().take(n).cloned().collect(), device),
             TrainingData::Digits { train, .. } => {
-                let dataset = DigitDataset::new(train.clone());
-                let items = (0..n.min(train.len()))
-                    .filter_map(|i| dataset.get(i).ok())
-                    .collect();
+                let items = (0..n.min(train.len())).map(|i| train.item(i)).collect();
                 digit_batcher(config).batch(items, device)
             }
         }
