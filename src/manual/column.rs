@@ -26,7 +26,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, softmax};
 
-use super::{Gradients, activation_backward};
+use super::{Cache, Gradients, activation_backward};
 use crate::loss::{LossKind, OutputActivation, Reduction};
 use crate::model::Mlp;
 use crate::model::activation::Activation;
@@ -75,26 +75,6 @@ impl ColumnNetwork {
     }
 }
 
-/// What the forward pass keeps, in columns.
-#[derive(Clone, Debug)]
-pub struct ColumnCache {
-    /// `A^[0] = X`, `[n_0, m]`.
-    pub inputs: Tensor<2>,
-    /// `Z^[l]` for `l = 1..=L`, each `[n_l, m]`.
-    pub z: Vec<Tensor<2>>,
-    /// `A^[l]` for the hidden layers `l = 1..L`.
-    pub a: Vec<Tensor<2>>,
-    /// `Ŷ = A^[L]`, `[n_L, m]`.
-    pub output: Tensor<2>,
-}
-
-impl ColumnCache {
-    /// `A^[l]` for `l = 0..L` (`A^[0] = X`).
-    pub fn layer_input(&self, l: usize) -> &Tensor<2> {
-        if l == 0 { &self.inputs } else { &self.a[l - 1] }
-    }
-}
-
 /// The output activation down the columns: softmax normalises each example's column.
 fn output_activation(output: OutputActivation, z: Tensor<2>) -> Tensor<2> {
     match output {
@@ -109,7 +89,7 @@ fn output_activation(output: OutputActivation, z: Tensor<2>) -> Tensor<2> {
 ///
 /// # Shapes
 /// - `x`: `[n_0, m]`; every `Z^[l]`, `A^[l]`: `[n_l, m]`
-pub fn forward(network: &ColumnNetwork, x: Tensor<2>) -> ColumnCache {
+pub fn forward(network: &ColumnNetwork, x: Tensor<2>) -> Cache {
     let mut z = Vec::with_capacity(network.layers.len());
     let mut a = Vec::with_capacity(network.hidden_activations.len());
     let mut input = x.clone();
@@ -128,7 +108,7 @@ pub fn forward(network: &ColumnNetwork, x: Tensor<2>) -> ColumnCache {
             None => output_activation(network.output, z_l),
         };
     }
-    ColumnCache {
+    Cache {
         inputs: x,
         z,
         a,
@@ -140,19 +120,9 @@ pub fn forward(network: &ColumnNetwork, x: Tensor<2>) -> ColumnCache {
 ///
 /// # Shapes
 /// - `targets`: `[n_L, m]` → `[1]`
-pub fn loss(
-    cache: &ColumnCache,
-    targets: Tensor<2>,
-    kind: LossKind,
-    reduction: Reduction,
-) -> Tensor<1> {
-    let z_out = cache
-        .z
-        .last()
-        .cloned()
-        .unwrap_or_else(|| cache.inputs.clone());
+pub fn loss(cache: &Cache, targets: Tensor<2>, kind: LossKind, reduction: Reduction) -> Tensor<1> {
     // The losses are written for rows; a transpose turns columns into rows.
-    kind.loss(reduction, z_out.transpose(), targets.transpose())
+    kind.loss(reduction, cache.logits().transpose(), targets.transpose())
 }
 
 /// The gradients in notebook 002's orientation.
@@ -192,7 +162,7 @@ impl ColumnBackward {
 /// - `targets`: `[n_L, m]`; `dZ^[l]`: `[n_l, m]`; `dW^[l]`: `[n_l, n_{l−1}]`; `db^[l]`: `[n_l, 1]`
 pub fn backward(
     network: &ColumnNetwork,
-    cache: &ColumnCache,
+    cache: &Cache,
     targets: Tensor<2>,
     reduction: Reduction,
 ) -> ColumnBackward {

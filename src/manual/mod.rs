@@ -1,7 +1,7 @@
 //! Backpropagation by hand: the derivations of the four notebooks, written out as tensor code.
 //!
 //! Nothing here uses autodiff. The forward pass keeps every pre-activation `Z_l` and activation
-//! `A_l` (its [cache](row::Cache)); the backward pass walks the layers from the output down and
+//! `A_l` (its [`Cache`]); the backward pass walks the layers from the output down and
 //! applies the chain rule to get every delta `dZ_l = ∂ℓ/∂Z_l` and every parameter gradient. The
 //! weights are read from the same [`Mlp`](crate::model::Mlp) the autodiff engine trains, so the
 //! two engines always see identical parameters.
@@ -30,6 +30,35 @@ use burn::tensor::Tensor;
 
 use crate::model::activation::Activation;
 pub use crate::model::mlp::Gradients;
+
+/// What the forward pass keeps for the backward pass, in either layout: examples are rows in
+/// [`row`](mod@row) (`Z_l`: `[m, n_l]`) and columns in [`column`](mod@column) (`[n_l, m]`).
+#[derive(Clone, Debug)]
+pub struct Cache {
+    /// `A_0 = X`.
+    pub inputs: Tensor<2>,
+    /// `Z_l` for `l = 1..=L`.
+    pub z: Vec<Tensor<2>>,
+    /// `A_l = g_l(Z_l)` for the hidden layers `l = 1..L` (one fewer than `z`).
+    pub a: Vec<Tensor<2>>,
+    /// `Ŷ = g_out(Z_L)`.
+    pub output: Tensor<2>,
+}
+
+impl Cache {
+    /// `A_l` for `l = 0..L` (`A_0 = X`): the input of layer `l + 1`.
+    pub fn layer_input(&self, l: usize) -> &Tensor<2> {
+        if l == 0 { &self.inputs } else { &self.a[l - 1] }
+    }
+
+    /// `Z_L`, the output layer's pre-activation, from which the losses are computed stably.
+    pub fn logits(&self) -> Tensor<2> {
+        self.z
+            .last()
+            .cloned()
+            .unwrap_or_else(|| self.inputs.clone())
+    }
+}
 
 /// Back through a hidden activation: `dZ = dA ⊙ g'(Z)`, element-wise, in either layout.
 ///

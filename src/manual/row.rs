@@ -21,30 +21,10 @@
 
 use burn::tensor::Tensor;
 
-use super::{Gradients, activation_backward};
+use super::{Cache, Gradients, activation_backward};
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
-
-/// What the forward pass keeps for the backward pass.
-#[derive(Clone, Debug)]
-pub struct Cache {
-    /// `A_0 = X`, `[m, n_0]`.
-    pub inputs: Tensor<2>,
-    /// `Z_l` for `l = 1..=L`, each `[m, n_l]`.
-    pub z: Vec<Tensor<2>>,
-    /// `A_l = g_l(Z_l)` for the hidden layers `l = 1..L` (one fewer than `z`).
-    pub a: Vec<Tensor<2>>,
-    /// `Ŷ = g_out(Z_L)`, `[m, n_L]`.
-    pub output: Tensor<2>,
-}
-
-impl Cache {
-    /// `A_l` for `l = 0..L` (`A_0 = X`): the input of layer `l + 1`.
-    pub fn layer_input(&self, l: usize) -> &Tensor<2> {
-        if l == 0 { &self.inputs } else { &self.a[l - 1] }
-    }
-}
 
 /// The forward pass, keeping every `Z_l` and `A_l`.
 ///
@@ -88,12 +68,7 @@ pub fn forward(model: &Mlp, x: Tensor<2>) -> Cache {
 /// # Shapes
 /// - `targets`: `[m, n_L]` → `[1]`
 pub fn loss(cache: &Cache, targets: Tensor<2>, kind: LossKind, reduction: Reduction) -> Tensor<1> {
-    let z_out = cache
-        .z
-        .last()
-        .cloned()
-        .unwrap_or_else(|| cache.inputs.clone());
-    kind.loss(reduction, z_out, targets)
+    kind.loss(reduction, cache.logits(), targets)
 }
 
 /// Everything the backward pass computes: the deltas and the parameter gradients.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use burn::tensor::Tensor;
 
-use super::{column, row};
+use super::{Cache, column, row};
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
@@ -35,33 +35,11 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// The entry named `name`, if any.
-    pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.name == name)
-    }
-
     /// Notes that the notebook calls the entry `name` something else.
     pub fn alias(&mut self, name: &str, alias: &str) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.name == name) {
             entry.alias = Some(alias.to_string());
         }
-    }
-
-    fn push<const D: usize>(
-        &mut self,
-        name: impl Into<String>,
-        equation: impl Into<String>,
-        tensor: Tensor<D>,
-    ) -> Result<()> {
-        let shape = tensor.dims().to_vec();
-        self.entries.push(Entry {
-            name: name.into(),
-            equation: equation.into(),
-            alias: None,
-            shape,
-            values: host_values(tensor)?,
-        });
-        Ok(())
     }
 }
 
@@ -90,6 +68,168 @@ fn loss_equation(kind: LossKind, reduction: Reduction) -> String {
     format!("{reduction} {}(Ŷ, Y)", kind.name())
 }
 
+/// A tensor's shape and values, copied to the host for printing.
+struct Matrix {
+    shape: Vec<usize>,
+    values: Vec<f64>,
+}
+
+fn matrix<const D: usize>(tensor: Tensor<D>) -> Result<Matrix> {
+    Ok(Matrix {
+        shape: tensor.dims().to_vec(),
+        values: host_values(tensor)?,
+    })
+}
+
+fn matrices<const D: usize>(tensor: Option<Tensor<D>>) -> Result<Option<Matrix>> {
+    tensor.map(matrix).transpose()
+}
+
+/// One forward and backward pass on the host, layer by layer (`l = 1..=L` at index `l − 1`).
+struct Pass {
+    /// `(W_l, b_l)`.
+    params: Vec<(Matrix, Option<Matrix>)>,
+    /// `X` and `Y`.
+    batch: (Matrix, Matrix),
+    /// `(Z_l, A_l)`, `A_l` for the hidden layers only.
+    forward: Vec<(Matrix, Option<Matrix>)>,
+    /// `Ŷ` and `J`.
+    output: (Matrix, Matrix),
+    /// `(dZ_l, dW_l, db_l)`.
+    backward: Vec<(Matrix, Matrix, Option<Matrix>)>,
+    /// Examples in the batch.
+    examples: usize,
+}
+
+/// How a layout writes the same equations.
+struct Notation {
+    /// The shape of `W_l`, described.
+    weights: &'static str,
+    /// What `b_l` is.
+    bias: &'static str,
+    /// How `X` holds the examples.
+    inputs: &'static str,
+    /// `Z_l` without its bias, from `A_{l−1}`'s name and `l`.
+    z: fn(&str, usize) -> String,
+    /// `dA_l` from `dZ_{l+1}`, given `l + 1`.
+    back: fn(usize) -> String,
+    /// `dW_l` without its scale, from `A_{l−1}`'s name and `l`.
+    dw: fn(&str, usize) -> String,
+    /// The index that `db_l` sums `dZ_l` over.
+    examples_index: &'static str,
+}
+
+/// Examples as rows: burn's layout, notebooks 000, 001 and 003.
+const ROWS: Notation = Notation {
+    weights: "[n_in, n_out]",
+    bias: "bias",
+    inputs: "inputs, one example per row",
+    z: |input, l| format!("{input}·W{l}"),
+    back: |next| format!("(dZ{next}·W{next}ᵀ)"),
+    dw: |input, l| format!("{input}ᵀ·dZ{l}"),
+    examples_index: "[i, :]",
+};
+
+/// Examples as columns: notebook 002's notation.
+const COLUMNS: Notation = Notation {
+    weights: "[n_l, n_l−1] (burn's transposed)",
+    bias: "bias column",
+    inputs: "inputs, one example per column",
+    z: |input, l| format!("W{l}·{input}"),
+    back: |next| format!("(W{next}ᵀ·dZ{next})"),
+    dw: |input, l| format!("dZ{l}·{input}ᵀ"),
+    examples_index: "[:, i]",
+};
+
+/// The entries of `pass` in derivation order, their equations written in `notation`.
+fn assemble(
+    notation: &Notation,
+    pass: Pass,
+    model: &Mlp,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Trace {
+    let depth = pass.params.len();
+    let mut entries = Vec::new();
+    let mut push = |name: String, equation: String, m: Matrix| {
+        entries.push(Entry {
+            name,
+            equation,
+            alias: None,
+            shape: m.shape,
+            values: m.values,
+        });
+    };
+    let mut has_bias = Vec::with_capacity(depth);
+    for (i, (weight, bias)) in pass.params.into_iter().enumerate() {
+        let l = i + 1;
+        push(
+            format!("W{l}"),
+            format!("layer {l} weights {}", notation.weights),
+            weight,
+        );
+        has_bias.push(bias.is_some());
+        if let Some(b) = bias {
+            push(format!("b{l}"), format!("layer {l} {}", notation.bias), b);
+        }
+    }
+    let (x, y) = pass.batch;
+    push("X".into(), notation.inputs.into(), x);
+    push("Y".into(), "targets".into(), y);
+
+    for (i, (z, a)) in pass.forward.into_iter().enumerate() {
+        let l = i + 1;
+        let bias = if has_bias[i] {
+            format!(" + b{l}")
+        } else {
+            String::new()
+        };
+        let input = activation_name(l - 1, depth);
+        push(
+            format!("Z{l}"),
+            format!("{}{bias}", (notation.z)(&input, l)),
+            z,
+        );
+        if let Some(a) = a {
+            let g = model.hidden_activations[i].name();
+            push(format!("A{l}"), format!("{g}(Z{l})"), a);
+        }
+    }
+    let (output, loss) = pass.output;
+    push(
+        "Ŷ".into(),
+        format!("{}(Z{depth})", model.output.name()),
+        output,
+    );
+    push("J".into(), loss_equation(kind, reduction), loss);
+
+    let s = scale_prefix(reduction, pass.examples);
+    for (i, (dz, dw, db)) in pass.backward.into_iter().enumerate().rev() {
+        let l = i + 1;
+        let dz_equation = if l == depth {
+            "Ŷ − Y".to_string()
+        } else {
+            let g = model.hidden_activations[i].name();
+            format!("{} ⊙ {g}'(Z{l})", (notation.back)(l + 1))
+        };
+        push(format!("dZ{l}"), dz_equation, dz);
+        let input = activation_name(l - 1, depth);
+        push(
+            format!("dW{l}"),
+            format!("{s}{}", (notation.dw)(&input, l)),
+            dw,
+        );
+        if let Some(db) = db {
+            push(
+                format!("db{l}"),
+                format!("{s}Σᵢ dZ{l}{}", notation.examples_index),
+                db,
+            );
+        }
+    }
+    Trace { entries }
+}
+
 /// A trace in burn's row layout (examples are rows), from [`row::forward`] and
 /// [`row::backward`].
 ///
@@ -102,82 +242,23 @@ pub fn rows(
     kind: LossKind,
     reduction: Reduction,
 ) -> Result<Trace> {
-    let mut trace = Trace {
-        entries: Vec::new(),
-    };
-    let params = model.params();
-    let depth = params.len();
-    for (i, p) in params.iter().enumerate() {
-        let l = i + 1;
-        trace.push(
-            format!("W{l}"),
-            format!("layer {l} weights [n_in, n_out]"),
-            p.weight.clone(),
-        )?;
-        if let Some(b) = &p.bias {
-            trace.push(format!("b{l}"), format!("layer {l} bias"), b.clone())?;
-        }
-    }
-    trace.push("X", "inputs, one example per row", x.clone())?;
-    trace.push("Y", "targets", targets.clone())?;
-
+    let [m, _] = x.dims();
     let cache = row::forward(model, x);
-    for l in 1..=depth {
-        let bias = if params[l - 1].bias.is_some() {
-            format!(" + b{l}")
-        } else {
-            String::new()
-        };
-        let input = activation_name(l - 1, depth);
-        trace.push(
-            format!("Z{l}"),
-            format!("{input}·W{l}{bias}"),
-            cache.z[l - 1].clone(),
-        )?;
-        if l < depth {
-            let g = model.hidden_activations[l - 1].name();
-            trace.push(
-                format!("A{l}"),
-                format!("{g}(Z{l})"),
-                cache.a[l - 1].clone(),
-            )?;
-        }
-    }
-    trace.push(
-        "Ŷ",
-        format!("{}(Z{depth})", model.output.name()),
-        cache.output.clone(),
-    )?;
     let loss = row::loss(&cache, targets.clone(), kind, reduction);
-    trace.push("J", loss_equation(kind, reduction), loss)?;
-
-    let backward = row::backward(model, &cache, targets, reduction);
-    let [m, _] = cache.inputs.dims();
-    let s = scale_prefix(reduction, m);
-    for l in (1..=depth).rev() {
-        let dz_equation = if l == depth {
-            "Ŷ − Y".to_string()
-        } else {
-            let g = model.hidden_activations[l - 1].name();
-            format!("(dZ{}·W{}ᵀ) ⊙ {g}'(Z{l})", l + 1, l + 1)
-        };
-        trace.push(
-            format!("dZ{l}"),
-            dz_equation,
-            backward.deltas[l - 1].clone(),
-        )?;
-        let grads = &backward.gradients.layers[l - 1];
-        let input = activation_name(l - 1, depth);
-        trace.push(
-            format!("dW{l}"),
-            format!("{s}{input}ᵀ·dZ{l}"),
-            grads.weight.clone(),
-        )?;
-        if let Some(db) = &grads.bias {
-            trace.push(format!("db{l}"), format!("{s}Σᵢ dZ{l}[i, :]"), db.clone())?;
-        }
-    }
-    Ok(trace)
+    let backward = row::backward(model, &cache, targets.clone(), reduction);
+    let params = model
+        .params()
+        .into_iter()
+        .map(|p| Ok((matrix(p.weight)?, matrices(p.bias)?)))
+        .collect::<Result<_>>()?;
+    let grads = backward
+        .gradients
+        .layers
+        .into_iter()
+        .map(|g| (g.weight, g.bias))
+        .collect();
+    let pass = host_pass(params, targets, cache, loss, backward.deltas, grads, m)?;
+    Ok(assemble(&ROWS, pass, model, kind, reduction))
 }
 
 /// A trace in notebook 002's column layout (examples are columns), from [`column::forward`]
@@ -192,84 +273,56 @@ pub fn columns(
     kind: LossKind,
     reduction: Reduction,
 ) -> Result<Trace> {
-    let mut trace = Trace {
-        entries: Vec::new(),
-    };
+    let [m, _] = x.dims();
     let network = column::ColumnNetwork::from_mlp(model);
-    let depth = network.layers.len();
-    for (i, layer) in network.layers.iter().enumerate() {
-        let l = i + 1;
-        trace.push(
-            format!("W{l}"),
-            format!("layer {l} weights [n_l, n_l−1] (burn's transposed)"),
-            layer.weight.clone(),
-        )?;
-        if let Some(b) = &layer.bias {
-            trace.push(format!("b{l}"), format!("layer {l} bias column"), b.clone())?;
-        }
-    }
     let x = x.transpose(); // [n_0, m]
     let targets = targets.transpose(); // [n_L, m]
-    trace.push("X", "inputs, one example per column", x.clone())?;
-    trace.push("Y", "targets", targets.clone())?;
-
     let cache = column::forward(&network, x);
-    for l in 1..=depth {
-        let bias = if network.layers[l - 1].bias.is_some() {
-            format!(" + b{l}")
-        } else {
-            String::new()
-        };
-        let input = activation_name(l - 1, depth);
-        trace.push(
-            format!("Z{l}"),
-            format!("W{l}·{input}{bias}"),
-            cache.z[l - 1].clone(),
-        )?;
-        if l < depth {
-            let g = network.hidden_activations[l - 1].name();
-            trace.push(
-                format!("A{l}"),
-                format!("{g}(Z{l})"),
-                cache.a[l - 1].clone(),
-            )?;
-        }
-    }
-    trace.push(
-        "Ŷ",
-        format!("{}(Z{depth})", network.output.name()),
-        cache.output.clone(),
-    )?;
     let loss = column::loss(&cache, targets.clone(), kind, reduction);
-    trace.push("J", loss_equation(kind, reduction), loss)?;
+    let backward = column::backward(&network, &cache, targets.clone(), reduction);
+    let params = network
+        .layers
+        .into_iter()
+        .map(|layer| Ok((matrix(layer.weight)?, matrices(layer.bias)?)))
+        .collect::<Result<_>>()?;
+    let grads = backward
+        .gradients
+        .into_iter()
+        .map(|g| (g.weight, g.bias))
+        .collect();
+    let pass = host_pass(params, targets, cache, loss, backward.deltas, grads, m)?;
+    Ok(assemble(&COLUMNS, pass, model, kind, reduction))
+}
 
-    let backward = column::backward(&network, &cache, targets, reduction);
-    let [_, m] = cache.inputs.dims();
-    let s = scale_prefix(reduction, m);
-    for l in (1..=depth).rev() {
-        let dz_equation = if l == depth {
-            "Ŷ − Y".to_string()
-        } else {
-            let g = network.hidden_activations[l - 1].name();
-            format!("(W{}ᵀ·dZ{}) ⊙ {g}'(Z{l})", l + 1, l + 1)
-        };
-        trace.push(
-            format!("dZ{l}"),
-            dz_equation,
-            backward.deltas[l - 1].clone(),
-        )?;
-        let grads = &backward.gradients[l - 1];
-        let input = activation_name(l - 1, depth);
-        trace.push(
-            format!("dW{l}"),
-            format!("{s}dZ{l}·{input}ᵀ"),
-            grads.weight.clone(),
-        )?;
-        if let Some(db) = &grads.bias {
-            trace.push(format!("db{l}"), format!("{s}Σᵢ dZ{l}[:, i]"), db.clone())?;
-        }
-    }
-    Ok(trace)
+/// Copies a pass to the host, in either layout (`D` is the rank of its bias gradients).
+fn host_pass<const D: usize>(
+    params: Vec<(Matrix, Option<Matrix>)>,
+    targets: Tensor<2>,
+    cache: Cache,
+    loss: Tensor<1>,
+    deltas: Vec<Tensor<2>>,
+    grads: Vec<(Tensor<2>, Option<Tensor<D>>)>,
+    examples: usize,
+) -> Result<Pass> {
+    let mut hidden = cache.a.into_iter();
+    let forward = cache
+        .z
+        .into_iter()
+        .map(|z| Ok((matrix(z)?, matrices(hidden.next())?)))
+        .collect::<Result<_>>()?;
+    let backward = deltas
+        .into_iter()
+        .zip(grads)
+        .map(|(dz, (dw, db))| Ok((matrix(dz)?, matrix(dw)?, matrices(db)?)))
+        .collect::<Result<_>>()?;
+    Ok(Pass {
+        params,
+        batch: (matrix(cache.inputs)?, matrix(targets)?),
+        forward,
+        output: (matrix(cache.output)?, matrix(loss)?),
+        backward,
+        examples,
+    })
 }
 
 /// Rows and columns beyond which a matrix is shown by its corners, as numpy prints.
