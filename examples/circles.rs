@@ -12,6 +12,7 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::Circles.config();
     let report = train::run(
         &config,
+        train::Engine::Autodiff,
         backend,
         &device,
         "runs/circles".as_ref(),

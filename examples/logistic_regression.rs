@@ -19,6 +19,7 @@ fn main() -> anyhow::Result<()> {
     );
     let report = train::run(
         &config,
+        train::Engine::Autodiff,
         backend,
         &device,
         "runs/logreg".as_ref(),

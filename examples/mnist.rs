@@ -23,7 +23,14 @@ fn main() -> anyhow::Result<()> {
             .map(PathBuf::from);
     }
     let out = PathBuf::from("runs/mnist");
-    let report = train::run(&config, backend, &device, &out, &mut Progress::new(None))?;
+    let report = train::run(
+        &config,
+        train::Engine::Autodiff,
+        backend,
+        &device,
+        &out,
+        &mut Progress::new(None),
+    )?;
     println!("{report}\n");
     let (_, evaluation) = eval::evaluate_run(&RunDir::open(&out)?, None, &device)?;
     println!("{evaluation}");

@@ -11,6 +11,7 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::ThreeLayer.config();
     let report = train::run(
         &config,
+        train::Engine::Autodiff,
         backend,
         &device,
         "runs/three-layer".as_ref(),

@@ -13,6 +13,7 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::Xor.config();
     let report = train::run(
         &config,
+        train::Engine::Autodiff,
         backend,
         &device,
         "runs/xor".as_ref(),

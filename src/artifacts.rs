@@ -8,6 +8,7 @@
 //! | `history.csv` | at the end, also when training stops early | one row per step |
 //! | `summary.json` | at the end | final figures ([`Summary`]) |
 //! | `model.bpk` | at the end | the trained weights (burn's burnpack record) |
+//! | `compare.csv`, `compare.json` | by `burnprop compare` | both engines at every step, and the verdict |
 
 use std::fs;
 use std::io::Write as _;
@@ -18,12 +19,13 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Comparison;
 use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
-use crate::train::{History, Trained};
+use crate::train::{Engine, History, Trained};
 
 /// `config.json`.
 pub const CONFIG: &str = "config.json";
@@ -37,6 +39,10 @@ pub const CONFUSION: &str = "confusion.csv";
 pub const SUMMARY: &str = "summary.json";
 /// `model.bpk`.
 pub const MODEL: &str = "model.bpk";
+/// `compare.csv`, written by `burnprop compare`: both engines at every step.
+pub const COMPARE: &str = "compare.csv";
+/// `compare.json`, written by `burnprop compare`: its verdict and figures.
+pub const COMPARE_SUMMARY: &str = "compare.json";
 
 /// The final figures of a run, as `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +65,9 @@ pub struct Summary {
     pub wall_seconds: f64,
     /// `steps / wall_seconds`.
     pub steps_per_second: f64,
+    /// The engine that trained it: `autodiff` or `manual`.
+    #[serde(default = "autodiff")]
+    pub engine: String,
     /// The compute backend.
     pub backend: String,
     /// `f32` or `f64`.
@@ -92,12 +101,18 @@ impl Summary {
             steps: trained.steps,
             wall_seconds: trained.wall_seconds,
             steps_per_second,
+            engine: trained.engine.name().to_string(),
             backend: backend.name().to_string(),
             dtype: config.dtype.name().to_string(),
             seed: config.seed,
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
+}
+
+/// What a summary written before the manual engine existed trained with.
+fn autodiff() -> String {
+    Engine::Autodiff.name().to_string()
 }
 
 /// A run directory.
@@ -138,7 +153,7 @@ impl RunDir {
     /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
-        for stale in [SUMMARY, MODEL, EPOCHS, CONFUSION] {
+        for stale in [SUMMARY, MODEL, EPOCHS, CONFUSION, COMPARE, COMPARE_SUMMARY] {
             let path = self.path.join(stale);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -181,6 +196,12 @@ impl RunDir {
                 reason: format!("cannot encode the model: {e}"),
             })?;
         write_atomic(&path, &bytes)
+    }
+
+    /// Writes `compare.csv` and `compare.json`.
+    pub fn write_comparison(&self, comparison: &Comparison, backend: Backend) -> Result<()> {
+        write_atomic(&self.path.join(COMPARE), comparison.to_csv().as_bytes())?;
+        self.write_json(COMPARE_SUMMARY, &comparison.summary(backend))
     }
 
     /// Writes `confusion.csv`.

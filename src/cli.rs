@@ -8,6 +8,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use crate::artifacts::RunDir;
+use crate::compare::{self, Tolerance};
 use crate::config::{ExperimentConfig, Layout, Precision, Preset, Schedule};
 use crate::data::DataConfig;
 use crate::device;
@@ -19,7 +20,7 @@ use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::progress::Progress;
 use crate::rng::RngKind;
-use crate::train::{self, Experiment};
+use crate::train::{self, Engine, Experiment};
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -41,6 +42,10 @@ pub enum Command {
     /// One forward and one backward pass on a small batch, printing every intermediate matrix
     /// (Z1, A1, …, Ŷ, loss, dZ, dW, db) in the order the notebooks derive them.
     Trace(Box<TraceArgs>),
+    /// Train one network with both engines on the same batches and compare them step by step:
+    /// losses, |Δloss| and max|Δθ|; writes compare.csv and compare.json and exits non-zero when
+    /// the trajectories part beyond the stated tolerance.
+    Compare(Box<CompareArgs>),
     /// Evaluate a trained run on its test split (its training data if it has none): accuracy,
     /// per-class precision and recall, the confusion matrix (also written as confusion.csv).
     Eval(EvalArgs),
@@ -57,6 +62,12 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub experiment: ExperimentArgs,
 
+    /// Where the gradients and the update come from: burn's autodiff and burn's Sgd, or the
+    /// hand-derived backward pass and notebook 000's update M ← mf·M − lr·∇, P ← P + M (no
+    /// dampening). Both write the same run directory.
+    #[arg(long, value_enum, default_value_t = Engine::Autodiff)]
+    pub engine: Engine,
+
     /// Run directory [default: runs/PRESET].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -68,6 +79,38 @@ pub struct TrainArgs {
     /// With output piped, print a progress line every N steps [default: about 20 lines].
     #[arg(long, value_name = "N")]
     pub log_every: Option<usize>,
+}
+
+/// `burnprop compare`: the autodiff and manual engines, side by side.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The experiment and its overrides (--dampening other than 0 applies to burn's Sgd only:
+    /// the notebook's update has none, so the engines then part on purpose).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Updates each engine takes (the run stops there; a schedule spans these steps).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub steps: usize,
+
+    /// Print a row every K steps (the first departure is always printed) [default: about ten
+    /// rows].
+    #[arg(long, value_name = "K")]
+    pub every: Option<usize>,
+
+    /// Relative tolerance of the losses [default: 1e-5 in f32, 1e-10 in f64, 1e-5 in f64 when
+    /// burn's f32 momentum factor is not exact].
+    #[arg(long, allow_negative_numbers = true, value_name = "TOL")]
+    pub loss_tol: Option<f64>,
+
+    /// Tolerance of the largest parameter difference, relative to max(1, max|θ|) [default:
+    /// 1e-4 in f32, 1e-9 in f64, 1e-4 in f64 when burn's f32 momentum factor is not exact].
+    #[arg(long, allow_negative_numbers = true, value_name = "TOL")]
+    pub param_tol: Option<f64>,
+
+    /// Run directory [default: runs/PRESET-compare].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `burnprop gradcheck`: the three-way gradient check of a preset's initial network.
@@ -170,9 +213,11 @@ pub struct ExperimentArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "MU")]
     pub momentum: Option<f64>,
 
-    /// Dampening d of the momentum velocity, v ← μ·v + (1 − d)·g. Default 0 (PyTorch's
-    /// default, and what makes burn's SGD equal the notebooks' M ← μ·M − lr·g; θ ← θ + M);
-    /// burn's own MomentumConfig defaults to 0.1.
+    /// Dampening d of burn's momentum velocity: v ← g at the first step, then
+    /// v ← μ·v + (1 − d)·g, θ ← θ − lr·v. With d = 0 (the default, as in PyTorch) this is
+    /// notebook 000's M ← μ·M − lr·g, θ ← θ + M, step for step (M = −lr·v). burn's own
+    /// MomentumConfig defaults to d = 0.1, which weighs every gradient after the first by 0.9
+    /// and parts from the notebook at the second step. The manual engine has no dampening.
     #[arg(long, allow_negative_numbers = true, value_name = "D")]
     pub dampening: Option<f64>,
 
@@ -408,6 +453,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train_command(&args),
         Command::Gradcheck(args) => gradcheck_command(&args),
         Command::Trace(args) => trace_command(&args),
+        Command::Compare(args) => compare_command(&args),
         Command::Eval(args) => eval_command(&args),
         Command::Predict(args) => predict_command(&args),
         Command::List => {
@@ -429,6 +475,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(config.preset.name()));
+    args.engine.check(&config)?;
     println!(
         "{} (notebook {}) on {backend}, {}",
         config.preset.name(),
@@ -436,8 +483,9 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         config.dtype.name()
     );
     println!("{}", config.network());
+    println!("{} engine: {}", args.engine, args.engine.describe(&config));
     let mut progress = Progress::new(args.log_every);
-    let report = train::run(&config, backend, &device, &out, &mut progress)
+    let report = train::run(&config, args.engine, backend, &device, &out, &mut progress)
         .with_context(|| format!("training {} failed", config.preset.name()))?;
     println!("{report}");
     Ok(())
@@ -532,6 +580,112 @@ fn trace_command(args: &TraceArgs) -> Result<()> {
     );
     println!();
     print!("{trace}");
+    Ok(())
+}
+
+fn compare_command(args: &CompareArgs) -> Result<()> {
+    if args.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    if args.experiment.max_steps.is_some() {
+        bail!("compare stops after --steps updates; drop --max-steps");
+    }
+    if args.every == Some(0) {
+        bail!("--every must be at least 1");
+    }
+    let config = args.experiment.config()?;
+    let mut tolerance = Tolerance::for_config(&config);
+    for (given, field, flag) in [
+        (args.loss_tol, &mut tolerance.loss, "--loss-tol"),
+        (args.param_tol, &mut tolerance.param, "--param-tol"),
+    ] {
+        if let Some(value) = given {
+            if !(value.is_finite() && value >= 0.0) {
+                bail!("{flag} must be zero or a positive number (got {value})");
+            }
+            *field = value;
+        }
+    }
+    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-compare", config.preset.name())));
+    let every = args.every.unwrap_or_else(|| (args.steps / 10).max(1));
+
+    println!(
+        "compare {} (notebook {}) on {backend}, {}: {}, {} steps",
+        config.preset.name(),
+        config.preset.notebook(),
+        config.dtype.name(),
+        config.network(),
+        args.steps
+    );
+    for line in compare::engines(&config) {
+        println!("  {line}");
+    }
+    let opt = &config.optimizer;
+    if opt.momentum != 0.0 && opt.dampening != 0.0 {
+        println!(
+            "  note: burn's dampening {} has no counterpart in the notebook's update, so the engines part from step 2",
+            opt.dampening
+        );
+    }
+    if compare::burn_rounds_momentum(&config) {
+        println!(
+            "  note: burn keeps the momentum factor as f32 ({} → {}), so in f64 the engines are held to f32's tolerance",
+            opt.momentum,
+            f64::from(opt.momentum as f32)
+        );
+    }
+    println!("tolerance: {tolerance}\n");
+    println!("{}", compare::header());
+    let mut departed = false;
+    let comparison = compare::compare(&config, args.steps, tolerance, &device, &mut |record| {
+        let departs = !departed && !record.agrees(&tolerance);
+        departed |= departs;
+        if departs || record.step % every == 0 || record.step == args.steps || !record.finite() {
+            let mark = if departs { "  ← parts here" } else { "" };
+            println!("{}{mark}", compare::row(record, config.dtype));
+        }
+    })
+    .with_context(|| format!("comparing the engines on {} failed", config.preset.name()))?;
+
+    let dir = RunDir::create(&out)?;
+    dir.start(&comparison.config)?;
+    dir.write_comparison(&comparison, backend)?;
+    let summary = comparison.summary(backend);
+    let [autodiff, manual] = summary.seconds;
+    println!(
+        "\ntime in each engine: autodiff {autodiff:.3} s, manual {manual:.3} s (manual/autodiff {:.2})",
+        manual / autodiff.max(f64::MIN_POSITIVE)
+    );
+    if let Some(record) = comparison.first_non_finite() {
+        bail!(
+            "the loss stopped being finite at step {} (autodiff {}, manual {}); lower --lr (wrote {})",
+            record.step,
+            record.loss_autodiff,
+            record.loss_manual,
+            out.display()
+        );
+    }
+    let (worst_loss, worst_param) = (summary.worst_rel_delta_loss, summary.worst_rel_delta_param);
+    if let Some(record) = comparison.first_departure() {
+        bail!(
+            "the engines part at step {}: relative |Δloss| {:.2e} (tolerance {:e}), max|Δθ| {:.2e} relative (tolerance {:e}) (wrote {})",
+            record.step,
+            record.relative_delta_loss(),
+            tolerance.loss,
+            record.relative_delta_param(),
+            tolerance.param,
+            out.display()
+        );
+    }
+    println!(
+        "agree: all {} steps within tolerance; largest relative |Δloss| {:.2e} (step {}), largest relative max|Δθ| {:.2e} (step {})",
+        summary.steps, worst_loss.0, worst_loss.1, worst_param.0, worst_param.1
+    );
+    println!("wrote {}", out.display());
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! burnprop: backpropagation from scratch, verified.
 //!
 //! Four classic "feedforward network from scratch" notebooks, reimplemented with burn: the
-//! networks are burn modules ([`model::Mlp`]) trained with burn's autodiff and SGD with momentum
-//! ([`train`]), on the notebooks' own data drawn from a numpy-compatible random stream
+//! networks are burn modules ([`model::Mlp`]) trained with burn's autodiff and SGD with momentum,
+//! or with the hand-derived gradients and notebook 000's momentum update ([`train`]), on the notebooks' own data drawn from a numpy-compatible random stream
 //! ([`rng`], [`data`]), so that a preset reproduces the numbers its notebook prints.
 //!
 //! - [`config`]: every hyperparameter, and the presets named after the notebooks;
@@ -11,6 +11,7 @@
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
 //!   burn's row layout and notebook 002's column layout;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
+//! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
 //!   its test set and on pictures of digits;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
@@ -18,6 +19,7 @@
 
 pub mod artifacts;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod device;

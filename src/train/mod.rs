@@ -1,11 +1,16 @@
-//! Training: setting a run up from its seed, the autodiff engine, and the run directory.
+//! Training: setting a run up from its seed, the two engines, and the run directory.
 //!
-//! [`run`] is what `burnprop train` and the examples call: it writes `config.json`, trains
-//! (reporting each step to an [`Observer`]), and writes the history, summary and model.
+//! [`run`] is what `burnprop train` and the examples call: it writes `config.json`, trains with
+//! the chosen [`Engine`] (reporting each step to an [`Observer`]), and writes the history,
+//! summary and model.
 
 pub mod autodiff;
+pub mod engine;
+pub mod fit;
 pub mod history;
+pub mod manual;
 pub mod metrics;
+pub mod momentum;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -26,7 +31,8 @@ use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource, host_values};
 use crate::rng::{NumpyRng, RngKind};
 
-pub use autodiff::{Trained, train, train_experiment};
+pub use engine::{Engine, Forward, Stepper};
+pub use fit::{Trained, train, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
 
@@ -326,8 +332,15 @@ impl fmt::Display for Report {
         let s = &self.summary;
         write!(
             f,
-            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({})\nfinal loss {}",
-            s.preset, s.steps, s.wall_seconds, s.steps_per_second, s.backend, s.dtype, s.final_loss
+            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({}), {} engine\nfinal loss {}",
+            s.preset,
+            s.steps,
+            s.wall_seconds,
+            s.steps_per_second,
+            s.backend,
+            s.dtype,
+            s.engine,
+            s.final_loss
         )?;
         if let Some(accuracy) = s.accuracy {
             write!(f, ", training accuracy {accuracy}")?;
@@ -339,8 +352,8 @@ impl fmt::Display for Report {
     }
 }
 
-/// Trains `config` and keeps everything in `out`: `config.json` before the first step, then
-/// `history.csv`, `summary.json` and `model.bpk`.
+/// Trains `config` with `engine` and keeps everything in `out`: `config.json` before the first
+/// step, then `history.csv`, `summary.json` and `model.bpk` (the same files for both engines).
 ///
 /// The data are drawn or read before the directory is touched, so a missing or malformed data
 /// file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
@@ -348,17 +361,19 @@ impl fmt::Display for Report {
 /// written atomically, so none is ever half there.
 pub fn run(
     config: &ExperimentConfig,
+    engine: Engine,
     backend: Backend,
     device: &Device,
     out: &Path,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
+    engine.check(config)?;
     // Data and initial network first: a missing MNIST file must not touch an earlier run.
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
     let dir = RunDir::create(out)?;
     dir.start(config)?;
     let mut history = History::default();
-    let outcome = train_experiment(experiment, config, device, &mut history, observer);
+    let outcome = train_experiment(experiment, config, engine, device, &mut history, observer);
     dir.write_history(&history)?;
     let trained = outcome?;
     let summary = Summary::new(config, &trained, &history, backend);

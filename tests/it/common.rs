@@ -5,7 +5,7 @@ use burn::tensor::{Device, Tensor};
 use burnprop::config::{ExperimentConfig, Preset};
 use burnprop::data::DataConfig;
 use burnprop::model::Mlp;
-use burnprop::train::{Experiment, History, Silent, Trained, train};
+use burnprop::train::{Engine, Experiment, History, Silent, Trained, train};
 
 /// f32 arithmetic on values of order 1: a few units in the last place.
 pub const F32: f64 = 1e-6;
@@ -57,11 +57,17 @@ pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64, what: &str) {
     }
 }
 
-/// Trains on flex without output, returning the result and the history.
+/// Trains on flex with the autodiff engine, without output, returning the result and the
+/// history.
 pub fn train_quietly(config: &ExperimentConfig) -> (Trained, History) {
+    train_with(config, Engine::Autodiff)
+}
+
+/// Trains on flex with `engine`, without output.
+pub fn train_with(config: &ExperimentConfig, engine: Engine) -> (Trained, History) {
     let mut history = History::default();
-    let trained =
-        train(config, &Device::flex(), &mut history, &mut Silent).expect("training succeeds");
+    let trained = train(config, engine, &Device::flex(), &mut history, &mut Silent)
+        .expect("training succeeds");
     (trained, history)
 }
 

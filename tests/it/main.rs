@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod engines;
 mod gradients;
 mod mnist;
 mod notebooks;

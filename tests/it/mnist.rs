@@ -8,8 +8,9 @@ use burnprop::config::Preset;
 use burnprop::data::DataConfig;
 use burnprop::data::mnist::{self, Split};
 use burnprop::error::Error;
+use burnprop::train::Engine;
 
-use crate::common::{mnist_fixture, offline_config, train_quietly, values};
+use crate::common::{mnist_fixture, offline_config, train_quietly, train_with, values};
 
 fn broken(case: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,24 +99,29 @@ fn a_directory_without_mnist_names_the_missing_file_and_the_flag() {
 }
 
 #[test]
-fn mnist_trains_past_80_percent_on_the_fixture() {
+fn mnist_trains_past_80_percent_on_the_fixture_with_either_engine() {
     // The preset's 10 epochs of 64-image minibatches: 100 steps on 600 images.
     let config = offline_config(Preset::Mnist);
-    let (trained, history) = train_quietly(&config);
-    assert_eq!(trained.steps, 100);
-    assert_eq!(history.epochs.len(), 10);
-    let last = history.epochs.last().expect("ten epochs");
-    let test_accuracy = last.test_accuracy.expect("cross-entropy classifies");
-    assert!(test_accuracy > 0.8, "test accuracy {test_accuracy}");
-    assert!(
-        history.epochs[9].train_loss < history.epochs[0].train_loss,
-        "{:?}",
-        history.epochs
-    );
+    for engine in [Engine::Autodiff, Engine::Manual] {
+        let (trained, history) = train_with(&config, engine);
+        assert_eq!(trained.steps, 100);
+        assert_eq!(history.epochs.len(), 10);
+        let last = history.epochs.last().expect("ten epochs");
+        let test_accuracy = last.test_accuracy.expect("cross-entropy classifies");
+        assert!(
+            test_accuracy > 0.8,
+            "{engine}: test accuracy {test_accuracy}"
+        );
+        assert!(
+            history.epochs[9].train_loss < history.epochs[0].train_loss,
+            "{engine}: {:?}",
+            history.epochs
+        );
+    }
 }
 
 #[test]
-fn mnist_binary_separates_zeros_from_ones_on_the_fixture() {
+fn mnist_binary_separates_zeros_from_ones_on_the_fixture_with_either_engine() {
     let config = offline_config(Preset::MnistBinary);
     assert!(matches!(
         config.data,
@@ -124,17 +130,19 @@ fn mnist_binary_separates_zeros_from_ones_on_the_fixture() {
             ..
         }
     ));
-    let (_, history) = train_quietly(&config);
-    let test_accuracy = history
-        .epochs
-        .last()
-        .and_then(|e| e.test_accuracy)
-        .expect("an evaluated epoch");
-    // 45 test images (17 zeros, 28 ones): at most one mistake.
-    assert!(
-        test_accuracy >= 44.0 / 45.0,
-        "test accuracy {test_accuracy}"
-    );
+    for engine in [Engine::Autodiff, Engine::Manual] {
+        let (_, history) = train_with(&config, engine);
+        let test_accuracy = history
+            .epochs
+            .last()
+            .and_then(|e| e.test_accuracy)
+            .expect("an evaluated epoch");
+        // 45 test images (17 zeros, 28 ones): at most one mistake.
+        assert!(
+            test_accuracy >= 44.0 / 45.0,
+            "{engine}: test accuracy {test_accuracy}"
+        );
+    }
 }
 
 #[test]
@@ -212,9 +220,14 @@ fn a_run_on_the_fixture_writes_its_epochs() {
 
 /// Trains the mnist preset on the fixture into a temporary run directory.
 fn trained_fixture_run() -> tempfile::TempDir {
+    trained_fixture_run_with(Engine::Autodiff)
+}
+
+/// Trains the mnist preset on the fixture with `engine`.
+fn trained_fixture_run_with(engine: Engine) -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("a temporary directory");
     burnprop()
-        .args(["train", "mnist", "--data-dir"])
+        .args(["train", "mnist", "--engine", engine.name(), "--data-dir"])
         .arg(mnist_fixture())
         .arg("--out")
         .arg(out.path())
@@ -225,7 +238,13 @@ fn trained_fixture_run() -> tempfile::TempDir {
 
 #[test]
 fn eval_reports_what_training_measured_and_writes_the_confusion_matrix() {
-    let run = trained_fixture_run();
+    for engine in [Engine::Autodiff, Engine::Manual] {
+        let run = trained_fixture_run_with(engine);
+        evaluated(&run);
+    }
+}
+
+fn evaluated(run: &tempfile::TempDir) {
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(run.path().join("summary.json")).expect("summary.json"),
     )

@@ -9,7 +9,7 @@ use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
 use burnprop::config::Preset;
 use burnprop::device::Backend;
 use burnprop::error::Error;
-use burnprop::train::{Silent, run};
+use burnprop::train::{Engine, Silent, run};
 
 use crate::common::{initial_network_and_inputs, values};
 
@@ -24,48 +24,71 @@ fn trajectory(dir: &Path) -> String {
         .join("\n")
 }
 
-fn short_circles(seed: u32, out: &Path) {
+fn short_circles(seed: u32, engine: Engine, out: &Path) {
     let mut config = Preset::Circles.config();
     config.seed = seed;
     config.max_steps = Some(40);
     config.batch_size = Some(5000);
-    run(&config, Backend::Flex, &Device::flex(), out, &mut Silent).expect("training succeeds");
+    run(
+        &config,
+        engine,
+        Backend::Flex,
+        &Device::flex(),
+        out,
+        &mut Silent,
+    )
+    .expect("training succeeds");
 }
 
 #[test]
 fn same_seed_same_history_and_a_different_seed_a_different_one() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let (a, b, c) = (
-        dir.path().join("a"),
-        dir.path().join("b"),
-        dir.path().join("c"),
-    );
-    short_circles(42, &a);
-    short_circles(42, &b);
-    short_circles(7, &c);
-    assert_eq!(
-        trajectory(&a),
-        trajectory(&b),
-        "the same seed must give the same history"
-    );
-    assert_ne!(
-        trajectory(&a),
-        trajectory(&c),
-        "another seed must give another history"
-    );
-    // 40 minibatch steps, recorded before each update.
-    assert_eq!(trajectory(&a).lines().count(), 41);
+    for engine in [Engine::Autodiff, Engine::Manual] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        short_circles(42, engine, &a);
+        short_circles(42, engine, &b);
+        short_circles(7, engine, &c);
+        assert_eq!(
+            trajectory(&a),
+            trajectory(&b),
+            "{engine}: the same seed must give the same history, bit for bit"
+        );
+        assert_ne!(
+            trajectory(&a),
+            trajectory(&c),
+            "{engine}: another seed must give another history"
+        );
+        // 40 minibatch steps, recorded before each update.
+        assert_eq!(trajectory(&a).lines().count(), 41);
+    }
 }
 
 #[test]
 fn a_run_writes_its_artifacts_and_the_model_loads_back() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let out = dir.path().join("xor");
+    for engine in [Engine::Autodiff, Engine::Manual] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let out = dir.path().join("xor");
+        written_and_loaded(engine, &out);
+    }
+}
+
+fn written_and_loaded(engine: Engine, out: &Path) {
     let config = Preset::Xor.config();
-    let report =
-        run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).expect("training succeeds");
+    let report = run(
+        &config,
+        engine,
+        Backend::Flex,
+        &Device::flex(),
+        out,
+        &mut Silent,
+    )
+    .expect("training succeeds");
     for file in [CONFIG, HISTORY, SUMMARY, MODEL] {
-        assert!(out.join(file).is_file(), "{file} was not written");
+        assert!(out.join(file).is_file(), "{engine}: {file} was not written");
     }
 
     let history = fs::read_to_string(out.join(HISTORY)).expect("readable");
@@ -81,6 +104,7 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
         "steps",
         "wall_seconds",
         "steps_per_second",
+        "engine",
         "backend",
         "dtype",
         "seed",
@@ -89,6 +113,7 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
         assert!(summary.get(key).is_some(), "summary.json lacks {key}");
     }
     assert_eq!(summary["steps"], 1000);
+    assert_eq!(summary["engine"], engine.name());
     assert_eq!(summary["backend"], "flex");
     assert_eq!(summary["dtype"], "f32");
     assert!(
@@ -96,7 +121,7 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
         "XOR has no test set"
     );
 
-    let run_dir = RunDir::open(&out).expect("a run directory");
+    let run_dir = RunDir::open(out).expect("a run directory");
     let saved = run_dir.config().expect("config.json parses");
     assert_eq!(saved.to_string(), config.to_string());
     let loaded = run_dir
@@ -116,7 +141,15 @@ fn a_diverging_run_keeps_its_config_and_history() {
     let out = dir.path().join("nan");
     let mut config = Preset::Xor.config();
     config.optimizer.lr = 1e30;
-    let err = run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).unwrap_err();
+    let err = run(
+        &config,
+        Engine::Autodiff,
+        Backend::Flex,
+        &Device::flex(),
+        &out,
+        &mut Silent,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Diverged { step: 1, .. }), "{err}");
     assert!(out.join(CONFIG).is_file());
     let history = fs::read_to_string(out.join(HISTORY)).expect("history.csv was written");
@@ -133,12 +166,21 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("run");
     let config = Preset::Xor.config();
-    run(&config, Backend::Flex, &Device::flex(), &out, &mut Silent).expect("training succeeds");
+    run(
+        &config,
+        Engine::Autodiff,
+        Backend::Flex,
+        &Device::flex(),
+        &out,
+        &mut Silent,
+    )
+    .expect("training succeeds");
     assert!(out.join(MODEL).exists() && out.join(SUMMARY).exists());
     let mut diverging = config.clone();
     diverging.optimizer.lr = 1e30;
     run(
         &diverging,
+        Engine::Autodiff,
         Backend::Flex,
         &Device::flex(),
         &out,

@@ -1,0 +1,261 @@
+//! The two engines: the same trajectories from the same network and batches, and `compare`.
+
+use std::fs;
+
+use assert_cmd::Command;
+use burn::tensor::Device;
+
+use burnprop::artifacts::{COMPARE, COMPARE_SUMMARY, CONFIG};
+use burnprop::compare::{self, CompareRecord, CompareSummary, Comparison, Tolerance};
+use burnprop::config::{ExperimentConfig, Precision, Preset};
+use burnprop::train::Engine;
+
+use crate::common::{offline_config, train_with};
+
+/// The agreement in f32: losses to relative 1e-5 at every step…
+const LOSS_RELATIVE: f64 = 1e-5;
+/// …and parameters to 1e-4 (relative to max(1, max |θ|)).
+const PARAM_RELATIVE: f64 = 1e-4;
+
+fn compared(config: &ExperimentConfig, steps: usize) -> Comparison {
+    compare::compare(
+        config,
+        steps,
+        Tolerance::for_config(config),
+        &Device::flex(),
+        &mut |_| {},
+    )
+    .expect("the comparison runs")
+}
+
+fn assert_agree(what: &str, comparison: &Comparison) {
+    for r in &comparison.records {
+        assert!(
+            r.relative_delta_loss() <= LOSS_RELATIVE,
+            "{what}, step {}: losses {} (autodiff) and {} (manual), relative difference {:e}",
+            r.step,
+            r.loss_autodiff,
+            r.loss_manual,
+            r.relative_delta_loss()
+        );
+        assert!(
+            r.max_delta_param <= PARAM_RELATIVE * r.max_param.max(1.0),
+            "{what}, step {}: max |Δθ| = {:e} with max |θ| = {}",
+            r.step,
+            r.max_delta_param,
+            r.max_param
+        );
+    }
+}
+
+#[test]
+fn every_preset_trains_the_same_with_both_engines_for_100_steps() {
+    for preset in Preset::ALL {
+        let config = offline_config(preset);
+        assert_eq!(config.dtype, Precision::F32);
+        let comparison = compared(&config, 100);
+        assert_eq!(comparison.records.len(), 101, "{}", preset.name());
+        assert_agree(preset.name(), &comparison);
+        let (first, last) = (&comparison.records[0], &comparison.records[100]);
+        assert_eq!(first.max_delta_param, 0.0, "one initial network for both");
+        assert!(
+            last.loss_autodiff < first.loss_autodiff,
+            "{}: training went somewhere ({} → {})",
+            preset.name(),
+            first.loss_autodiff,
+            last.loss_autodiff
+        );
+        assert!(comparison.first_departure().is_none());
+    }
+}
+
+#[test]
+fn minibatches_schedules_and_nesterov_agree_too() {
+    let mut circles = offline_config(Preset::Circles);
+    circles.batch_size = Some(5000);
+    circles.optimizer.schedule = burnprop::config::Schedule::Linear;
+    circles.optimizer.lr = 1e-3;
+    let mut xor = offline_config(Preset::Xor);
+    xor.optimizer.momentum = 0.9;
+    xor.optimizer.nesterov = true;
+    xor.optimizer.weight_decay = 0.01;
+    for (what, config) in [
+        ("circles minibatch, linear", circles),
+        ("xor nesterov", xor),
+    ] {
+        assert_agree(what, &compared(&config, 100));
+    }
+}
+
+#[test]
+fn in_f64_the_engines_agree_to_rounding() {
+    // μ = 0.5 is exact in f32, so burn's f32 momentum factor changes nothing here.
+    let mut config = offline_config(Preset::Circles);
+    config.dtype = Precision::F64;
+    let comparison = compared(&config, 100);
+    assert_eq!(comparison.tolerance, Tolerance::of(Precision::F64));
+    for r in &comparison.records {
+        assert!(
+            r.relative_delta_loss() <= 1e-12 && r.relative_delta_param() <= 1e-12,
+            "step {}: {r:?}",
+            r.step
+        );
+    }
+}
+
+#[test]
+fn compare_replays_the_batches_each_engine_trains_on() {
+    // mnist-binary shuffles its minibatches every epoch: compare must hand both engines the
+    // batches `train` would, in the same order.
+    let mut config = offline_config(Preset::MnistBinary);
+    config.epochs = 20; // three 64-image batches of the fixture's 0s and 1s per epoch
+    config.max_steps = Some(30);
+    let comparison = compared(&config, 30);
+    type Column = fn(&CompareRecord) -> f64;
+    let columns: [(Engine, Column); 2] = [
+        (Engine::Autodiff, |r| r.loss_autodiff),
+        (Engine::Manual, |r| r.loss_manual),
+    ];
+    for (engine, column) in columns {
+        let (_, history) = train_with(&config, engine);
+        let trained: Vec<f64> = history.records.iter().map(|r| r.loss).take(30).collect();
+        let compared: Vec<f64> = comparison.records.iter().map(column).take(30).collect();
+        assert_eq!(trained, compared, "{engine}");
+    }
+}
+
+fn burnprop() -> Command {
+    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
+    cmd.env_remove("BURN_DEVICE");
+    cmd
+}
+
+fn summary(dir: &std::path::Path) -> CompareSummary {
+    serde_json::from_str(&fs::read_to_string(dir.join(COMPARE_SUMMARY)).expect("compare.json"))
+        .expect("valid compare.json")
+}
+
+#[test]
+fn compare_prints_agreeing_trajectories_and_writes_its_files() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("cmp");
+    let output = burnprop()
+        .args(["compare", "xor", "--steps", "50", "--every", "25", "--out"])
+        .arg(&out)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("loss (autodiff)"), "{stdout}");
+    assert!(
+        stdout.contains("agree: all 50 steps within tolerance"),
+        "{stdout}"
+    );
+    // Rows 0, 25 and 50.
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    let csv = fs::read_to_string(out.join(COMPARE)).expect("compare.csv");
+    assert!(csv.starts_with(Comparison::HEADER));
+    assert_eq!(csv.lines().count(), 1 + 51);
+    let summary = summary(&out);
+    assert!(summary.agree && summary.first_departure.is_none());
+    assert_eq!(summary.steps, 50);
+    assert!(out.join(CONFIG).is_file());
+}
+
+#[test]
+fn compare_reports_a_perturbed_engine_and_exits_non_zero() {
+    // burn's default dampening 0.1 perturbs the autodiff engine's update away from the
+    // notebook's: the trajectories part at the second step.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("cmp");
+    let output = burnprop()
+        .args(["compare", "circles", "--steps", "5", "--dampening", "0.1"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(stdout.contains("← parts here"), "{stdout}");
+    assert!(
+        stdout.contains("dampening 0.1 has no counterpart"),
+        "{stdout}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: the engines part at step 2: relative |Δloss|"),
+        "{stderr}"
+    );
+    // What was measured is kept for inspection.
+    assert_eq!(
+        fs::read_to_string(out.join(COMPARE))
+            .expect("compare.csv")
+            .lines()
+            .count(),
+        1 + 6
+    );
+    let summary = summary(&out);
+    assert!(!summary.agree);
+    assert_eq!(summary.first_departure, Some(2));
+}
+
+#[test]
+fn compare_rejects_bad_input_in_one_line() {
+    for (args, expected) in [
+        (
+            &["compare", "xor", "--steps", "0"][..],
+            "--steps must be at least 1",
+        ),
+        (
+            &["compare", "xor", "--max-steps", "5"][..],
+            "drop --max-steps",
+        ),
+        (&["compare", "xor", "--loss-tol", "-1"][..], "--loss-tol"),
+        (
+            &["compare", "xor", "--lr", "1e30", "--steps", "5"][..],
+            "the loss stopped being finite at step 1",
+        ),
+        (
+            &[
+                "train",
+                "circles",
+                "--engine",
+                "manual",
+                "--dampening",
+                "0.1",
+            ][..],
+            "has no dampening",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let output = burnprop()
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join("run"))
+            .output()
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn both_engines_reach_the_same_place_on_circles() {
+    // 1000 of the notebook's 50000 iterations: the same loss and accuracy, to f32 rounding.
+    let mut config = offline_config(Preset::Circles);
+    config.epochs = 1000;
+    let (auto, _) = train_with(&config, Engine::Autodiff);
+    let (manual, _) = train_with(&config, Engine::Manual);
+    let relative = (auto.evaluation.loss - manual.evaluation.loss).abs() / auto.evaluation.loss;
+    assert!(relative <= LOSS_RELATIVE, "{auto:?} vs {manual:?}");
+    assert_eq!(auto.evaluation.accuracy, manual.evaluation.accuracy);
+    assert_eq!(manual.engine, Engine::Manual);
+}
