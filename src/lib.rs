@@ -2,14 +2,15 @@
 //!
 //! Four classic "feedforward network from scratch" notebooks, reimplemented with burn: the
 //! networks are burn modules ([`model::Mlp`]) trained with burn's autodiff and SGD with momentum,
-//! or with the hand-derived gradients and notebook 000's momentum update ([`train`]), on the notebooks' own data drawn from a numpy-compatible random stream
-//! ([`rng`], [`data`]), so that a preset reproduces the numbers its notebook prints.
+//! or with the hand-derived gradients and notebook 000's momentum update ([`train`]), on the
+//! notebooks' own data drawn from a numpy-compatible random stream ([`rng`], [`data`]), so that
+//! a preset reproduces the numbers its notebook prints.
 //!
 //! - [`config`]: every hyperparameter, and the presets named after the notebooks;
 //! - [`device`]: cargo features and `--device` to a burn device;
 //! - [`loss`]: the three objectives and their output activations;
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
-//!   burn's row layout and notebook 002's column layout;
+//!   burn's row layout and notebook 002's column layout, and notebook 000's momentum update;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
 //! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on

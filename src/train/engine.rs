@@ -6,7 +6,7 @@
 //! | engine | gradients | update |
 //! |---|---|---|
 //! | [`Engine::Autodiff`] | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
-//! | [`Engine::Manual`] | [`manual::row`](crate::manual::row), the chain rule by hand | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](super::momentum::NotebookMomentum)) |
+//! | [`Engine::Manual`] | [`manual::row`](crate::manual::row), the chain rule by hand | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
 //!
 //! A [`Stepper`] is one engine's half of a training step: [`Stepper::forward`] computes the loss
 //! and logits at the current parameters (what a step records), and [`Stepper::step`] turns what

@@ -13,10 +13,10 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 
 use super::engine::{Engine, Forward, Stepper};
-use super::momentum::NotebookMomentum;
 use crate::config::ExperimentConfig;
 use crate::data::Batch;
 use crate::loss::{LossKind, Reduction};
+use crate::manual::momentum::NotebookMomentum;
 use crate::manual::{Cache, row};
 use crate::model::Mlp;
 

@@ -10,7 +10,6 @@ pub mod fit;
 pub mod history;
 pub mod manual;
 pub mod metrics;
-pub mod momentum;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Notebook 000's momentum update, written by hand, and how it relates to burn's `Sgd`.
 //!
-//! Notebook 000 (cells [26]–[28], `update_momentum` and `update_params`) keeps one momentum
+//! Notebook 000 (cells 26–28, `update_momentum` and `update_params`) keeps one momentum
 //! matrix `M` per parameter `P`, starting at zero:
 //!
 //! ```text
