@@ -33,6 +33,10 @@ pub const CONFIG: &str = "config.json";
 pub const HISTORY: &str = "history.csv";
 /// `epochs.csv`, for data with a test split.
 pub const EPOCHS: &str = "epochs.csv";
+/// `outputs.csv`, for networks with several independent outputs: each output's cost per step.
+pub const OUTPUTS: &str = "outputs.csv";
+/// `gradcheck.json`, written by `burnprop reproduce`: the gradient check of the initial network.
+pub const GRADCHECK: &str = "gradcheck.json";
 /// `confusion.csv`, written by `burnprop eval`.
 pub const CONFUSION: &str = "confusion.csv";
 /// `summary.json`.
@@ -153,7 +157,16 @@ impl RunDir {
     /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
-        for stale in [SUMMARY, MODEL, EPOCHS, CONFUSION, COMPARE, COMPARE_SUMMARY] {
+        for stale in [
+            SUMMARY,
+            MODEL,
+            EPOCHS,
+            OUTPUTS,
+            CONFUSION,
+            COMPARE,
+            COMPARE_SUMMARY,
+            GRADCHECK,
+        ] {
             let path = self.path.join(stale);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -170,13 +183,44 @@ impl RunDir {
         self.write_json(CONFIG, config)
     }
 
-    /// Writes `history.csv`, and `epochs.csv` when epochs were evaluated on a test split.
+    /// Writes `history.csv`, `epochs.csv` when epochs were evaluated on a test split, and
+    /// `outputs.csv` when several outputs have their own cost.
     pub fn write_history(&self, history: &History) -> Result<()> {
         write_atomic(&self.path.join(HISTORY), history.to_csv().as_bytes())?;
-        if history.epochs.is_empty() {
-            return Ok(());
+        if !history.epochs.is_empty() {
+            write_atomic(&self.path.join(EPOCHS), history.epochs_to_csv().as_bytes())?;
         }
-        write_atomic(&self.path.join(EPOCHS), history.epochs_to_csv().as_bytes())
+        if !history.outputs.is_empty() {
+            write_atomic(
+                &self.path.join(OUTPUTS),
+                history.outputs_to_csv().as_bytes(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads a text file of the run, `None` if it is not there.
+    pub fn read_optional(&self, name: &str) -> Result<Option<String>> {
+        let path = self.path.join(name);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io {
+                action: "read",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Writes `gradcheck.json`.
+    pub fn write_gradcheck(&self, report: &crate::gradcheck::Report) -> Result<()> {
+        self.write_json(GRADCHECK, report)
     }
 
     /// Writes `summary.json`.

@@ -176,6 +176,44 @@ impl Comparison {
     /// The CSV header of [`Comparison::to_csv`].
     pub const HEADER: &'static str = "step,epoch,loss_autodiff,loss_manual,abs_delta_loss,rel_delta_loss,max_abs_delta_param,max_abs_param";
 
+    /// Reads the records of `compare.csv` back.
+    pub fn records_from_csv(text: &str) -> std::result::Result<Vec<CompareRecord>, String> {
+        let mut lines = text.lines();
+        if lines.next() != Some(Self::HEADER) {
+            return Err(format!("its header is not `{}`", Self::HEADER));
+        }
+        lines
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let fields: Vec<f64> = line
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|_| format!("`{line}` is not a row of numbers"))?;
+                match fields[..] {
+                    [
+                        step,
+                        epoch,
+                        loss_autodiff,
+                        loss_manual,
+                        _,
+                        _,
+                        max_delta_param,
+                        max_param,
+                    ] => Ok(CompareRecord {
+                        step: step as usize,
+                        epoch: epoch as usize,
+                        loss_autodiff,
+                        loss_manual,
+                        max_delta_param,
+                        max_param,
+                    }),
+                    _ => Err(format!("`{line}` does not have 8 fields")),
+                }
+            })
+            .collect()
+    }
+
     /// Every record as `compare.csv`.
     pub fn to_csv(&self) -> String {
         let mut csv = String::from(Self::HEADER);

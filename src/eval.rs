@@ -99,7 +99,7 @@ pub struct EvalReport {
 }
 
 /// The class names of `config`'s classifier, or why it has none.
-fn classes(config: &ExperimentConfig) -> Result<Vec<String>> {
+pub fn classes(config: &ExperimentConfig) -> Result<Vec<String>> {
     let outputs = config.data.outputs();
     match (config.loss, &config.data) {
         (LossKind::CrossEntropy, _) => Ok((0..outputs).map(|k| k.to_string()).collect()),
@@ -150,18 +150,25 @@ fn truths(values: &[f64], width: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Evaluates `model` on every batch of `batches` into a confusion matrix over `classes`.
-pub fn confusion(model: &Mlp, batches: &Batches, classes: Vec<String>) -> Result<Confusion> {
-    let mut confusion = Confusion::new(classes);
+/// The true and the predicted class of every example of `batches`, in order.
+pub fn classify(model: &Mlp, batches: &Batches) -> Result<Vec<(usize, usize)>> {
+    let mut pairs = Vec::new();
     for batch in batches.in_order() {
         let batch = batch?;
         let logits: Tensor<2> = model.forward_logits(batch.inputs); // [batch, outputs]
         let [_, width] = logits.dims();
         let predicted = decisions(&host_values(logits)?, width);
         let truth = truths(&host_values(batch.targets)?, width);
-        for (t, p) in truth.into_iter().zip(predicted) {
-            confusion.add(t, p);
-        }
+        pairs.extend(truth.into_iter().zip(predicted));
+    }
+    Ok(pairs)
+}
+
+/// Evaluates `model` on every batch of `batches` into a confusion matrix over `classes`.
+pub fn confusion(model: &Mlp, batches: &Batches, classes: Vec<String>) -> Result<Confusion> {
+    let mut confusion = Confusion::new(classes);
+    for (truth, predicted) in classify(model, batches)? {
+        confusion.add(truth, predicted);
     }
     Ok(confusion)
 }

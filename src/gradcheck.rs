@@ -26,7 +26,7 @@ use std::fmt;
 
 use burn::module::Module;
 use burn::tensor::{DType, Device, Tensor};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{ExperimentConfig, Precision};
 use crate::error::{Error, Result};
@@ -345,7 +345,7 @@ fn sum(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// How far an analytic gradient is from another (numeric) one, over one tensor.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// `maxⱼ |aⱼ − nⱼ|`.
     pub max_abs: f64,
@@ -375,7 +375,7 @@ pub fn compare(a: &[f64], n: &[f64], skip: &[bool]) -> Comparison {
 }
 
 /// The outcome of a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Within the pass band.
@@ -412,7 +412,7 @@ impl Verdict {
 }
 
 /// The check of one parameter tensor.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TensorCheck {
     /// `W1`, `b1`, …
     pub name: String,
@@ -434,7 +434,7 @@ pub struct TensorCheck {
 }
 
 /// How the numeric gradient was taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Every element perturbed on its own.
@@ -478,7 +478,7 @@ impl Default for Options {
 }
 
 /// The whole three-way check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     /// Element-wise or directional.
     pub mode: Mode,

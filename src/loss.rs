@@ -132,6 +132,37 @@ impl LossKind {
         }
     }
 
+    /// The objective of each output unit on its own, `s · Σᵢ ℓᵢₖ`: notebook 002's `cost`
+    /// vector, `(1/m)·Σᵢ BCE(ŷᵢₖ, yᵢₖ)` per output `k`, whose sum is [`LossKind::loss`].
+    /// Only the independent outputs of BCE and MSE have one (`None` for cross-entropy, whose
+    /// softmax couples the outputs).
+    ///
+    /// # Shapes
+    /// - `logits`, `targets`: `[batch, outputs]` → `[outputs]`
+    pub fn per_output(
+        self,
+        reduction: Reduction,
+        logits: Tensor<2>,
+        targets: Tensor<2>,
+    ) -> Option<Tensor<1>> {
+        let [batch, _] = logits.dims();
+        let elements = match self {
+            LossKind::CrossEntropy => return None,
+            LossKind::Bce => {
+                let positive = log_sigmoid(logits.clone()) * targets.clone();
+                let negative = log_sigmoid(logits.neg()) * targets.neg().add_scalar(1.0);
+                (positive + negative).neg()
+            }
+            LossKind::Mse => (logits - targets).square().mul_scalar(0.5),
+        }; // [batch, outputs]
+        Some(
+            elements
+                .sum_dim(0)
+                .squeeze_dim::<1>(0)
+                .mul_scalar(reduction.scale(batch)),
+        )
+    }
+
     /// The objective: per-example losses summed, or averaged over the `batch` examples.
     ///
     /// # Shapes

@@ -22,6 +22,7 @@ use super::{Experiment, Observer};
 use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
+use crate::model::init::host_values;
 
 /// A trained network and how it did.
 #[derive(Debug)]
@@ -112,6 +113,9 @@ fn fit<S: Stepper>(
             }
             let batch = batch?;
             let (forward, pass) = stepper.forward(&model, &batch);
+            if let Some(costs) = per_output(config, forward.logits.clone(), batch.targets.clone()) {
+                history.outputs.push(host_values(costs)?);
+            }
             let record = StepRecord {
                 step,
                 epoch,
@@ -196,6 +200,19 @@ impl EpochTally {
             wall_seconds,
         }
     }
+}
+
+/// Each output's cost, for networks with several independent outputs (see
+/// [`History::outputs`]).
+fn per_output(
+    config: &ExperimentConfig,
+    logits: Tensor<2>,
+    targets: Tensor<2>,
+) -> Option<Tensor<1>> {
+    if logits.dims()[1] < 2 {
+        return None;
+    }
+    config.loss.per_output(config.reduction, logits, targets)
 }
 
 fn batch_accuracy(
