@@ -18,7 +18,9 @@ use crate::loss::{LossKind, Reduction};
 use crate::manual::trace;
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
+use crate::plot;
 use crate::progress::Progress;
+use crate::reproduce;
 use crate::rng::RngKind;
 use crate::train::{self, Engine, Experiment};
 
@@ -46,6 +48,13 @@ pub enum Command {
     /// losses, |Δloss| and max|Δθ|; writes compare.csv and compare.json and exits non-zero when
     /// the trajectories part beyond the stated tolerance.
     Compare(Box<CompareArgs>),
+    /// Draw a run directory's figures (PNG and SVG) from its saved artifacts, without
+    /// retraining: loss and accuracy, the notebooks' pictures of the network, the engine
+    /// comparison, the gradient check.
+    Plot(PlotArgs),
+    /// Run every notebook experiment at the notebook's settings, with gradient checks, the
+    /// engine comparison and every figure, and write a README gallery of them.
+    Reproduce(ReproduceArgs),
     /// Evaluate a trained run on its test split (its training data if it has none): accuracy,
     /// per-class precision and recall, the confusion matrix (also written as confusion.csv).
     Eval(EvalArgs),
@@ -158,6 +167,44 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The run directory (the --out of `burnprop train`).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// Directory holding MNIST's IDX files [default: the one the run was trained from].
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// `burnprop reproduce`: everything, into one directory.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Shorten every run (300 circles iterations, one MNIST epoch, 20 compared steps, gradient
+    /// checks on 64 examples): a first look in seconds, not the notebooks' results.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// The artifacts directory.
+    #[arg(long, value_name = "DIR", default_value = "artifacts")]
+    pub out: PathBuf,
+
+    /// Directory holding MNIST's IDX files; without it, MNIST runs only if burn-dataset's
+    /// cache has it.
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// `burnprop plot`: a run's figures.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The run directory (the --out of `burnprop train` or `burnprop compare`).
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
 
@@ -454,6 +501,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(args) => gradcheck_command(&args),
         Command::Trace(args) => trace_command(&args),
         Command::Compare(args) => compare_command(&args),
+        Command::Plot(args) => plot_command(&args),
+        Command::Reproduce(args) => reproduce_command(&args),
         Command::Eval(args) => eval_command(&args),
         Command::Predict(args) => predict_command(&args),
         Command::List => {
@@ -686,6 +735,41 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
         summary.steps, worst_loss.0, worst_loss.1, worst_param.0, worst_param.1
     );
     println!("wrote {}", out.display());
+    Ok(())
+}
+
+fn plot_command(args: &PlotArgs) -> Result<()> {
+    let (_, device) = device::select(args.device.as_deref())?;
+    let plotted = plot::plot_run(&args.run, args.data_dir.as_deref(), &device)
+        .with_context(|| format!("plotting {} failed", args.run.display()))?;
+    for path in &plotted.written {
+        println!("wrote {}", path.display());
+    }
+    for reason in &plotted.skipped {
+        println!("skipped {reason}");
+    }
+    Ok(())
+}
+
+fn reproduce_command(args: &ReproduceArgs) -> Result<()> {
+    let (backend, device) = device::select(args.device.as_deref())?;
+    let options = reproduce::Options {
+        quick: args.quick,
+        out: args.out.clone(),
+        data_dir: args.data_dir.clone(),
+        backend,
+    };
+    let start = std::time::Instant::now();
+    let entries = reproduce::reproduce(&options, &device, &mut |line| {
+        println!("[{:>6.1} s] {line}", start.elapsed().as_secs_f64());
+    })
+    .context("reproducing the notebooks failed")?;
+    let ran = entries.iter().filter(|e| e.ran).count();
+    println!(
+        "{ran} of {} experiments ran; wrote {}",
+        entries.len(),
+        args.out.join("README.md").display()
+    );
     Ok(())
 }
 

@@ -69,6 +69,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A figure could not be drawn.
+    #[error("cannot draw the {figure} figure: {reason}")]
+    Plot {
+        /// The figure's name.
+        figure: &'static str,
+        /// plotters' or the PNG encoder's reason.
+        reason: String,
+    },
+
     /// An MNIST file is missing, unreadable or malformed.
     #[error("MNIST file {}: {problem}", path.display())]
     Mnist {

@@ -15,6 +15,8 @@
 //! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
 //!   its test set and on pictures of digits;
+//! - [`plot`]: the notebooks' figures, PNG and SVG, drawn from a run directory;
+//! - [`reproduce`]: every experiment, its checks and figures, and a gallery of them;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
 //! - [`cli`], [`progress`]: the `burnprop` command.
 
@@ -30,6 +32,8 @@ pub mod gradcheck;
 pub mod loss;
 pub mod manual;
 pub mod model;
+pub mod plot;
 pub mod progress;
+pub mod reproduce;
 pub mod rng;
 pub mod train;

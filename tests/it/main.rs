@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod engines;
+mod figures;
 mod gradients;
 mod mnist;
 mod notebooks;

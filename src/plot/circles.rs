@@ -1,0 +1,428 @@
+//! Notebook 000's pictures of the circles network: the data, the decision boundary, the data
+//! projected onto the hidden layer, and the output surface.
+
+use burn::tensor::{Device, Tensor};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::{
+    BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, tick, tick_font, title_font,
+};
+use crate::config::Precision;
+use crate::data::Example;
+use crate::error::Result;
+use crate::model::Mlp;
+use crate::model::init::{host_tensor, host_values};
+
+/// Points drawn in scatter plots: every k-th example, so that the SVG stays small.
+const SCATTER_POINTS: usize = 2500;
+/// The notebook's grid: `np.linspace(-1.5, 1.5, 200)` along each axis.
+pub const GRID: usize = 200;
+/// The plotted square of the input plane.
+pub const EXTENT: f64 = 1.5;
+/// The coarser grid of the output surface (the notebook's `n_vals = 25` of its 3-D plots).
+const SURFACE_GRID: usize = 60;
+
+/// Every k-th example, at most [`SCATTER_POINTS`] of them, with its class (`argmax y`).
+fn sample(examples: &[Example]) -> Vec<([f64; 2], usize)> {
+    let step = examples.len().div_ceil(SCATTER_POINTS).max(1);
+    examples
+        .iter()
+        .step_by(step)
+        .map(|e| ([e.x[0], e.x[1]], class(&e.y)))
+        .collect()
+}
+
+/// The index of the largest entry: the class of a one-hot target or a softmax output.
+fn class(values: &[f64]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(k, _)| k)
+}
+
+fn colour(class: usize) -> RGBColor {
+    if class == 0 { BLUE } else { ORANGE }
+}
+
+/// `n` evenly spaced values from `-EXTENT` to `EXTENT`, as `np.linspace`.
+fn linspace(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| -EXTENT + 2.0 * EXTENT * i as f64 / (n - 1).max(1) as f64)
+        .collect()
+}
+
+/// The grid points `(x1, x2)`, x1 varying fastest (`np.meshgrid` order), as one batch.
+fn grid_batch(n: usize, precision: Precision, device: &Device) -> Tensor<2> {
+    let axis = linspace(n);
+    let values = axis
+        .iter()
+        .flat_map(|&x2| axis.iter().flat_map(move |&x1| [x1, x2]))
+        .collect();
+    host_tensor(values, [n * n, 2], precision, device)
+}
+
+/// The two classes of the circles data.
+#[derive(Clone, Debug)]
+pub struct Data {
+    points: Vec<([f64; 2], usize)>,
+    total: usize,
+}
+
+impl Data {
+    /// The training examples (a sample of them is drawn).
+    pub fn new(examples: &[Example]) -> Self {
+        Self {
+            points: sample(examples),
+            total: examples.len(),
+        }
+    }
+}
+
+/// A chart of the input plane.
+type Plane<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws the sampled points by class on a chart of the input square.
+fn scatter<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plane<'a, DB>,
+    points: &[([f64; 2], usize)],
+) -> DrawResult<DB> {
+    for (k, name) in [(0, "class 0 (outer circle)"), (1, "class 1 (inner circle)")] {
+        let c = colour(k);
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.1 == k)
+                    .map(|p| Circle::new((p.0[0], p.0[1]), 2, c.mix(0.7).filled())),
+            )?
+            .label(name)
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+    }
+    Ok(())
+}
+
+fn plane<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> std::result::Result<Plane<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, title_font())
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(-EXTENT..EXTENT, -EXTENT..EXTENT)?;
+    chart
+        .configure_mesh()
+        .x_desc("x₁")
+        .y_desc("x₂")
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(chart)
+}
+
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Plane<'a, DB>) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .label_font(tick_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+}
+
+impl Figure for Data {
+    fn name(&self) -> &'static str {
+        "data"
+    }
+
+    fn size(&self) -> Size {
+        SQUARE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!(
+            "make_circles: {} of {} points",
+            self.points.len(),
+            self.total
+        );
+        let mut chart = plane(root, &title)?;
+        scatter(&mut chart, &self.points)?;
+        legend(&mut chart)
+    }
+}
+
+/// The predicted class over notebook 000's 200 × 200 grid, with the data on top.
+#[derive(Clone, Debug)]
+pub struct DecisionBoundary {
+    /// `classes[j][i]`: the class at `x1 = linspace[i]`, `x2 = linspace[j]`.
+    classes: Vec<Vec<usize>>,
+    points: Vec<([f64; 2], usize)>,
+}
+
+impl DecisionBoundary {
+    /// Evaluates `model` on the whole grid in one batched forward pass.
+    pub fn new(
+        model: &Mlp,
+        examples: &[Example],
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Self> {
+        let outputs = model.forward_logits(grid_batch(GRID, precision, device)); // [GRID², n_L]
+        let classes = host_values(outputs.argmax(1).float())?; // [GRID², 1]
+        let classes = classes
+            .chunks(GRID)
+            .map(|row| row.iter().map(|&c| c as usize).collect())
+            .collect();
+        Ok(Self {
+            classes,
+            points: sample(examples),
+        })
+    }
+
+    /// The predicted class at grid cell `(i, j)`.
+    pub fn class_at(&self, i: usize, j: usize) -> Option<usize> {
+        self.classes.get(j).and_then(|row| row.get(i)).copied()
+    }
+}
+
+impl Figure for DecisionBoundary {
+    fn name(&self) -> &'static str {
+        "decision-boundary"
+    }
+
+    fn size(&self) -> Size {
+        SQUARE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let mut chart = plane(root, "Decision boundary")?;
+        // One rectangle per run of equal classes along a grid row keeps the SVG small.
+        let cell = 2.0 * EXTENT / (GRID - 1) as f64;
+        let centre = |i: usize| -EXTENT + cell * i as f64;
+        let mut runs = Vec::new();
+        for (j, row) in self.classes.iter().enumerate() {
+            let mut start = 0;
+            for i in 1..=row.len() {
+                if i == row.len() || row[i] != row[start] {
+                    runs.push((start, i - 1, j, row[start]));
+                    start = i;
+                }
+            }
+        }
+        chart.draw_series(runs.into_iter().map(|(i0, i1, j, k)| {
+            let half = cell / 2.0;
+            Rectangle::new(
+                [
+                    (centre(i0) - half, centre(j) - half),
+                    (centre(i1) + half, centre(j) + half),
+                ],
+                colour(k).mix(0.25).filled(),
+            )
+        }))?;
+        scatter(&mut chart, &self.points)?;
+        legend(&mut chart)
+    }
+}
+
+/// The data mapped onto the three hidden units, `H = σ(X·W_h + b_h)`, in 3-D (notebook 000's
+/// "Projection of X onto the hidden layer H").
+#[derive(Clone, Debug)]
+pub struct HiddenProjection {
+    points: Vec<([f64; 3], usize)>,
+}
+
+impl HiddenProjection {
+    /// The first hidden layer's activations of a sample of `examples`, if it has three units.
+    pub fn new(
+        model: &Mlp,
+        examples: &[Example],
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Option<Self>> {
+        let sampled = sample(examples);
+        let inputs = host_tensor(
+            sampled.iter().flat_map(|p| p.0).collect(),
+            [sampled.len(), 2],
+            precision,
+            device,
+        );
+        let (Some(z), Some(g)) = (
+            model.pre_activations(inputs).into_iter().next(),
+            model.hidden_activations.first(),
+        ) else {
+            return Ok(None);
+        };
+        if z.dims()[1] != 3 {
+            return Ok(None);
+        }
+        let h = host_values(g.apply(z))?; // [n, 3]
+        let points = h
+            .chunks(3)
+            .zip(&sampled)
+            .map(|(h, p)| ([h[0], h[1], h[2]], p.1))
+            .collect();
+        Ok(Some(Self { points }))
+    }
+}
+
+impl Figure for HiddenProjection {
+    fn name(&self) -> &'static str {
+        "hidden-projection"
+    }
+
+    fn size(&self) -> Size {
+        SQUARE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Projection of X onto the hidden layer H", title_font())
+            .margin(20)
+            .build_cartesian_3d(0.0..1.0, 0.0..1.0, 0.0..1.0)?;
+        chart.with_projection(|mut p| {
+            p.pitch = 0.4;
+            p.yaw = -0.5;
+            p.scale = 0.75;
+            p.into_matrix()
+        });
+        chart
+            .configure_axes()
+            .label_style(tick_font())
+            .x_formatter(&tick)
+            .y_formatter(&tick)
+            .z_formatter(&tick)
+            .x_labels(3)
+            .y_labels(3)
+            .z_labels(3)
+            .light_grid_style(BLACK.mix(0.08))
+            .max_light_lines(4)
+            .draw()?;
+        for (k, name) in [(0, "class 0"), (1, "class 1")] {
+            let c = colour(k);
+            chart
+                .draw_series(
+                    self.points
+                        .iter()
+                        .filter(|p| p.1 == k)
+                        // h₁ across, h₃ up, h₂ into the page.
+                        .map(|p| Circle::new((p.0[0], p.0[2], p.0[1]), 2, c.mix(0.7).filled())),
+                )?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(tick_font())
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()?;
+        root.draw(&Text::new(
+            "axes: h₁ (left–right), h₂ (depth), h₃ (up)",
+            (20, SQUARE.1 as i32 - 28),
+            tick_font(),
+        ))?;
+        Ok(())
+    }
+}
+
+/// The network's probability of class 1 over the input plane, as a surface (notebook 000's
+/// "Network Output Surface Plot").
+#[derive(Clone, Debug)]
+pub struct OutputSurface {
+    /// `p[j][i]`: `P(class 1)` at `x1 = linspace[i]`, `x2 = linspace[j]`.
+    p: Vec<Vec<f64>>,
+}
+
+impl OutputSurface {
+    /// Evaluates `model` on a 60 × 60 grid of the input square in one forward pass.
+    pub fn new(model: &Mlp, precision: Precision, device: &Device) -> Result<Self> {
+        let outputs = model.forward(grid_batch(SURFACE_GRID, precision, device)); // [n², n_L]
+        let [_, columns] = outputs.dims();
+        let values = host_values(outputs)?;
+        let last = columns.saturating_sub(1);
+        let p = values
+            .chunks(columns.max(1) * SURFACE_GRID)
+            .map(|row| row.chunks(columns.max(1)).map(|o| o[last]).collect())
+            .collect();
+        Ok(Self { p })
+    }
+}
+
+impl Figure for OutputSurface {
+    fn name(&self) -> &'static str {
+        "output-surface"
+    }
+
+    fn size(&self) -> Size {
+        SQUARE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Network output: P(class 1) over the input plane",
+                title_font(),
+            )
+            .margin(20)
+            .build_cartesian_3d(-EXTENT..EXTENT, 0.0..1.0, -EXTENT..EXTENT)?;
+        chart.with_projection(|mut p| {
+            p.pitch = 0.5;
+            p.yaw = -0.6;
+            p.scale = 0.75;
+            p.into_matrix()
+        });
+        chart
+            .configure_axes()
+            .label_style(tick_font())
+            .x_formatter(&tick)
+            .y_formatter(&tick)
+            .z_formatter(&tick)
+            .x_labels(3)
+            .y_labels(3)
+            .z_labels(3)
+            .light_grid_style(BLACK.mix(0.08))
+            .max_light_lines(4)
+            .draw()?;
+        let axis = linspace(SURFACE_GRID);
+        let value = |x1: f64, x2: f64| {
+            let at = |v: f64| {
+                (((v + EXTENT) / (2.0 * EXTENT)) * (SURFACE_GRID - 1) as f64).round() as usize
+            };
+            self.p
+                .get(at(x2))
+                .and_then(|row| row.get(at(x1)))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        chart.draw_series(
+            // Back to front for this view (x₁ falling, x₂ rising): plotters paints the
+            // quads in order, with no depth buffer.
+            SurfaceSeries::xoz(axis.iter().rev().copied(), axis.iter().copied(), value).style_func(
+                &|&p: &f64| {
+                    // Blue for class 0, orange for class 1, as in the other figures.
+                    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * p) as u8;
+                    RGBColor(
+                        mix(BLUE.0, ORANGE.0),
+                        mix(BLUE.1, ORANGE.1),
+                        mix(BLUE.2, ORANGE.2),
+                    )
+                    .filled()
+                },
+            ),
+        )?;
+        root.draw(&Text::new(
+            "axes: x₁, x₂ (floor), P(class 1) (up); the 0.5 level is the decision boundary",
+            (20, SQUARE.1 as i32 - 28),
+            tick_font(),
+        ))?;
+        Ok(())
+    }
+}

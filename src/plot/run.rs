@@ -1,0 +1,365 @@
+//! Every figure a run directory supports, drawn from what it saved.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+
+use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface};
+use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series};
+use super::digits::{ConfusionMap, Digit, DigitGrid};
+use super::{Figure, save};
+use crate::artifacts::{COMPARE, CONFIG, EPOCHS, GRADCHECK, HISTORY, MODEL, OUTPUTS, RunDir};
+use crate::compare::Comparison;
+use crate::config::{ExperimentConfig, Preset};
+use crate::data::{DataConfig, TrainingData};
+use crate::error::{Error, Result};
+use crate::eval;
+use crate::gradcheck::Report;
+use crate::model::Mlp;
+use crate::train::{Experiment, History, predict};
+
+/// Digits in the MNIST grid: the first test images, then the first mistakes among the rest.
+const GRID_FIRST: usize = 30;
+/// Mistakes added to the grid.
+const GRID_MISTAKES: usize = 10;
+/// Digits per row of the grid.
+const GRID_COLUMNS: usize = 8;
+
+/// What [`plot_run`] did.
+#[derive(Clone, Debug, Default)]
+pub struct Plotted {
+    /// The files written, PNG then SVG for each figure.
+    pub written: Vec<PathBuf>,
+    /// Figures that could not be drawn, with the reason (MNIST data not found, say).
+    pub skipped: Vec<String>,
+}
+
+impl Plotted {
+    fn save<F: Figure>(&mut self, figure: &F, dir: &Path) -> Result<()> {
+        self.written.extend(save(figure, dir)?);
+        Ok(())
+    }
+
+    /// The PNG files written, in order.
+    pub fn pngs(&self) -> impl Iterator<Item = &PathBuf> {
+        self.written
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+    }
+}
+
+/// Draws every figure the run in `dir` supports, into `dir`: `data_dir` overrides where MNIST
+/// is read from. Figures that need something the run lacks are skipped with a reason; a file
+/// the run has but that is broken is an error.
+pub fn plot_run(dir: &Path, data_dir: Option<&Path>, device: &Device) -> Result<Plotted> {
+    let run = RunDir::open(dir)?;
+    let mut config = run.config()?;
+    if let (DataConfig::Mnist { dir: mnist, .. }, Some(given)) = (&mut config.data, data_dir) {
+        *mnist = Some(given.to_path_buf());
+    }
+    let mut plotted = Plotted::default();
+    let invalid = |name: &str, reason: String| Error::InvalidRun {
+        path: dir.join(name),
+        reason,
+    };
+
+    if let Some(text) = run.read_optional(HISTORY)? {
+        let records = History::records_from_csv(&text).map_err(|e| invalid(HISTORY, e))?;
+        for figure in history_figures(&config, &records) {
+            plotted.save(&figure, dir)?;
+        }
+    }
+    if let Some(text) = run.read_optional(EPOCHS)? {
+        let epochs = History::epochs_from_csv(&text).map_err(|e| invalid(EPOCHS, e))?;
+        plotted.save(&epoch_accuracy(&config, &epochs), dir)?;
+    }
+    if let Some(text) = run.read_optional(OUTPUTS)? {
+        let outputs = History::outputs_from_csv(&text).map_err(|e| invalid(OUTPUTS, e))?;
+        plotted.save(&output_costs(&config, &outputs), dir)?;
+    }
+    if let Some(text) = run.read_optional(COMPARE)? {
+        let records = Comparison::records_from_csv(&text).map_err(|e| invalid(COMPARE, e))?;
+        let figure = EngineComparison {
+            preset: config.preset.name().to_string(),
+            log_y: config.preset == Preset::Circles,
+            records,
+        };
+        plotted.save(&figure, dir)?;
+    }
+    if let Some(text) = run.read_optional(GRADCHECK)? {
+        let report: Report =
+            serde_json::from_str(&text).map_err(|e| invalid(GRADCHECK, e.to_string()))?;
+        let figure = GradientCheck {
+            preset: config.preset.name().to_string(),
+            report,
+        };
+        plotted.save(&figure, dir)?;
+    }
+    if dir.join(MODEL).is_file() {
+        let model = run.model(&config, device)?;
+        model_figures(&config, &model, dir, device, &mut plotted)?;
+    } else {
+        plotted.skipped.push(format!(
+            "the network's figures: {MODEL} is not in the run (only {CONFIG} and what was measured)"
+        ));
+    }
+    Ok(plotted)
+}
+
+/// The loss per step (log scale where the notebook uses it, or where it spans two decades),
+/// and the accuracy per step where the loss classifies.
+fn history_figures(config: &ExperimentConfig, records: &[crate::train::StepRecord]) -> Vec<Lines> {
+    let full_batch = config.batch_size.is_none();
+    let unit = if full_batch { "iteration" } else { "step" };
+    let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
+    let (lo, hi) = losses.iter().fold((f64::INFINITY, 0f64), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let log_y = config.preset == Preset::Circles || (lo > 0.0 && hi / lo > 100.0);
+    let mut figures = vec![Lines {
+        name: "loss",
+        title: format!("{}: loss per {unit}", config.preset.name()),
+        x_label: unit.to_string(),
+        y_label: format!("{} ({})", config.loss.name(), reduction_word(config)),
+        series: vec![Series {
+            label: "training loss".to_string(),
+            points: losses,
+        }],
+        log_y,
+        y_range: None,
+        markers: records.len() <= 30,
+        overlapping: false,
+    }];
+    let accuracy: Vec<(f64, f64)> = records
+        .iter()
+        .filter_map(|r| r.accuracy.map(|a| (r.step as f64, a)))
+        .collect();
+    if !accuracy.is_empty() {
+        figures.push(Lines {
+            name: "accuracy",
+            title: format!("{}: training accuracy per {unit}", config.preset.name()),
+            x_label: unit.to_string(),
+            y_label: if full_batch {
+                "accuracy".to_string()
+            } else {
+                "accuracy on the step's batch".to_string()
+            },
+            series: vec![Series {
+                label: "accuracy".to_string(),
+                points: accuracy,
+            }],
+            log_y: false,
+            y_range: Some((0.0, 1.02)),
+            markers: records.len() <= 30,
+            overlapping: false,
+        });
+    }
+    figures
+}
+
+fn reduction_word(config: &ExperimentConfig) -> &'static str {
+    match config.reduction {
+        crate::loss::Reduction::Sum => "summed",
+        crate::loss::Reduction::Mean => "mean",
+    }
+}
+
+/// Train and test accuracy after every epoch (MNIST).
+fn epoch_accuracy(config: &ExperimentConfig, epochs: &[crate::train::EpochRecord]) -> Lines {
+    let series = |label: &str, value: fn(&crate::train::EpochRecord) -> Option<f64>| Series {
+        label: label.to_string(),
+        points: epochs
+            .iter()
+            .filter_map(|e| value(e).map(|v| (e.epoch as f64, v)))
+            .collect(),
+    };
+    let series = vec![
+        series("training (mean over the epoch's batches)", |e| {
+            e.train_accuracy
+        }),
+        series("test (after the epoch)", |e| e.test_accuracy),
+    ];
+    let (lo, _) = super::span(
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+        0.1,
+    );
+    Lines {
+        name: "epoch-accuracy",
+        title: format!("{}: accuracy per epoch", config.preset.name()),
+        x_label: "epoch".to_string(),
+        y_label: "accuracy".to_string(),
+        series,
+        log_y: false,
+        y_range: Some((lo.clamp(0.0, 0.99), 1.0)),
+        markers: true,
+        overlapping: false,
+    }
+}
+
+/// Notebook 002's cost per epoch, one line per output.
+fn output_costs(config: &ExperimentConfig, outputs: &[Vec<f64>]) -> Lines {
+    let width = outputs.first().map_or(0, Vec::len);
+    let series = (0..width)
+        .map(|k| Series {
+            label: format!("output {}", k + 1),
+            points: outputs
+                .iter()
+                .enumerate()
+                .map(|(step, costs)| ((step + 1) as f64, costs[k]))
+                .collect(),
+        })
+        .collect();
+    let unit = if config.batch_size.is_none() {
+        "epoch"
+    } else {
+        "step"
+    };
+    Lines {
+        name: "output-costs",
+        title: format!("{}: cost per {unit}, per output", config.preset.name()),
+        x_label: unit.to_string(),
+        y_label: "cost (BCE averaged over examples)".to_string(),
+        series,
+        log_y: false,
+        y_range: None,
+        markers: outputs.len() <= 30,
+        overlapping: false,
+    }
+}
+
+/// The figures drawn from the trained network and the run's data.
+fn model_figures(
+    config: &ExperimentConfig,
+    model: &Mlp,
+    dir: &Path,
+    device: &Device,
+    plotted: &mut Plotted,
+) -> Result<()> {
+    let experiment = match Experiment::new(config, device) {
+        Ok(experiment) => experiment,
+        Err(e @ (Error::MnistNotFound { .. } | Error::Mnist { .. })) => {
+            plotted.skipped.push(format!("the digit figures: {e}"));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    match &config.data {
+        DataConfig::Circles { .. } => {
+            let examples = experiment.examples().unwrap_or_default();
+            plotted.save(&Data::new(examples), dir)?;
+            plotted.save(
+                &DecisionBoundary::new(model, examples, config.dtype, device)?,
+                dir,
+            )?;
+            match HiddenProjection::new(model, examples, config.dtype, device)? {
+                Some(projection) => plotted.save(&projection, dir)?,
+                None => plotted
+                    .skipped
+                    .push("the hidden-layer projection: it needs three hidden units".to_string()),
+            }
+            plotted.save(&OutputSurface::new(model, config.dtype, device)?, dir)?;
+        }
+        DataConfig::Logreg | DataConfig::Xor => {
+            let examples = experiment.examples().unwrap_or_default().to_vec();
+            let labels = examples
+                .iter()
+                .map(|e| {
+                    let x: Vec<String> = e.x.iter().map(|v| format!("{v}")).collect();
+                    format!("[{}]", x.join(", "))
+                })
+                .collect();
+            let targets = examples.iter().flat_map(|e| e.y.clone()).collect();
+            let predictions = predict(model, examples, config, device)?
+                .into_iter()
+                .flatten()
+                .collect();
+            plotted.save(
+                &Predictions {
+                    title: format!(
+                        "{}: final predictions against the targets",
+                        config.preset.name()
+                    ),
+                    labels,
+                    targets,
+                    predictions,
+                },
+                dir,
+            )?;
+        }
+        DataConfig::Mnist { .. } => {
+            digit_figures(config, model, experiment, dir, device, plotted)?;
+        }
+        DataConfig::Random { .. } => {}
+    }
+    Ok(())
+}
+
+/// The MNIST grid of test digits and the confusion matrix on the test split.
+fn digit_figures(
+    config: &ExperimentConfig,
+    model: &Mlp,
+    experiment: Experiment,
+    dir: &Path,
+    device: &Device,
+    plotted: &mut Plotted,
+) -> Result<()> {
+    let classes = eval::classes(config)?;
+    let TrainingData::Digits { test, .. } = &experiment.data else {
+        return Ok(());
+    };
+    let images: Vec<Vec<u8>> = (0..test.len()).map(|i| test.image(i).to_vec()).collect();
+    let (_, batches) = experiment.data.batches(config, device)?;
+    let Some(batches) = batches else {
+        return Ok(());
+    };
+    let pairs = eval::classify(model, &batches)?;
+    let name = |k: usize| classes.get(k).cloned().unwrap_or_default();
+    let mut chosen: Vec<usize> = (0..GRID_FIRST.min(pairs.len())).collect();
+    chosen.extend(
+        pairs
+            .iter()
+            .enumerate()
+            .skip(GRID_FIRST)
+            .filter(|(_, (t, p))| t != p)
+            .map(|(i, _)| i)
+            .take(GRID_MISTAKES),
+    );
+    let wrong = pairs.iter().filter(|(t, p)| t != p).count();
+    let digits = chosen
+        .into_iter()
+        .map(|i| Digit {
+            pixels: images[i].clone(),
+            truth: name(pairs[i].0),
+            predicted: name(pairs[i].1),
+        })
+        .collect();
+    plotted.save(
+        &DigitGrid {
+            digits,
+            columns: GRID_COLUMNS,
+            title: format!(
+                "{}: the first {GRID_FIRST} test digits, then mistakes ({wrong} of {} wrong)",
+                config.preset.name(),
+                pairs.len()
+            ),
+        },
+        dir,
+    )?;
+    let mut confusion = eval::Confusion::new(classes.clone());
+    for (t, p) in pairs {
+        confusion.add(t, p);
+    }
+    let accuracy = confusion.accuracy();
+    plotted.save(
+        &ConfusionMap {
+            confusion,
+            title: format!(
+                "{}: test confusion matrix (accuracy {:.2}%)",
+                config.preset.name(),
+                100.0 * accuracy
+            ),
+        },
+        dir,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Figures: valid PNGs of their stated size with an SVG twin, the decision boundary of a
+//! trained circles model, `plot` from saved artifacts, and `reproduce --quick` end to end.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use burn::tensor::Device;
+
+use burnprop::config::Preset;
+use burnprop::data::DataConfig;
+use burnprop::plot::circles::DecisionBoundary;
+use burnprop::plot::{self, Figure, SQUARE, WIDE};
+
+use crate::common::{mnist_fixture, train_quietly};
+
+fn burnprop() -> Command {
+    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
+    cmd.env_remove("BURN_DEVICE");
+    cmd.env_remove("BURNPROP_MNIST_DIR");
+    cmd
+}
+
+/// The `width` and `height` attributes of an SVG's root element.
+fn svg_size(path: &Path) -> (u32, u32) {
+    let text = fs::read_to_string(path).expect("the SVG is text");
+    assert!(text.contains("<svg"), "{} is not an SVG", path.display());
+    let attribute = |name: &str| -> u32 {
+        let start = text.find(&format!("{name}=\"")).expect("a size attribute") + name.len() + 2;
+        let end = start + text[start..].find('"').expect("a closing quote");
+        text[start..end].parse().expect("a number")
+    };
+    (attribute("width"), attribute("height"))
+}
+
+/// Checks the PNG decodes, has the size of its SVG twin, and returns that size.
+fn checked_png(path: &Path) -> (u32, u32) {
+    let image = image::open(path)
+        .unwrap_or_else(|e| panic!("{} is not a valid PNG: {e}", path.display()))
+        .to_rgb8();
+    let size = image.dimensions();
+    assert_eq!(
+        size,
+        svg_size(&path.with_extension("svg")),
+        "{}",
+        path.display()
+    );
+    size
+}
+
+/// The sizes the figures state (their `Figure::size`), by file stem.
+fn stated_size(stem: &str) -> Option<(u32, u32)> {
+    match stem {
+        "loss" | "accuracy" | "epoch-accuracy" | "output-costs" | "predictions" | "gradcheck" => {
+            Some(WIDE)
+        }
+        "data" | "decision-boundary" | "hidden-projection" | "output-surface" => Some(SQUARE),
+        "confusion" => Some((SQUARE.0 + 40, SQUARE.1 + 40)),
+        "compare" => Some((WIDE.0, 700)),
+        _ => None,
+    }
+}
+
+fn pngs(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("a directory")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("artifacts");
+    burnprop()
+        .args(["reproduce", "--quick", "--data-dir"])
+        .arg(mnist_fixture())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let readme = fs::read_to_string(out.join("README.md")).expect("README.md");
+    let links: Vec<&str> = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|link| !link.starts_with('#'))
+        .collect();
+    assert!(links.len() >= 30, "{} links: {readme}", links.len());
+    for link in &links {
+        assert!(
+            out.join(link).is_file(),
+            "README.md links {link}, which is missing"
+        );
+    }
+    // Every experiment, and the figures each notebook draws.
+    let expected: [(&str, &[&str]); 7] = [
+        ("logreg", &["loss", "predictions", "gradcheck"]),
+        ("xor", &["loss", "accuracy", "predictions", "gradcheck"]),
+        (
+            "circles",
+            &[
+                "loss",
+                "data",
+                "decision-boundary",
+                "hidden-projection",
+                "output-surface",
+            ],
+        ),
+        ("three-layer", &["loss", "output-costs", "gradcheck"]),
+        ("mnist", &["digits", "confusion", "epoch-accuracy"]),
+        ("mnist-binary", &["digits", "confusion"]),
+        ("compare-circles", &["compare"]),
+    ];
+    for (experiment, figures) in expected {
+        for figure in figures {
+            let link = format!("{experiment}/{figure}.png");
+            assert!(links.contains(&link.as_str()), "README.md lacks {link}");
+        }
+        for png in pngs(&out.join(experiment)) {
+            let size = checked_png(&png);
+            let stem = png.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if let Some(stated) = stated_size(stem) {
+                assert_eq!(size, stated, "{}", png.display());
+            }
+        }
+    }
+    assert!(readme.contains("| [mnist](#mnist) |"), "{readme}");
+    assert!(readme.contains("gradient check passes"), "{readme}");
+}
+
+#[test]
+fn the_decision_boundary_of_a_trained_circles_model_shows_both_classes() {
+    // 400 iterations on 5000 points: the plateau network, which already puts the inner
+    // circle in class 1 (a band through the middle) and the rest in class 0.
+    let mut config = Preset::Circles.config();
+    config.data = DataConfig::Circles {
+        samples: 5000,
+        factor: 0.1,
+        noise: 0.1,
+        shuffle: true,
+    };
+    config.epochs = 400;
+    let (trained, _) = train_quietly(&config);
+    let examples = burnprop::train::Experiment::new(&config, &Device::flex())
+        .expect("the data")
+        .examples()
+        .expect("generated examples")
+        .to_vec();
+    let figure = DecisionBoundary::new(&trained.model, &examples, config.dtype, &Device::flex())
+        .expect("the grid is evaluated");
+    assert_eq!(
+        figure.class_at(100, 100),
+        Some(1),
+        "the centre is the inner circle"
+    );
+    assert_eq!(figure.class_at(0, 0), Some(0), "a corner is outside");
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let [png, svg] = plot::save(&figure, dir.path()).expect("drawn");
+    assert_eq!(checked_png(&png), figure.size());
+    assert!(svg.is_file());
+    // The regions are the class colours (matplotlib's blue and orange) at 25% over white.
+    let light = |c: (f64, f64, f64)| {
+        let over_white = |v: f64| (255.0 - 0.25 * (255.0 - v)).round() as i32;
+        [over_white(c.0), over_white(c.1), over_white(c.2)]
+    };
+    let (blue, orange) = (light((31.0, 119.0, 180.0)), light((255.0, 127.0, 14.0)));
+    let image = image::open(&png).expect("a PNG").to_rgb8();
+    let count = |target: [i32; 3]| {
+        image
+            .pixels()
+            .filter(|p| (0..3).all(|k| (i32::from(p.0[k]) - target[k]).abs() <= 2))
+            .count()
+    };
+    let (blue_pixels, orange_pixels) = (count(blue), count(orange));
+    assert!(
+        blue_pixels > 5000 && orange_pixels > 5000,
+        "class 0 region: {blue_pixels} pixels, class 1 region: {orange_pixels} pixels"
+    );
+}
+
+#[test]
+fn plot_redraws_a_run_from_its_files_and_reports_broken_ones_in_one_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = dir.path().join("xor");
+    burnprop()
+        .args(["train", "xor", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let output = burnprop()
+        .args(["plot", "--run"])
+        .arg(&run)
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    for figure in ["loss", "accuracy", "predictions"] {
+        assert!(stdout.contains(&format!("{figure}.png")), "{stdout}");
+        checked_png(&run.join(format!("{figure}.png")));
+    }
+
+    fs::write(
+        run.join("history.csv"),
+        "step,epoch,loss,accuracy,wall_seconds\n0,0,oops,,0\n",
+    )
+    .expect("written");
+    let output = burnprop()
+        .args(["plot", "--run"])
+        .arg(&run)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("history.csv"), "{stderr}");
+    assert!(stderr.contains("`oops` where a number belongs"), "{stderr}");
+
+    let output = burnprop()
+        .args(["plot", "--run"])
+        .arg(dir.path())
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(stderr.contains("has no config.json"), "{stderr}");
+}
