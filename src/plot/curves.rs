@@ -1,10 +1,7 @@
 //! Curves: loss and accuracy over a run, per-output costs, predictions against targets, the
 //! engine comparison and the gradient check.
 
-use std::ops::Range;
-
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{
@@ -21,6 +18,19 @@ pub struct Series {
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
+    /// Drawn thin and pale, behind the others (raw minibatch losses under their mean).
+    pub faint: bool,
+}
+
+impl Series {
+    /// A series drawn in full colour.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            faint: false,
+        }
+    }
 }
 
 /// A line chart: one or more series over a shared x axis, y linear or logarithmic.
@@ -45,6 +55,8 @@ pub struct Lines {
     /// The series may coincide (the two engines): earlier ones are drawn wider, so that each
     /// stays visible under the next.
     pub overlapping: bool,
+    /// Where the legend goes (where the curves are not).
+    pub legend: SeriesLabelPosition,
 }
 
 impl Figure for Lines {
@@ -55,87 +67,93 @@ impl Figure for Lines {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let points = || self.series.iter().flat_map(|s| s.points.iter());
         let (x0, x1) = span(points().map(|p| p.0), 0.0);
-        if self.log_y {
-            let (y0, y1) = self
+        // A log axis is drawn as log₁₀ y on a linear one, labelled with 10^v: the range, and
+        // so what is drawn inside the frame, stays exactly the one computed here.
+        let (transform, y0, y1): (fn(f64) -> f64, f64, f64) = if self.log_y {
+            let (lo, hi) = self
                 .y_range
                 .unwrap_or_else(|| log_span(points().map(|p| p.1)));
-            let series: Vec<Series> = self
-                .series
-                .iter()
-                .map(|s| Series {
-                    label: s.label.clone(),
-                    points: s.points.iter().copied().filter(|p| p.1 > 0.0).collect(),
-                })
-                .collect();
-            line_chart(root, self, &series, x0..x1, (y0..y1).log_scale())
+            (f64::log10, lo.log10(), hi.log10())
         } else {
-            let (y0, y1) = self
+            let (lo, hi) = self
                 .y_range
                 .unwrap_or_else(|| span(points().map(|p| p.1), 0.05));
-            line_chart(root, self, &self.series, x0..x1, y0..y1)
+            (|v| v, lo, hi)
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, title_font())
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let log_y = self.log_y;
+        // On a log axis spanning decades only whole decades are labelled (10^4.5 = 31622.78
+        // helps no one); within two decades every tick is, to two significant digits.
+        let few_decades = y1 - y0 < 2.0;
+        let y_tick = move |v: &f64| match (log_y, (v - v.round()).abs() < 1e-9) {
+            (false, _) => tick(v),
+            (true, true) => tick(&10f64.powi(v.round() as i32)),
+            (true, false) if few_decades => tick(&significant(10f64.powf(*v), 2)),
+            (true, false) => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .axis_desc_style(label_font())
+            .label_style(tick_font())
+            .x_label_formatter(&tick)
+            .y_label_formatter(&y_tick)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        let n = self.series.len();
+        for (i, s) in self.series.iter().enumerate() {
+            let colour = SERIES[i % SERIES.len()];
+            let width = if self.overlapping {
+                2 + 2 * (n - 1 - i) as u32
+            } else {
+                2
+            };
+            let style = if s.faint {
+                ShapeStyle::from(&colour.mix(0.3)).stroke_width(1)
+            } else {
+                ShapeStyle::from(&colour).stroke_width(width)
+            };
+            let shown = s
+                .points
+                .iter()
+                .filter(|p| p.1.is_finite() && (!self.log_y || p.1 > 0.0))
+                .map(|&(x, y)| (x, transform(y).clamp(y0, y1)));
+            chart
+                .draw_series(LineSeries::new(shown.clone(), style))?
+                .label(s.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            if self.markers {
+                chart.draw_series(
+                    shown.map(|p| Circle::new(p, 4, ShapeStyle::from(&colour).filled())),
+                )?;
+            }
         }
+        if n > 1 {
+            chart
+                .configure_series_labels()
+                .label_font(tick_font())
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .position(self.legend.clone())
+                .draw()?;
+        }
+        Ok(())
     }
 }
 
-/// Draws `series` on a chart with `spec`'s labels over the given axes.
-fn line_chart<DB, Y>(
-    root: &DrawingArea<DB, Shift>,
-    spec: &Lines,
-    series: &[Series],
-    x: Range<f64>,
-    y: Y,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    let mut chart = ChartBuilder::on(root)
-        .caption(&spec.title, title_font())
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x, y)?;
-    chart
-        .configure_mesh()
-        .x_desc(spec.x_label.as_str())
-        .y_desc(spec.y_label.as_str())
-        .axis_desc_style(label_font())
-        .label_style(tick_font())
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    for (i, s) in series.iter().enumerate() {
-        let colour = SERIES[i % SERIES.len()];
-        let width = if spec.overlapping {
-            2 + 2 * (series.len() - 1 - i) as u32
-        } else {
-            2
-        };
-        let style = ShapeStyle::from(&colour).stroke_width(width);
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), style))?
-            .label(s.label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        if spec.markers {
-            chart.draw_series(
-                s.points
-                    .iter()
-                    .map(|&p| Circle::new(p, 4, ShapeStyle::from(&colour).filled())),
-            )?;
-        }
+/// `value` rounded to `digits` significant digits.
+fn significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
     }
-    if series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-    }
-    Ok(())
+    let scale = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
 }
 
 /// Final predictions `ŷ` against the targets, one column per example and output (notebooks
@@ -248,27 +266,26 @@ impl Figure for EngineComparison {
             x_label: "step".to_string(),
             y_label: "loss".to_string(),
             series: vec![
-                Series {
-                    label: "autodiff engine".to_string(),
-                    points: self
-                        .records
+                Series::new(
+                    "autodiff engine",
+                    self.records
                         .iter()
                         .map(|r| (r.step as f64, r.loss_autodiff))
                         .collect(),
-                },
-                Series {
-                    label: "manual engine".to_string(),
-                    points: self
-                        .records
+                ),
+                Series::new(
+                    "manual engine",
+                    self.records
                         .iter()
                         .map(|r| (r.step as f64, r.loss_manual))
                         .collect(),
-                },
+                ),
             ],
             log_y: self.log_y,
             y_range: None,
             markers: false,
             overlapping: true,
+            legend: SeriesLabelPosition::UpperRight,
         };
         losses.draw(&top)?;
 

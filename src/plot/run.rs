@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
+use plotters::chart::SeriesLabelPosition;
 
 use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface};
 use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series};
@@ -24,6 +25,8 @@ const GRID_FIRST: usize = 30;
 const GRID_MISTAKES: usize = 10;
 /// Digits per row of the grid.
 const GRID_COLUMNS: usize = 8;
+/// Minibatch curves are smoothed over this fraction of the run (1/SMOOTHING of its steps).
+const SMOOTHING: usize = 100;
 
 /// What [`plot_run`] did.
 #[derive(Clone, Debug, Default)]
@@ -107,7 +110,8 @@ pub fn plot_run(dir: &Path, data_dir: Option<&Path>, device: &Device) -> Result<
 }
 
 /// The loss per step (log scale where the notebook uses it, or where it spans two decades),
-/// and the accuracy per step where the loss classifies.
+/// and the accuracy per step where the loss classifies. Minibatch runs show each step's batch
+/// faintly and its running mean over [`SMOOTHING`] of the run's steps on top.
 fn history_figures(config: &ExperimentConfig, records: &[crate::train::StepRecord]) -> Vec<Lines> {
     let full_batch = config.batch_size.is_none();
     let unit = if full_batch { "iteration" } else { "step" };
@@ -116,45 +120,67 @@ fn history_figures(config: &ExperimentConfig, records: &[crate::train::StepRecor
         (lo.min(p.1), hi.max(p.1))
     });
     let log_y = config.preset == Preset::Circles || (lo > 0.0 && hi / lo > 100.0);
+    let accuracy: Vec<(f64, f64)> = records
+        .iter()
+        .filter_map(|r| r.accuracy.map(|a| (r.step as f64, a)))
+        .collect();
+    let shown = |label: &str, points: Vec<(f64, f64)>| {
+        if full_batch {
+            vec![Series::new(label, points)]
+        } else {
+            let mean = running_mean(&points, (points.len() / SMOOTHING).max(1));
+            vec![
+                Series {
+                    faint: true,
+                    ..Series::new(format!("{label} (each step's batch)"), points)
+                },
+                Series::new(format!("{label}, running mean"), mean),
+            ]
+        }
+    };
     let mut figures = vec![Lines {
         name: "loss",
         title: format!("{}: loss per {unit}", config.preset.name()),
         x_label: unit.to_string(),
         y_label: format!("{} ({})", config.loss.name(), reduction_word(config)),
-        series: vec![Series {
-            label: "training loss".to_string(),
-            points: losses,
-        }],
+        series: shown("training loss", losses),
         log_y,
         y_range: None,
         markers: records.len() <= 30,
         overlapping: false,
+        legend: SeriesLabelPosition::UpperRight,
     }];
-    let accuracy: Vec<(f64, f64)> = records
-        .iter()
-        .filter_map(|r| r.accuracy.map(|a| (r.step as f64, a)))
-        .collect();
     if !accuracy.is_empty() {
         figures.push(Lines {
             name: "accuracy",
             title: format!("{}: training accuracy per {unit}", config.preset.name()),
             x_label: unit.to_string(),
-            y_label: if full_batch {
-                "accuracy".to_string()
-            } else {
-                "accuracy on the step's batch".to_string()
-            },
-            series: vec![Series {
-                label: "accuracy".to_string(),
-                points: accuracy,
-            }],
+            y_label: "accuracy".to_string(),
+            series: shown("accuracy", accuracy),
             log_y: false,
             y_range: Some((0.0, 1.02)),
             markers: records.len() <= 30,
             overlapping: false,
+            legend: SeriesLabelPosition::LowerRight,
         });
     }
     figures
+}
+
+/// The running mean of `points`' values over `window` points (fewer at the start).
+fn running_mean(points: &[(f64, f64)], window: usize) -> Vec<(f64, f64)> {
+    let mut sum = 0.0;
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            sum += y;
+            if i >= window {
+                sum -= points[i - window].1;
+            }
+            (x, sum / (i + 1).min(window) as f64)
+        })
+        .collect()
 }
 
 fn reduction_word(config: &ExperimentConfig) -> &'static str {
@@ -166,12 +192,14 @@ fn reduction_word(config: &ExperimentConfig) -> &'static str {
 
 /// Train and test accuracy after every epoch (MNIST).
 fn epoch_accuracy(config: &ExperimentConfig, epochs: &[crate::train::EpochRecord]) -> Lines {
-    let series = |label: &str, value: fn(&crate::train::EpochRecord) -> Option<f64>| Series {
-        label: label.to_string(),
-        points: epochs
-            .iter()
-            .filter_map(|e| value(e).map(|v| (e.epoch as f64, v)))
-            .collect(),
+    let series = |label: &str, value: fn(&crate::train::EpochRecord) -> Option<f64>| {
+        Series::new(
+            label,
+            epochs
+                .iter()
+                .filter_map(|e| value(e).map(|v| (e.epoch as f64, v)))
+                .collect(),
+        )
     };
     let series = vec![
         series("training (mean over the epoch's batches)", |e| {
@@ -193,6 +221,7 @@ fn epoch_accuracy(config: &ExperimentConfig, epochs: &[crate::train::EpochRecord
         y_range: Some((lo.clamp(0.0, 0.99), 1.0)),
         markers: true,
         overlapping: false,
+        legend: SeriesLabelPosition::LowerRight,
     }
 }
 
@@ -200,13 +229,15 @@ fn epoch_accuracy(config: &ExperimentConfig, epochs: &[crate::train::EpochRecord
 fn output_costs(config: &ExperimentConfig, outputs: &[Vec<f64>]) -> Lines {
     let width = outputs.first().map_or(0, Vec::len);
     let series = (0..width)
-        .map(|k| Series {
-            label: format!("output {}", k + 1),
-            points: outputs
-                .iter()
-                .enumerate()
-                .map(|(step, costs)| ((step + 1) as f64, costs[k]))
-                .collect(),
+        .map(|k| {
+            Series::new(
+                format!("output {}", k + 1),
+                outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(step, costs)| ((step + 1) as f64, costs[k]))
+                    .collect(),
+            )
         })
         .collect();
     let unit = if config.batch_size.is_none() {
@@ -224,6 +255,7 @@ fn output_costs(config: &ExperimentConfig, outputs: &[Vec<f64>]) -> Lines {
         y_range: None,
         markers: outputs.len() <= 30,
         overlapping: false,
+        legend: SeriesLabelPosition::MiddleRight,
     }
 }
 
