@@ -229,3 +229,30 @@ fn plot_redraws_a_run_from_its_files_and_reports_broken_ones_in_one_line() {
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(stderr.contains("has no config.json"), "{stderr}");
 }
+
+#[test]
+fn the_readme_shows_committed_figures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).expect("README.md");
+    let shown: Vec<&str> = readme
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(shown.len() >= 2, "the README shows no figures");
+    for figure in shown {
+        checked_png(&root.join(figure));
+    }
+    let gallery = fs::read_to_string(root.join("artifacts/README.md")).expect("the gallery");
+    for link in gallery
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|link| !link.starts_with('#'))
+    {
+        assert!(
+            root.join("artifacts").join(link).is_file(),
+            "artifacts/README.md links {link}, which is not committed"
+        );
+    }
+}
