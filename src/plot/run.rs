@@ -235,7 +235,7 @@ fn output_costs(config: &ExperimentConfig, outputs: &[Vec<f64>]) -> Lines {
                 outputs
                     .iter()
                     .enumerate()
-                    .map(|(step, costs)| ((step + 1) as f64, costs[k]))
+                    .filter_map(|(step, costs)| Some(((step + 1) as f64, *costs.get(k)?)))
                     .collect(),
             )
         })

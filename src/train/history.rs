@@ -149,9 +149,19 @@ impl History {
 
     /// Reads `outputs.csv` back: the costs of each step.
     pub fn outputs_from_csv(text: &str) -> std::result::Result<Vec<Vec<f64>>, String> {
+        let width = text
+            .lines()
+            .next()
+            .map_or(0, |header| header.split(',').count());
         rows(text, "step,output_1")?
             .into_iter()
             .map(|row| {
+                if row.len() != width {
+                    return Err(format!(
+                        "a row has {} fields, the header {width}",
+                        row.len()
+                    ));
+                }
                 row.iter()
                     .skip(1)
                     .map(|v| v.ok_or_else(|| "a cost is missing".to_string()))
