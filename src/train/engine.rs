@@ -29,7 +29,7 @@ pub enum Engine {
     /// burn's autodiff gradients and burn's `Sgd` with momentum.
     #[default]
     Autodiff,
-    /// The hand-derived backward pass and notebook 000's momentum update.
+    /// the hand-derived backward pass and notebook 000's momentum update.
     Manual,
 }
 
