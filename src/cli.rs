@@ -51,13 +51,13 @@ pub enum Command {
     /// Draw a run directory's figures (PNG and SVG) from its saved artifacts, without
     /// retraining: loss and accuracy, the notebooks' pictures of the network, the engine
     /// comparison, the gradient check.
-    Plot(PlotArgs),
+    Plot(RunArgs),
     /// Run every notebook experiment at the notebook's settings, with gradient checks, the
     /// engine comparison and every figure, and write a README gallery of them.
     Reproduce(ReproduceArgs),
     /// Evaluate a trained run on its test split (its training data if it has none): accuracy,
     /// per-class precision and recall, the confusion matrix (also written as confusion.csv).
-    Eval(EvalArgs),
+    Eval(RunArgs),
     /// Classify pictures of digits (PNG or JPEG, any size) with a trained MNIST run.
     Predict(PredictArgs),
     /// List the presets: their notebook, network, data and training.
@@ -163,10 +163,11 @@ pub struct TraceArgs {
     pub examples: usize,
 }
 
-/// `burnprop eval`: a saved run against its test split.
+/// `burnprop eval` and `burnprop plot`: a saved run directory.
 #[derive(Debug, Args)]
-pub struct EvalArgs {
-    /// The run directory (the --out of `burnprop train`).
+pub struct RunArgs {
+    /// The run directory: the --out of `burnprop train` (plot also takes that of `burnprop
+    /// compare`), or one of `burnprop reproduce`'s.
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
 
@@ -193,22 +194,6 @@ pub struct ReproduceArgs {
 
     /// Directory holding MNIST's IDX files; without it, MNIST runs only if burn-dataset's
     /// cache has it.
-    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// Compute device (as for train).
-    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
-    pub device: Option<String>,
-}
-
-/// `burnprop plot`: a run's figures.
-#[derive(Debug, Args)]
-pub struct PlotArgs {
-    /// The run directory (the --out of `burnprop train` or `burnprop compare`).
-    #[arg(long, value_name = "DIR")]
-    pub run: PathBuf,
-
-    /// Directory holding MNIST's IDX files [default: the one the run was trained from].
     #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
@@ -738,7 +723,7 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
     Ok(())
 }
 
-fn plot_command(args: &PlotArgs) -> Result<()> {
+fn plot_command(args: &RunArgs) -> Result<()> {
     let (_, device) = device::select(args.device.as_deref())?;
     let plotted = plot::plot_run(&args.run, args.data_dir.as_deref(), &device)
         .with_context(|| format!("plotting {} failed", args.run.display()))?;
@@ -773,7 +758,7 @@ fn reproduce_command(args: &ReproduceArgs) -> Result<()> {
     Ok(())
 }
 
-fn eval_command(args: &EvalArgs) -> Result<()> {
+fn eval_command(args: &RunArgs) -> Result<()> {
     let (backend, device) = device::select(args.device.as_deref())?;
     let dir = RunDir::open(&args.run)?;
     let (config, report) = eval::evaluate_run(&dir, args.data_dir.as_deref(), &device)?;

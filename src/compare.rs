@@ -19,7 +19,6 @@
 use std::fmt::{self, Write as _};
 use std::time::Instant;
 
-use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::init::host_values;
 use crate::train::autodiff::AutodiffStepper;
+use crate::train::history::csv_rows;
 use crate::train::manual::ManualStepper;
 use crate::train::metrics::scalar;
 use crate::train::{Engine, Experiment, Stepper};
@@ -178,38 +178,29 @@ impl Comparison {
 
     /// Reads the records of `compare.csv` back.
     pub fn records_from_csv(text: &str) -> std::result::Result<Vec<CompareRecord>, String> {
-        let mut lines = text.lines();
-        if lines.next() != Some(Self::HEADER) {
-            return Err(format!("its header is not `{}`", Self::HEADER));
-        }
-        lines
-            .filter(|line| !line.is_empty())
-            .map(|line| {
-                let fields: Vec<f64> = line
-                    .split(',')
-                    .map(str::parse)
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|_| format!("`{line}` is not a row of numbers"))?;
-                match fields[..] {
-                    [
-                        step,
-                        epoch,
-                        loss_autodiff,
-                        loss_manual,
-                        _,
-                        _,
-                        max_delta_param,
-                        max_param,
-                    ] => Ok(CompareRecord {
-                        step: step as usize,
-                        epoch: epoch as usize,
-                        loss_autodiff,
-                        loss_manual,
-                        max_delta_param,
-                        max_param,
-                    }),
-                    _ => Err(format!("`{line}` does not have 8 fields")),
-                }
+        csv_rows(text, Self::HEADER)?
+            .into_iter()
+            .map(|row| match row[..] {
+                [
+                    Some(step),
+                    Some(epoch),
+                    Some(loss_autodiff),
+                    Some(loss_manual),
+                    Some(_),
+                    Some(_),
+                    Some(max_delta_param),
+                    Some(max_param),
+                ] => Ok(CompareRecord {
+                    step: step as usize,
+                    epoch: epoch as usize,
+                    loss_autodiff,
+                    loss_manual,
+                    max_delta_param,
+                    max_param,
+                }),
+                _ => Err(format!(
+                    "a row does not have the 8 fields of the header: {row:?}"
+                )),
             })
             .collect()
     }
@@ -400,7 +391,7 @@ pub fn compare(
 /// `max |θ_a − θ_m|` and `max |θ_a|` over every parameter of two networks of one shape,
 /// computed on the device and read back together.
 fn parameter_difference(a: &Mlp, m: &Mlp) -> Result<(f64, f64)> {
-    let (a, m) = (a.valid(), m.valid());
+    // `params` reads plain tensors from either engine's network.
     let mut deltas = Vec::new();
     let mut sizes = Vec::new();
     for (pa, pm) in a.params().into_iter().zip(m.params()) {

@@ -38,6 +38,18 @@ impl Confusion {
         }
     }
 
+    /// The matrix of `(truth, predicted)` pairs over `classes`.
+    pub fn from_pairs(
+        classes: Vec<String>,
+        pairs: impl IntoIterator<Item = (usize, usize)>,
+    ) -> Self {
+        let mut confusion = Self::new(classes);
+        for (truth, predicted) in pairs {
+            confusion.add(truth, predicted);
+        }
+        confusion
+    }
+
     /// Counts one decision.
     pub fn add(&mut self, truth: usize, predicted: usize) {
         self.counts[truth][predicted] += 1;
@@ -166,11 +178,7 @@ pub fn classify(model: &Mlp, batches: &Batches) -> Result<Vec<(usize, usize)>> {
 
 /// Evaluates `model` on every batch of `batches` into a confusion matrix over `classes`.
 pub fn confusion(model: &Mlp, batches: &Batches, classes: Vec<String>) -> Result<Confusion> {
-    let mut confusion = Confusion::new(classes);
-    for (truth, predicted) in classify(model, batches)? {
-        confusion.add(truth, predicted);
-    }
-    Ok(confusion)
+    Ok(Confusion::from_pairs(classes, classify(model, batches)?))
 }
 
 /// Evaluates the run in `dir` on its test split (MNIST), or on its training data when it has

@@ -1,13 +1,16 @@
 //! Notebook 000's pictures of the circles network: the data, the decision boundary, the data
 //! projected onto the hidden layer, and the output surface.
 
+use std::ops::Range;
+
 use burn::tensor::{Device, Tensor};
 use plotters::coord::Shift;
+use plotters::coord::ranged3d::Cartesian3d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{
-    BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, tick, tick_font, title_font,
+    BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
 use crate::config::Precision;
 use crate::data::Example;
@@ -127,14 +130,45 @@ fn plane<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Plane<'a, DB>) -> DrawResult<DB> {
+/// A chart of 3-D space.
+type Space<'a, DB> =
+    ChartContext<'a, DB, Cartesian3d<RangedCoordf64, RangedCoordf64, RangedCoordf64>>;
+
+/// A 3-D chart of `x × y × z` (y up), seen from `pitch` and `yaw`, with its axes drawn.
+fn space<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x, y, z): (Range<f64>, Range<f64>, Range<f64>),
+    (pitch, yaw): (f64, f64),
+) -> std::result::Result<Space<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, title_font())
+        .margin(20)
+        .build_cartesian_3d(x, y, z)?;
+    chart.with_projection(|mut p| {
+        p.pitch = pitch;
+        p.yaw = yaw;
+        p.scale = 0.75;
+        p.into_matrix()
+    });
     chart
-        .configure_series_labels()
-        .label_font(tick_font())
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+        .configure_axes()
+        .label_style(tick_font())
+        .x_formatter(&tick)
+        .y_formatter(&tick)
+        .z_formatter(&tick)
+        .x_labels(3)
+        .y_labels(3)
+        .z_labels(3)
+        .light_grid_style(BLACK.mix(0.08))
+        .max_light_lines(4)
+        .draw()?;
+    Ok(chart)
+}
+
+/// A line under a square 3-D figure naming its axes (plotters' 3-D charts have no axis titles).
+fn footnote<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str) -> DrawResult<DB> {
+    root.draw(&Text::new(text, (20, SQUARE.1 as i32 - 28), tick_font()))
 }
 
 impl Figure for Data {
@@ -154,7 +188,7 @@ impl Figure for Data {
         );
         let mut chart = plane(root, &title)?;
         scatter(&mut chart, &self.points)?;
-        legend(&mut chart)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 
@@ -227,7 +261,7 @@ impl Figure for DecisionBoundary {
             )
         }))?;
         scatter(&mut chart, &self.points)?;
-        legend(&mut chart)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 
@@ -282,28 +316,12 @@ impl Figure for HiddenProjection {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Projection of X onto the hidden layer H", title_font())
-            .margin(20)
-            .build_cartesian_3d(0.0..1.0, 0.0..1.0, 0.0..1.0)?;
-        chart.with_projection(|mut p| {
-            p.pitch = 0.4;
-            p.yaw = -0.5;
-            p.scale = 0.75;
-            p.into_matrix()
-        });
-        chart
-            .configure_axes()
-            .label_style(tick_font())
-            .x_formatter(&tick)
-            .y_formatter(&tick)
-            .z_formatter(&tick)
-            .x_labels(3)
-            .y_labels(3)
-            .z_labels(3)
-            .light_grid_style(BLACK.mix(0.08))
-            .max_light_lines(4)
-            .draw()?;
+        let mut chart = space(
+            root,
+            "Projection of X onto the hidden layer H",
+            (0.0..1.0, 0.0..1.0, 0.0..1.0),
+            (0.4, -0.5),
+        )?;
         for (k, name) in [(0, "class 0"), (1, "class 1")] {
             let c = colour(k);
             chart
@@ -317,19 +335,8 @@ impl Figure for HiddenProjection {
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
-        root.draw(&Text::new(
-            "axes: h₁ (left–right), h₂ (depth), h₃ (up)",
-            (20, SQUARE.1 as i32 - 28),
-            tick_font(),
-        ))?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        footnote(root, "axes: h₁ (left–right), h₂ (depth), h₃ (up)")
     }
 }
 
@@ -366,31 +373,12 @@ impl Figure for OutputSurface {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Network output: P(class 1) over the input plane",
-                title_font(),
-            )
-            .margin(20)
-            .build_cartesian_3d(-EXTENT..EXTENT, 0.0..1.0, -EXTENT..EXTENT)?;
-        chart.with_projection(|mut p| {
-            p.pitch = 0.5;
-            p.yaw = -0.6;
-            p.scale = 0.75;
-            p.into_matrix()
-        });
-        chart
-            .configure_axes()
-            .label_style(tick_font())
-            .x_formatter(&tick)
-            .y_formatter(&tick)
-            .z_formatter(&tick)
-            .x_labels(3)
-            .y_labels(3)
-            .z_labels(3)
-            .light_grid_style(BLACK.mix(0.08))
-            .max_light_lines(4)
-            .draw()?;
+        let chart = &mut space(
+            root,
+            "Network output: P(class 1) over the input plane",
+            (-EXTENT..EXTENT, 0.0..1.0, -EXTENT..EXTENT),
+            (0.5, -0.6),
+        )?;
         let axis = linspace(SURFACE_GRID);
         let value = |x1: f64, x2: f64| {
             let at = |v: f64| {
@@ -418,11 +406,9 @@ impl Figure for OutputSurface {
                 },
             ),
         )?;
-        root.draw(&Text::new(
+        footnote(
+            root,
             "axes: x₁, x₂ (floor), P(class 1) (up); the 0.5 level is the decision boundary",
-            (20, SQUARE.1 as i32 - 28),
-            tick_font(),
-        ))?;
-        Ok(())
+        )
     }
 }

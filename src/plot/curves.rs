@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BLUE, DrawResult, Figure, GREEN, ORANGE, RED, SERIES, Size, WIDE, label_font, log_span, span,
-    tick, tick_font, title_font,
+    BLUE, DrawResult, Figure, GREEN, ORANGE, RED, SERIES, Size, WIDE, label_font, legend, log_span,
+    span, tick, tick_font, title_font,
 };
 use crate::compare::CompareRecord;
 use crate::gradcheck::{self, Report};
@@ -135,13 +135,7 @@ impl Figure for Lines {
             }
         }
         if n > 1 {
-            chart
-                .configure_series_labels()
-                .label_font(tick_font())
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .position(self.legend.clone())
-                .draw()?;
+            legend(&mut chart, self.legend.clone())?;
         }
         Ok(())
     }
@@ -227,14 +221,7 @@ impl Figure for Predictions {
             vec![(SegmentValue::Exact(0), 0.5), (SegmentValue::Exact(n), 0.5)],
             ShapeStyle::from(&BLACK.mix(0.5)).stroke_width(1),
         )))?;
-        chart
-            .configure_series_labels()
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 
@@ -410,13 +397,6 @@ impl Figure for GradientCheck {
             .draw_series(bars(0.5, |t| t.autodiff.rel, ORANGE))?
             .label("autodiff vs numeric")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], ORANGE.filled()));
-        chart
-            .configure_series_labels()
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }

@@ -18,7 +18,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -130,6 +130,24 @@ fn encode_png(pixels: Vec<u8>, (width, height): Size) -> std::result::Result<Vec
         .write_to(&mut bytes, image::ImageFormat::Png)
         .map_err(|e| e.to_string())?;
     Ok(bytes.into_inner())
+}
+
+/// Draws the legend of `chart`'s labelled series at `position`, as every figure does.
+pub fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .label_font(tick_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .position(position)
+        .draw()
 }
 
 /// The title style of every figure.

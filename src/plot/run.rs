@@ -377,10 +377,7 @@ fn digit_figures(
         },
         dir,
     )?;
-    let mut confusion = eval::Confusion::new(classes.clone());
-    for (t, p) in pairs {
-        confusion.add(t, p);
-    }
+    let confusion = eval::Confusion::from_pairs(classes.clone(), pairs);
     let accuracy = confusion.accuracy();
     plotted.save(
         &ConfusionMap {

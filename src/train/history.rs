@@ -83,11 +83,7 @@ impl History {
 
     /// The per-output costs as CSV: `step,output_1,…,output_k`.
     pub fn outputs_to_csv(&self) -> String {
-        let width = self.outputs.first().map_or(0, Vec::len);
-        let mut csv = String::from("step");
-        for k in 1..=width {
-            let _ = write!(csv, ",output_{k}");
-        }
+        let mut csv = outputs_header(self.outputs.first().map_or(0, Vec::len));
         csv.push('\n');
         for (step, costs) in self.outputs.iter().enumerate() {
             let _ = write!(csv, "{step}");
@@ -101,7 +97,7 @@ impl History {
 
     /// Reads `history.csv` back.
     pub fn records_from_csv(text: &str) -> std::result::Result<Vec<StepRecord>, String> {
-        rows(text, Self::HEADER)?
+        csv_rows(text, Self::HEADER)?
             .into_iter()
             .map(|row| match row[..] {
                 [
@@ -124,7 +120,7 @@ impl History {
 
     /// Reads `epochs.csv` back.
     pub fn epochs_from_csv(text: &str) -> std::result::Result<Vec<EpochRecord>, String> {
-        rows(text, Self::EPOCHS_HEADER)?
+        csv_rows(text, Self::EPOCHS_HEADER)?
             .into_iter()
             .map(|row| match row[..] {
                 [
@@ -153,7 +149,7 @@ impl History {
             .lines()
             .next()
             .map_or(0, |header| header.split(',').count());
-        rows(text, "step,output_1")?
+        csv_rows(text, &outputs_header(width.saturating_sub(1)))?
             .into_iter()
             .map(|row| {
                 if row.len() != width {
@@ -194,13 +190,24 @@ impl History {
     }
 }
 
-/// The rows of a CSV file of numbers whose header starts with `header`; empty fields are
-/// `None`.
-fn rows(text: &str, header: &str) -> std::result::Result<Vec<Vec<Option<f64>>>, String> {
+/// The header of `outputs.csv` for `outputs` outputs.
+fn outputs_header(outputs: usize) -> String {
+    let mut header = String::from("step");
+    for k in 1..=outputs {
+        let _ = write!(header, ",output_{k}");
+    }
+    header
+}
+
+/// The rows of a run's CSV file of numbers (`history.csv`, `epochs.csv`, `outputs.csv`,
+/// `compare.csv`), after checking that its header is `header`; empty fields are `None`.
+pub(crate) fn csv_rows(
+    text: &str,
+    header: &str,
+) -> std::result::Result<Vec<Vec<Option<f64>>>, String> {
     let mut lines = text.lines();
-    match lines.next() {
-        Some(first) if first.starts_with(header) => {}
-        _ => return Err(format!("its header is not `{header}`")),
+    if lines.next() != Some(header) {
+        return Err(format!("its header is not `{header}`"));
     }
     lines
         .filter(|line| !line.is_empty())
