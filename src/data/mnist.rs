@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
-use burn::tensor::Device;
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use flate2::read::GzDecoder;
 
 use super::Batch;
@@ -349,6 +349,32 @@ impl DigitBatcher {
     }
 }
 
+impl DigitBatcher {
+    /// The images of `items` as the rows of an `[n, 784]` tensor. In f32 every pixel value is
+    /// looked up in a table of the 256 possible values, rounded from f64 as [`host_tensor`]
+    /// rounds them: the same tensor, without a per-pixel f64 round trip.
+    fn pixels(&self, items: &[DigitItem], device: &Device) -> Tensor<2> {
+        let shape = [items.len(), PIXELS];
+        match self.precision {
+            Precision::F32 => {
+                let table: [f32; 256] = std::array::from_fn(|v| self.pixel(v as u8) as f32);
+                let mut x = Vec::with_capacity(items.len() * PIXELS);
+                for item in items {
+                    x.extend(item.pixels.iter().map(|&p| table[usize::from(p)]));
+                }
+                Tensor::from_data(TensorData::new(x, shape), (device, DType::F32))
+            }
+            Precision::F64 => {
+                let mut x = Vec::with_capacity(items.len() * PIXELS);
+                for item in items {
+                    x.extend(item.pixels.iter().map(|&p| self.pixel(p)));
+                }
+                host_tensor(x, shape, Precision::F64, device)
+            }
+        }
+    }
+}
+
 impl Batcher<DigitItem, Batch> for DigitBatcher {
     fn batch(&self, items: Vec<DigitItem>, device: &Device) -> Batch {
         let n = items.len();
@@ -356,10 +382,8 @@ impl Batcher<DigitItem, Batch> for DigitBatcher {
             DigitTargets::OneHot => CLASSES,
             DigitTargets::Binary { .. } => 1,
         };
-        let mut x = Vec::with_capacity(n * PIXELS);
         let mut y = vec![0.0; n * outputs];
         for (i, item) in items.iter().enumerate() {
-            x.extend(item.pixels.iter().map(|&p| self.pixel(p)));
             match self.targets {
                 DigitTargets::OneHot => y[i * CLASSES + usize::from(item.label)] = 1.0,
                 DigitTargets::Binary { positive } => {
@@ -367,10 +391,10 @@ impl Batcher<DigitItem, Batch> for DigitBatcher {
                 }
             }
         }
-        Batch {
-            inputs: host_tensor(x, [n, PIXELS], self.precision, device), // [n, 784]
-            targets: host_tensor(y, [n, outputs], self.precision, device), // [n, outputs]
-        }
+        Batch::new(
+            self.pixels(&items, device),                          // [n, 784]
+            host_tensor(y, [n, outputs], self.precision, device), // [n, outputs]
+        )
     }
 }
 
