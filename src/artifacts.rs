@@ -25,7 +25,7 @@ use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
-use crate::train::{Engine, History, Trained};
+use crate::train::{Engine, History, Kernel, Trained};
 
 /// `config.json`.
 pub const CONFIG: &str = "config.json";
@@ -72,6 +72,10 @@ pub struct Summary {
     /// The engine that trained it: `autodiff` or `manual`.
     #[serde(default = "autodiff")]
     pub engine: String,
+    /// The kernel that computed its steps: `tensor` (burn operations) or `fused` (the manual
+    /// engine's CPU sweep).
+    #[serde(default = "tensor")]
+    pub kernel: String,
     /// The compute backend.
     pub backend: String,
     /// `f32` or `f64`.
@@ -106,6 +110,7 @@ impl Summary {
             wall_seconds: trained.wall_seconds,
             steps_per_second,
             engine: trained.engine.name().to_string(),
+            kernel: trained.kernel.name().to_string(),
             backend: backend.name().to_string(),
             dtype: config.dtype.name().to_string(),
             seed: config.seed,
@@ -117,6 +122,11 @@ impl Summary {
 /// What a summary written before the manual engine existed trained with.
 fn autodiff() -> String {
     Engine::Autodiff.name().to_string()
+}
+
+/// What a summary written before the fused kernel existed computed its steps with.
+fn tensor() -> String {
+    Kernel::Tensor.name().to_string()
 }
 
 /// A run directory.

@@ -8,6 +8,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use crate::artifacts::RunDir;
+use crate::bench;
 use crate::compare::{self, Tolerance};
 use crate::config::{ExperimentConfig, Layout, Precision, Preset, Schedule};
 use crate::data::DataConfig;
@@ -22,7 +23,7 @@ use crate::plot;
 use crate::progress::Progress;
 use crate::reproduce;
 use crate::rng::RngKind;
-use crate::train::{self, Engine, Experiment};
+use crate::train::{self, Engine, Experiment, Kernel};
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -62,6 +63,10 @@ pub enum Command {
     Predict(PredictArgs),
     /// List the presets: their notebook, network, data and training.
     List,
+    /// Time a preset as `train` runs it: per iteration (full batch) or per epoch (minibatches,
+    /// evaluation excluded), after a warm-up, over repeats; prints median/min/max, steps per
+    /// second and peak memory. scripts/bench-vs-reference.sh sets it beside numpy and PyTorch.
+    Bench(Box<BenchArgs>),
 }
 
 /// `burnprop train`: a preset, with any hyperparameter overridden by a flag.
@@ -120,6 +125,35 @@ pub struct CompareArgs {
     /// Run directory [default: runs/PRESET-compare].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `burnprop bench`: one workload, timed.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The experiment and its overrides (e.g. --samples, --batch-size, --hidden for scaling).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// The engine to time (as for train).
+    #[arg(long, value_enum, default_value_t = Engine::Autodiff)]
+    pub engine: Engine,
+
+    /// Timed iterations per repeat (full-batch presets).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub steps: usize,
+
+    /// Untimed warm-up: iterations for a full batch, epochs for minibatches [default: 20
+    /// iterations, 1 epoch].
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+
+    /// Timed repeats.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeats: usize,
+
+    /// Print the measurement as one line of JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `burnprop gradcheck`: the three-way gradient check of a preset's initial network.
@@ -321,6 +355,13 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum)]
     pub dtype: Option<Precision>,
 
+    /// How the manual engine computes a step on the CPU: `fused` sweeps the examples once
+    /// (forward, loss, backward and gradient sums together, on all cores), `tensor` runs one
+    /// burn operation per line of the derivation. `auto` picks `fused` for layers up to 64
+    /// wide on flex or ndarray.
+    #[arg(long, value_enum)]
+    pub kernel: Option<Kernel>,
+
     /// Number of examples of generated data (circles, three-layer).
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
@@ -399,6 +440,7 @@ impl ExperimentArgs {
         set(&mut c.rng, self.rng);
         set(&mut c.seed, self.seed);
         set(&mut c.dtype, self.dtype);
+        set(&mut c.kernel, self.kernel);
         self.apply_data_flags(&mut c.data)?;
         c.validate()?;
         Ok(c)
@@ -494,7 +536,28 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", list());
             Ok(())
         }
+        Command::Bench(args) => bench_command(&args),
     }
+}
+
+fn bench_command(args: &BenchArgs) -> Result<()> {
+    let config = args.experiment.config()?;
+    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let settings = bench::Settings {
+        warmup: args
+            .warmup
+            .unwrap_or(if config.batch_size.is_some() { 1 } else { 20 }),
+        repeats: args.repeats,
+        steps: args.steps,
+    };
+    let measurement = bench::bench(&config, args.engine, backend, &device, settings)
+        .with_context(|| format!("benchmarking {} failed", config.preset.name()))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&measurement)?);
+    } else {
+        println!("{}", measurement.line());
+    }
+    Ok(())
 }
 
 fn train_command(args: &TrainArgs) -> Result<()> {

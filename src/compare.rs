@@ -27,11 +27,9 @@ use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::init::host_values;
-use crate::train::autodiff::AutodiffStepper;
+use crate::train::fit::stepper;
 use crate::train::history::csv_rows;
-use crate::train::manual::ManualStepper;
-use crate::train::metrics::scalar;
-use crate::train::{Engine, Experiment, Stepper};
+use crate::train::{Engine, Experiment, Kernel};
 
 /// How far the two trajectories may drift apart and still agree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -332,10 +330,18 @@ pub fn compare(
     config.epochs = config.epochs.max(steps.div_ceil(per_epoch));
     let total = config.total_steps(batches.examples());
 
-    let mut autodiff = AutodiffStepper::new(&config);
-    let mut manual = ManualStepper::new(&config);
-    let mut model_a = autodiff.prepare(experiment.model.clone());
-    let mut model_m = manual.prepare(experiment.model);
+    // `--kernel` chooses the manual engine's kernel; burn's autodiff has only its own.
+    let burn_config = ExperimentConfig {
+        kernel: Kernel::Auto,
+        ..config.clone()
+    };
+    let mut autodiff = stepper(
+        &burn_config,
+        Engine::Autodiff,
+        experiment.model.clone(),
+        device,
+    )?;
+    let mut manual = stepper(&config, Engine::Manual, experiment.model, device)?;
     let mut records = Vec::with_capacity(steps + 1);
     let mut seconds = [0.0; 2];
     let mut step = 0;
@@ -344,15 +350,14 @@ pub fn compare(
         for batch in batches.epoch() {
             let batch = batch?;
             let clock = Instant::now();
-            let (forward_a, pass_a) = autodiff.forward(&model_a, &batch);
-            let loss_autodiff = scalar(forward_a.loss)?;
+            let loss_autodiff = autodiff.forward(&batch)?.loss;
             seconds[0] += clock.elapsed().as_secs_f64();
             let clock = Instant::now();
-            let (forward_m, pass_m) = manual.forward(&model_m, &batch);
-            let loss_manual = scalar(forward_m.loss)?;
+            let loss_manual = manual.forward(&batch)?.loss;
             seconds[1] += clock.elapsed().as_secs_f64();
 
-            let (max_delta_param, max_param) = parameter_difference(&model_a, &model_m)?;
+            let (max_delta_param, max_param) =
+                parameter_difference(&autodiff.model()?, &manual.model()?)?;
             let record = CompareRecord {
                 step,
                 epoch,
@@ -369,10 +374,10 @@ pub fn compare(
 
             let lr = config.optimizer.lr_at(step, total);
             let clock = Instant::now();
-            model_a = autodiff.step(model_a, pass_a, lr);
+            autodiff.step(lr)?;
             seconds[0] += clock.elapsed().as_secs_f64();
             let clock = Instant::now();
-            model_m = manual.step(model_m, pass_m, lr);
+            manual.step(lr)?;
             seconds[1] += clock.elapsed().as_secs_f64();
             step += 1;
         }

@@ -18,6 +18,7 @@ use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
+use crate::train::Kernel;
 
 /// The notebook experiments burnprop ships as presets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -122,6 +123,7 @@ impl Preset {
                 seed: 1,
                 dtype: Precision::F32,
                 layout: Layout::Row,
+                kernel: Kernel::Auto,
             },
             // np.random.seed(0); bounds = sqrt(6 / (n_inputs + n_outputs)) for both layers;
             // no biases; the notebook derives backprop but never trains, so the schedule is
@@ -146,6 +148,7 @@ impl Preset {
                 seed: 0,
                 dtype: Precision::F32,
                 layout: Layout::Row,
+                kernel: Kernel::Auto,
             },
             // np.random.seed(42); make_circles(50000, factor=.1, noise=.1); randn weights and
             // biases drawn twice (gradient check, then training); M = .5 M - 1e-4 grad; P += M.
@@ -181,6 +184,7 @@ impl Preset {
                 seed: 42,
                 dtype: Precision::F32,
                 layout: Layout::Row,
+                kernel: Kernel::Auto,
             },
             // X = randn(nx, m), Y = randint(2, (ny, m)), n1 = 12 (the notebook's printed draw),
             // parameter_scale = rand(), W = randn(n_l, n_l-1) * scale, b = 0; lr 0.01, 8 epochs.
@@ -208,6 +212,7 @@ impl Preset {
                 seed: 0,
                 dtype: Precision::F32,
                 layout: Layout::Column,
+                kernel: Kernel::Auto,
             },
             // The 784-128-10 MLP of the reference scripts: torch's Linear initialisation
             // (burn's default, U(±1/√n_in) for weights and biases), minibatches of 64. The
@@ -244,6 +249,7 @@ impl Preset {
                 seed: 0,
                 dtype: Precision::F32,
                 layout: Layout::Row,
+                kernel: Kernel::Auto,
             },
             // Notebook 002's n0-n1-1 sigmoid network on two digits (target 1 for the second);
             // Glorot-uniform weights, since randn weights saturate 784-input sigmoids.
@@ -278,6 +284,7 @@ impl Preset {
                 seed: 0,
                 dtype: Precision::F32,
                 layout: Layout::Row,
+                kernel: Kernel::Auto,
             },
         }
     }
@@ -444,6 +451,9 @@ pub struct ExperimentConfig {
     pub dtype: Precision,
     /// The notebook's matrix notation, which fixes the numpy draw order of data and weights.
     pub layout: Layout,
+    /// How the manual engine computes its steps on the CPU (the kernels round differently).
+    #[config(default = "Kernel::Auto")]
+    pub kernel: Kernel,
 }
 
 impl ExperimentConfig {

@@ -141,6 +141,21 @@ fn names(backends: &[Backend]) -> String {
         .join(", ")
 }
 
+/// Whether `device` (or the device an autodiff device wraps) keeps its tensors in host memory:
+/// flex or ndarray. There the manual engine's fused kernel reads the data where they already
+/// are.
+pub fn computes_on_host(device: &Device) -> bool {
+    let plain = device.clone().inner();
+    let host: &[Device] = &[
+        #[cfg(feature = "flex")]
+        Device::flex(),
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        Device::ndarray(),
+    ];
+    host.contains(&plain)
+}
+
 /// Picks the compute device: `requested` (from `--device`, which also reads `BURN_DEVICE`),
 /// else the first compiled-in backend in [`Backend::ALL`] order.
 pub fn select(requested: Option<&str>) -> Result<(Backend, Device)> {

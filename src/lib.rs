@@ -21,6 +21,7 @@
 //! - [`cli`], [`progress`]: the `burnprop` command.
 
 pub mod artifacts;
+pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -121,14 +121,29 @@ impl LossKind {
     /// # Shapes
     /// - `logits`, `targets`: `[batch, outputs]` → `[batch, 1]`
     pub fn per_example(self, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
+        self.finish(self.terms(logits, targets).sum_dim(1))
+    }
+
+    /// The summands of the losses before their sign or factor: `yₖ·log_softmax(z)ₖ` (CE),
+    /// `y log σ(z) + (1 − y) log σ(−z)` (BCE), `(z − y)²` (MSE), element by element.
+    fn terms(self, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
         match self {
-            LossKind::CrossEntropy => (log_softmax(logits, 1) * targets).sum_dim(1).neg(),
+            LossKind::CrossEntropy => log_softmax(logits, 1) * targets,
             LossKind::Bce => {
                 let positive = log_sigmoid(logits.clone()) * targets.clone();
                 let negative = log_sigmoid(logits.neg()) * targets.neg().add_scalar(1.0);
-                (positive + negative).sum_dim(1).neg()
+                positive + negative
             }
-            LossKind::Mse => (logits - targets).square().sum_dim(1).mul_scalar(0.5),
+            LossKind::Mse => (logits - targets).square(),
+        }
+    }
+
+    /// The sign or factor that turns summed [`terms`](LossKind::terms) into losses: `−1` for
+    /// the log losses, `½` for MSE.
+    fn finish<const D: usize>(self, sums: Tensor<D>) -> Tensor<D> {
+        match self {
+            LossKind::CrossEntropy | LossKind::Bce => sums.neg(),
+            LossKind::Mse => sums.mul_scalar(0.5),
         }
     }
 
@@ -145,22 +160,12 @@ impl LossKind {
         logits: Tensor<2>,
         targets: Tensor<2>,
     ) -> Option<Tensor<1>> {
+        if self == LossKind::CrossEntropy {
+            return None;
+        }
         let [batch, _] = logits.dims();
-        let elements = match self {
-            LossKind::CrossEntropy => return None,
-            LossKind::Bce => {
-                let positive = log_sigmoid(logits.clone()) * targets.clone();
-                let negative = log_sigmoid(logits.neg()) * targets.neg().add_scalar(1.0);
-                (positive + negative).neg()
-            }
-            LossKind::Mse => (logits - targets).square().mul_scalar(0.5),
-        }; // [batch, outputs]
-        Some(
-            elements
-                .sum_dim(0)
-                .squeeze_dim::<1>(0)
-                .mul_scalar(reduction.scale(batch)),
-        )
+        let sums = self.terms(logits, targets).sum_dim(0).squeeze_dim::<1>(0); // [outputs]
+        Some(self.finish(sums).mul_scalar(reduction.scale(batch)))
     }
 
     /// The objective: per-example losses summed, or averaged over the `batch` examples.
@@ -169,7 +174,9 @@ impl LossKind {
     /// - `logits`, `targets`: `[batch, outputs]` → `[1]`
     pub fn loss(self, reduction: Reduction, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         let [batch, _] = logits.dims();
-        let total = self.per_example(logits, targets).sum();
+        // Σᵢ ℓᵢ in one reduction over every element: the sign or ½ is applied to the sum, not
+        // to each example (fewer whole-batch operations to run and to differentiate).
+        let total = self.finish(self.terms(logits, targets).sum());
         match reduction {
             Reduction::Sum => total,
             // Multiply by 1/m rather than divide by m: burn-autodiff 0.22.1 differentiates

@@ -14,6 +14,9 @@
 //! - [`column`](mod@column): examples are columns, `Z_l = W_l·A_{l−1} + b_l` with `W_l` of shape
 //!   `[n_l, n_{l−1}]`, notebook 002's notation. Its `W_l` is the transpose of burn's.
 //!
+//! [`fused`] computes the same step as [`row`](mod@row) in one sweep over the examples on the
+//! CPU: the manual engine's fast kernel for notebook-sized networks.
+//!
 //! [`momentum`] is the other half of notebook 000's training loop: its update
 //! `M ← mf·M − lr·∇, P ← P + M`, and why it equals burn's `Sgd` (the manual engine of
 //! [`train`](crate::train) uses both).
@@ -27,6 +30,7 @@
 //! `dW = (1/m)·dZ·Aᵀ`. The gradients are therefore those of `J` itself.
 
 pub mod column;
+pub mod fused;
 pub mod momentum;
 pub mod row;
 pub mod trace;

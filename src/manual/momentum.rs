@@ -45,6 +45,7 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
+use super::fused::Real;
 use crate::config::OptimizerConfig;
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
@@ -83,12 +84,7 @@ impl NotebookMomentum {
     /// # Shapes
     /// - `gradients`: one [`LayerParams`] per layer of `model`, of its parameters' shapes
     pub fn step(&mut self, model: Mlp, gradients: Gradients, lr: f64) -> Mlp {
-        let decay = self.momentum
-            * match self.previous_lr {
-                Some(previous) if previous != lr && previous > 0.0 => lr / previous,
-                _ => 1.0,
-            };
-        self.previous_lr = Some(lr);
+        let decay = self.decay(lr);
         let mut old = self.buffers.take().unwrap_or_default().into_iter();
         let mut next = Vec::with_capacity(gradients.layers.len());
         let mut layers = Vec::with_capacity(model.layers.len());
@@ -120,6 +116,55 @@ impl NotebookMomentum {
             layers,
             hidden_activations: model.hidden_activations,
             output: model.output,
+        }
+    }
+
+    /// `c·mf`, the factor of `M` at a step at rate `lr`, with the momentum correction
+    /// `c = lr / lr_previous` (1 under a constant rate); remembers `lr` for the next step.
+    fn decay(&mut self, lr: f64) -> f64 {
+        let correction = match self.previous_lr {
+            Some(previous) if previous != lr && previous > 0.0 => lr / previous,
+            _ => 1.0,
+        };
+        self.previous_lr = Some(lr);
+        self.momentum * correction
+    }
+
+    /// The same step on parameters in host memory, for the fused kernel: `params[i]` moves by
+    /// `grads[i]`, and `buffers` holds one `M` per parameter (empty before the first step).
+    ///
+    /// Every scalar is rounded to `R` before it multiplies, as burn rounds a scalar operand to
+    /// the tensor's element type, and the operations run in the tensor version's order.
+    pub fn step_host<R: Real>(
+        &mut self,
+        params: Vec<&mut Vec<R>>,
+        grads: &[Vec<R>],
+        buffers: &mut Vec<Vec<R>>,
+        lr: f64,
+    ) {
+        let decay = R::of(self.decay(lr));
+        let first = buffers.is_empty() || self.momentum == 0.0;
+        if buffers.len() != params.len() {
+            *buffers = params.iter().map(|p| Vec::with_capacity(p.len())).collect();
+        }
+        let (mf, wd) = (R::of(self.momentum), R::of(self.weight_decay));
+        let (lr_r, minus_lr) = (R::of(lr), R::of(-lr));
+        for ((p, g), m) in params.into_iter().zip(grads).zip(buffers.iter_mut()) {
+            m.resize(p.len(), R::ZERO);
+            for ((p, &g), m) in p.iter_mut().zip(g).zip(m.iter_mut()) {
+                let g = if self.weight_decay == 0.0 {
+                    g
+                } else {
+                    g + *p * wd
+                }; // ∇ + λ·P
+                let step = g * minus_lr; // −lr·∇
+                *m = if first { step } else { *m * decay + step }; // M ← mf·M − lr·∇
+                *p = if self.nesterov {
+                    *p + *m * mf - g * lr_r // P ← P + mf·M − lr·∇
+                } else {
+                    *p + *m // P ← P + M
+                };
+            }
         }
     }
 

@@ -10,15 +10,15 @@
 //! model  = optim.step(lr, model, grads)       SGD (with momentum) update
 //! ```
 //!
-//! [`AutodiffStepper`] is this engine's half of the loop in [`fit`](super::fit); [`gradients`]
+//! [`AutodiffStepper`] is this engine's step in the loop in [`fit`](super::fit); [`gradients`]
 //! gives the same gradients for one batch, for the gradient check.
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 
-use super::engine::{Engine, Forward, Stepper};
-use super::metrics::scalar;
+use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
+use super::metrics::{measure, scalar};
 use crate::config::ExperimentConfig;
 use crate::data::Batch;
 use crate::error::{Error, Result};
@@ -26,48 +26,70 @@ use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
 
-/// burn's half of a training step: a tracked forward pass, `loss.backward()`, `Sgd`.
+/// burn's training step: a tracked forward pass, `loss.backward()`, `Sgd`.
 pub struct AutodiffStepper {
     loss: LossKind,
     reduction: Reduction,
     optim: ModuleOptimizer,
+    /// The network, on the autodiff device; `None` only inside [`Stepper::step`].
+    model: Option<Mlp>,
+    /// The tracked loss of the last forward pass, whose graph `backward` walks.
+    pending: Option<Tensor<1>>,
 }
 
 impl AutodiffStepper {
-    /// burn's `Sgd` as `config.optimizer` sets it up.
-    pub fn new(config: &ExperimentConfig) -> Self {
+    /// burn's `Sgd` as `config.optimizer` sets it up, training `model` (drawn on the autodiff
+    /// device).
+    pub fn new(config: &ExperimentConfig, model: Mlp) -> Self {
         Self {
             loss: config.loss,
             reduction: config.reduction,
             optim: config.optimizer.sgd().init(),
+            model: Some(model),
+            pending: None,
         }
+    }
+
+    fn network(&self) -> Result<&Mlp> {
+        self.model.as_ref().ok_or_else(no_forward)
     }
 }
 
 impl Stepper for AutodiffStepper {
-    const ENGINE: Engine = Engine::Autodiff;
-    /// The tracked loss, whose graph `backward` walks.
-    type Pass = Tensor<1>;
-
-    fn prepare(&self, model: Mlp) -> Mlp {
-        model
+    fn engine(&self) -> Engine {
+        Engine::Autodiff
     }
 
-    fn forward(&self, model: &Mlp, batch: &Batch) -> (Forward, Tensor<1>) {
-        let logits = model.forward_logits(batch.inputs.clone()); // [batch, outputs]
+    fn kernel(&self) -> Kernel {
+        Kernel::Tensor
+    }
+
+    fn forward(&mut self, batch: &Batch) -> Result<Measured> {
+        let logits = self.network()?.forward_logits(batch.inputs.clone()); // [batch, outputs]
         let loss = self
             .loss
             .loss(self.reduction, logits.clone(), batch.targets.clone()); // [1]
-        let forward = Forward {
-            loss: loss.clone().inner(),
-            logits: logits.inner(),
-        };
-        (forward, loss)
+        let measured = measure(
+            self.loss,
+            self.reduction,
+            loss.clone().inner(),
+            logits.inner(),
+            batch.targets.clone(),
+        )?;
+        self.pending = Some(loss);
+        Ok(measured)
     }
 
-    fn step(&mut self, model: Mlp, loss: Tensor<1>, lr: f64) -> Mlp {
+    fn step(&mut self, lr: f64) -> Result<()> {
+        let loss = self.pending.take().ok_or_else(no_forward)?;
+        let model = self.model.take().ok_or_else(no_forward)?;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.optim.step(lr, model, grads)
+        self.model = Some(self.optim.step(lr, model, grads));
+        Ok(())
+    }
+
+    fn model(&self) -> Result<Mlp> {
+        Ok(self.network()?.valid())
     }
 }
 

@@ -8,12 +8,13 @@
 //! | [`Engine::Autodiff`] | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
 //! | [`Engine::Manual`] | [`manual::row`](crate::manual::row), the chain rule by hand | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
 //!
-//! A [`Stepper`] is one engine's half of a training step: [`Stepper::forward`] computes the loss
-//! and logits at the current parameters (what a step records), and [`Stepper::step`] turns what
-//! that forward pass kept into an update. The training loop ([`fit`](super::fit)) and
-//! `burnprop compare` drive either engine through it.
+//! A [`Stepper`] is one engine's training step: [`Stepper::forward`] measures the loss at the
+//! current parameters (what a step records), and [`Stepper::step`] turns what that forward
+//! pass kept into an update. The training loop ([`fit`](super::fit)) and `burnprop compare`
+//! drive either engine through it. The manual engine has two [`Kernel`]s: burn tensor
+//! operations, and a fused CPU sweep ([`manual::fused`](crate::manual::fused)).
 
-use burn::tensor::Tensor;
+use burn::tensor::Device;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
@@ -63,8 +64,14 @@ impl Engine {
         }
     }
 
-    /// Checks that the engine can train `config`: the manual engine's update has no dampening.
+    /// Checks that the engine can train `config`: the manual engine's update has no dampening,
+    /// and only the manual engine has a fused kernel.
     pub fn check(self, config: &ExperimentConfig) -> Result<()> {
+        if self == Engine::Autodiff && config.kernel == Kernel::Fused {
+            return Err(Error::InvalidConfig(
+                "--kernel fused is the manual engine's; burn's autodiff runs tensor operations (use --engine manual, or --kernel auto)".to_string(),
+            ));
+        }
         let opt = &config.optimizer;
         if self == Engine::Manual && opt.momentum != 0.0 && opt.dampening != 0.0 {
             return Err(Error::InvalidConfig(format!(
@@ -82,29 +89,99 @@ impl std::fmt::Display for Engine {
     }
 }
 
-/// What a forward pass shows of the current parameters, as plain (non-autodiff) tensors.
-#[derive(Clone, Debug)]
-pub struct Forward {
-    /// The objective `J` on the batch, `[1]`.
-    pub loss: Tensor<1>,
-    /// `Z_L`, `[batch, n_L]`.
-    pub logits: Tensor<2>,
+/// How the manual engine computes its backward pass on the CPU.
+///
+/// Both kernels compute the same equations ([`manual::row`](crate::manual::row)); they differ
+/// in how the work is laid out, and so in floating-point rounding (the tests hold them to
+/// each other's tolerance).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// `fused` for narrow networks on a CPU backend, `tensor` otherwise.
+    #[default]
+    Auto,
+    /// whole-batch burn tensor operations, one per line of the derivation (any backend).
+    Tensor,
+    /// one sweep over the examples on the host per step: forward, loss, backward and gradient
+    /// sums fused, vectorised across examples, on all cores.
+    Fused,
 }
 
-/// One engine's forward pass and update.
+impl Kernel {
+    /// `"auto"`, `"tensor"` or `"fused"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Auto => "auto",
+            Kernel::Tensor => "tensor",
+            Kernel::Fused => "fused",
+        }
+    }
+
+    /// The kernel `engine` runs for a network of layer widths `sizes` on `device`: `auto`
+    /// becomes `fused` for the manual engine when every layer is at most [`FUSED_MAX_WIDTH`]
+    /// wide and the device computes in host memory, `tensor` otherwise. The autodiff engine
+    /// always runs burn's tensor operations.
+    pub fn resolve(self, engine: Engine, sizes: &[usize], device: &Device) -> Kernel {
+        match (engine, self) {
+            (Engine::Autodiff, _) => Kernel::Tensor,
+            (Engine::Manual, Kernel::Auto) => {
+                let narrow = sizes.iter().all(|&n| n <= FUSED_MAX_WIDTH);
+                if narrow && crate::device::computes_on_host(device) {
+                    Kernel::Fused
+                } else {
+                    Kernel::Tensor
+                }
+            }
+            (Engine::Manual, kernel) => kernel,
+        }
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The widest layer for which `--kernel auto` picks the fused kernel. The fused kernel keeps
+/// one gradient accumulator per weight and per lane, which pays off for notebook-sized layers;
+/// wider layers are matrix products, where burn's blocked matmul is faster.
+pub const FUSED_MAX_WIDTH: usize = 64;
+
+/// What a step records of the current parameters, read back to the host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// The objective `J` on the batch.
+    pub loss: f64,
+    /// The fraction of correct predictions on the batch, where the loss classifies.
+    pub accuracy: Option<f64>,
+    /// Each output's cost `s·Σᵢ ℓᵢₖ`, for networks with several independent outputs (see
+    /// [`History::outputs`](super::History::outputs)).
+    pub outputs: Option<Vec<f64>>,
+}
+
+/// One engine's training step, in two halves: [`Stepper::forward`] measures a batch at the
+/// current parameters (what a step records) and keeps what the update needs, and
+/// [`Stepper::step`] applies that update. The stepper owns the network while it trains.
 pub trait Stepper {
     /// Which engine this is.
-    const ENGINE: Engine;
+    fn engine(&self) -> Engine;
 
-    /// What [`Stepper::forward`] keeps for [`Stepper::step`].
-    type Pass;
+    /// Which kernel computes it (`tensor` or `fused`, never `auto`).
+    fn kernel(&self) -> Kernel;
 
-    /// The network as this engine trains it, from one drawn on the autodiff device.
-    fn prepare(&self, model: Mlp) -> Mlp;
+    /// The loss, accuracy and per-output costs of `batch` at the current parameters.
+    fn forward(&mut self, batch: &Batch) -> Result<Measured>;
 
-    /// The loss and logits of `batch` at `model`'s parameters, and what the update needs.
-    fn forward(&self, model: &Mlp, batch: &Batch) -> (Forward, Self::Pass);
+    /// One optimiser step at learning rate `lr`, from the gradients of the last
+    /// [`Stepper::forward`].
+    fn step(&mut self, lr: f64) -> Result<()>;
 
-    /// One optimiser step at learning rate `lr` from the gradients of `pass`.
-    fn step(&mut self, model: Mlp, pass: Self::Pass, lr: f64) -> Mlp;
+    /// The network at the current parameters, on the plain (non-autodiff) device.
+    fn model(&self) -> Result<Mlp>;
+}
+
+/// The error of a [`Stepper::step`] without a [`Stepper::forward`] before it.
+pub(crate) fn no_forward() -> Error {
+    Error::Data("an optimiser step was asked for before any forward pass".to_string())
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! for each epoch, for each batch:
-//!     J, Z_L = forward(θ, batch)          record loss and accuracy at the current θ
+//!     J      = forward(θ, batch)          record loss and accuracy at the current θ
 //!     θ      = step(θ, lr_t)              the engine's gradients and update
 //! after each epoch (MNIST): evaluate on the test split
 //! after the last step: evaluate on the whole training set
@@ -10,19 +10,18 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 
 use super::autodiff::AutodiffStepper;
-use super::engine::{Engine, Stepper};
+use super::engine::{Engine, Kernel, Stepper};
+use super::fused::FusedStepper;
 use super::history::{EpochRecord, History, StepRecord};
 use super::manual::ManualStepper;
-use super::metrics::{Evaluation, correct, evaluate, scalar};
-use super::{Experiment, Observer};
-use crate::config::ExperimentConfig;
+use super::metrics::{Evaluation, evaluate};
+use super::{Batches, Experiment, Observer};
+use crate::config::{ExperimentConfig, Precision};
 use crate::error::{Error, Result};
 use crate::model::Mlp;
-use crate::model::init::host_values;
 
 /// A trained network and how it did.
 #[derive(Debug)]
@@ -37,6 +36,8 @@ pub struct Trained {
     pub wall_seconds: f64,
     /// The engine that trained it.
     pub engine: Engine,
+    /// The kernel that computed it.
+    pub kernel: Kernel,
 }
 
 /// Trains `config` on `device` with `engine`, appending every step to `history`.
@@ -67,38 +68,45 @@ pub fn train_experiment(
     observer: &mut dyn Observer,
 ) -> Result<Trained> {
     engine.check(config)?;
-    match engine {
-        Engine::Autodiff => fit(
-            AutodiffStepper::new(config),
-            experiment,
-            config,
-            device,
-            history,
-            observer,
-        ),
-        Engine::Manual => fit(
-            ManualStepper::new(config),
-            experiment,
-            config,
-            device,
-            history,
-            observer,
-        ),
-    }
+    let stepper = stepper(config, engine, experiment.model, device)?;
+    let (batches, test) = experiment.data.batches(config, device)?;
+    fit(stepper, &batches, test.as_ref(), config, history, observer)
 }
 
-/// The loop itself: data stay on the plain `device`; the network lives where `stepper` wants
-/// it (the autodiff device for burn's autodiff, the plain one for the manual engine).
-fn fit<S: Stepper>(
-    mut stepper: S,
-    experiment: Experiment,
+/// The stepper that trains `model` (drawn on `device.autodiff()`) with `engine`, on the kernel
+/// `config.kernel` resolves to; networks it hands back live on the plain `device`. It does
+/// not [`check`](Engine::check) that the engine suits `config` (`compare` runs the manual
+/// engine with dampening on purpose).
+pub fn stepper(
     config: &ExperimentConfig,
+    engine: Engine,
+    model: Mlp,
     device: &Device,
+) -> Result<Box<dyn Stepper>> {
+    Ok(
+        match (
+            engine,
+            config.kernel.resolve(engine, &model.sizes(), device),
+        ) {
+            (Engine::Autodiff, _) => Box::new(AutodiffStepper::new(config, model)),
+            (Engine::Manual, Kernel::Fused) => match config.dtype {
+                Precision::F32 => Box::new(FusedStepper::<f32>::new(config, &model, device)?),
+                Precision::F64 => Box::new(FusedStepper::<f64>::new(config, &model, device)?),
+            },
+            (Engine::Manual, _) => Box::new(ManualStepper::new(config, model)),
+        },
+    )
+}
+
+/// The loop itself: data stay on the plain device; the network lives in `stepper`.
+fn fit(
+    mut stepper: Box<dyn Stepper>,
+    batches: &Batches,
+    test: Option<&Batches>,
+    config: &ExperimentConfig,
     history: &mut History,
     observer: &mut dyn Observer,
 ) -> Result<Trained> {
-    let mut model = stepper.prepare(experiment.model);
-    let (batches, test) = experiment.data.batches(config, device)?;
     let total = config.total_steps(batches.examples());
     let lr = config.optimizer.lr;
 
@@ -111,28 +119,27 @@ fn fit<S: Stepper>(
             if step == total {
                 break 'epochs;
             }
-            let batch = batch?;
-            let (forward, pass) = stepper.forward(&model, &batch);
-            if let Some(costs) = per_output(config, forward.logits.clone(), batch.targets.clone()) {
-                history.outputs.push(host_values(costs)?);
+            let measured = stepper.forward(&batch?)?;
+            if let Some(costs) = measured.outputs {
+                history.outputs.push(costs);
             }
             let record = StepRecord {
                 step,
                 epoch,
-                loss: scalar(forward.loss)?,
-                accuracy: batch_accuracy(config, forward.logits, batch.targets)?,
+                loss: measured.loss,
+                accuracy: measured.accuracy,
                 wall_seconds: start.elapsed().as_secs_f64(),
             };
             history.push(record);
             observer.step(&record);
             check_finite(record.loss, step, lr)?;
             seen.add(&record);
-            model = stepper.step(model, pass, config.optimizer.lr_at(step, total));
+            stepper.step(config.optimizer.lr_at(step, total))?;
             step += 1;
         }
-        if let Some(test) = &test {
+        if let Some(test) = test {
             let evaluation = evaluate(
-                &model.valid(),
+                &stepper.model()?,
                 test.in_order(),
                 config.loss,
                 config.reduction,
@@ -143,7 +150,7 @@ fn fit<S: Stepper>(
         }
     }
 
-    let model = model.valid();
+    let model = stepper.model()?;
     let evaluation = evaluate(&model, batches.in_order(), config.loss, config.reduction)?;
     if batches.is_full() {
         // The notebooks record the loss after every update, the last one included. A full
@@ -166,7 +173,8 @@ fn fit<S: Stepper>(
         evaluation,
         steps: step,
         wall_seconds,
-        engine: S::ENGINE,
+        engine: stepper.engine(),
+        kernel: stepper.kernel(),
     })
 }
 
@@ -200,29 +208,6 @@ impl EpochTally {
             wall_seconds,
         }
     }
-}
-
-/// Each output's cost, for networks with several independent outputs (see
-/// [`History::outputs`]).
-fn per_output(
-    config: &ExperimentConfig,
-    logits: Tensor<2>,
-    targets: Tensor<2>,
-) -> Option<Tensor<1>> {
-    if logits.dims()[1] < 2 {
-        return None;
-    }
-    config.loss.per_output(config.reduction, logits, targets)
-}
-
-fn batch_accuracy(
-    config: &ExperimentConfig,
-    logits: Tensor<2>,
-    targets: Tensor<2>,
-) -> Result<Option<f64>> {
-    correct(config.loss, logits, targets)
-        .map(|(right, n)| Ok(scalar(right)? / n as f64))
-        .transpose()
 }
 
 /// Stops a run whose loss is NaN or infinite.

@@ -7,58 +7,83 @@
 //! M, θ   = M ← mf·M − lr·∇, θ ← θ + M         notebook 000's momentum update
 //! ```
 //!
-//! Nothing here records a graph: the network lives on the plain device.
+//! Nothing here records a graph: the network lives on the plain device. This is the readable
+//! kernel, every line a tensor operation of the derivation; [`FusedStepper`](super::fused::FusedStepper)
+//! computes the same step in one sweep on the CPU.
 
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use super::engine::{Engine, Forward, Stepper};
+use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
+use super::metrics::measure;
 use crate::config::ExperimentConfig;
 use crate::data::Batch;
+use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::{Cache, row};
 use crate::model::Mlp;
 
-/// The manual engine's half of a training step.
+/// The manual engine's training step, in burn tensor operations ([`Kernel::Tensor`]).
 pub struct ManualStepper {
     loss: LossKind,
     reduction: Reduction,
     momentum: NotebookMomentum,
+    /// The network, on the plain device; `None` only inside [`Stepper::step`].
+    model: Option<Mlp>,
+    /// The last forward pass's cache and the batch's targets.
+    pending: Option<(Cache, Tensor<2>)>,
 }
 
 impl ManualStepper {
-    /// The notebook's update with `config.optimizer`'s momentum factor.
-    pub fn new(config: &ExperimentConfig) -> Self {
+    /// The notebook's update with `config.optimizer`'s momentum factor, training `model`.
+    pub fn new(config: &ExperimentConfig, model: Mlp) -> Self {
         Self {
             loss: config.loss,
             reduction: config.reduction,
             momentum: NotebookMomentum::new(&config.optimizer),
+            model: Some(model.valid()),
+            pending: None,
         }
+    }
+
+    fn network(&self) -> Result<&Mlp> {
+        self.model.as_ref().ok_or_else(no_forward)
     }
 }
 
 impl Stepper for ManualStepper {
-    const ENGINE: Engine = Engine::Manual;
-    /// The forward pass's cache and the batch's targets.
-    type Pass = (Cache, Tensor<2>);
-
-    fn prepare(&self, model: Mlp) -> Mlp {
-        model.valid()
+    fn engine(&self) -> Engine {
+        Engine::Manual
     }
 
-    fn forward(&self, model: &Mlp, batch: &Batch) -> (Forward, Self::Pass) {
-        let cache = row::forward(model, batch.inputs.clone());
+    fn kernel(&self) -> Kernel {
+        Kernel::Tensor
+    }
+
+    fn forward(&mut self, batch: &Batch) -> Result<Measured> {
+        let cache = row::forward(self.network()?, batch.inputs.clone());
         let loss = row::loss(&cache, batch.targets.clone(), self.loss, self.reduction); // [1]
-        let forward = Forward {
+        let measured = measure(
+            self.loss,
+            self.reduction,
             loss,
-            logits: cache.logits(),
-        };
-        (forward, (cache, batch.targets.clone()))
+            cache.logits(),
+            batch.targets.clone(),
+        )?;
+        self.pending = Some((cache, batch.targets.clone()));
+        Ok(measured)
     }
 
-    fn step(&mut self, model: Mlp, (cache, targets): Self::Pass, lr: f64) -> Mlp {
+    fn step(&mut self, lr: f64) -> Result<()> {
+        let (cache, targets) = self.pending.take().ok_or_else(no_forward)?;
+        let model = self.model.take().ok_or_else(no_forward)?;
         let gradients = row::backward(&model, &cache, targets, self.reduction).gradients;
-        self.momentum.step(model, gradients, lr)
+        self.model = Some(self.momentum.step(model, gradients, lr));
+        Ok(())
+    }
+
+    fn model(&self) -> Result<Mlp> {
+        self.network().cloned()
     }
 }

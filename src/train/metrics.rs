@@ -2,6 +2,7 @@
 
 use burn::tensor::Tensor;
 
+use super::engine::Measured;
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
@@ -36,6 +37,48 @@ pub fn correct(
         }
         LossKind::Mse => None,
     }
+}
+
+/// What a step records, from the batch's loss `J` (`[1]`), logits and targets, read back to the
+/// host in one transfer: `J`, the number of correct predictions and, for several independent
+/// outputs, each output's cost.
+///
+/// # Shapes
+/// - `loss`: `[1]`; `logits`, `targets`: `[batch, outputs]`
+pub fn measure(
+    kind: LossKind,
+    reduction: Reduction,
+    loss: Tensor<1>,
+    logits: Tensor<2>,
+    targets: Tensor<2>,
+) -> Result<Measured> {
+    let dtype = loss.dtype();
+    let mut parts = vec![loss];
+    let counted = correct(kind, logits.clone(), targets.clone()).map(|(right, n)| {
+        parts.push(right.cast(dtype));
+        n
+    });
+    let costs = (logits.dims()[1] >= 2)
+        .then(|| kind.per_output(reduction, logits, targets))
+        .flatten();
+    let outputs = costs.as_ref().map_or(0, |c| c.dims()[0]);
+    parts.extend(costs);
+    let values = host_values(Tensor::cat(parts, 0))?;
+    let (loss, rest) = values
+        .split_first()
+        .ok_or_else(|| Error::Data("a step's loss came back empty".to_string()))?;
+    let (accuracy, rest) = match counted {
+        Some(n) => match rest.split_first() {
+            Some((right, rest)) => (Some(right / n as f64), rest),
+            None => return Err(Error::Data("a step's accuracy came back empty".to_string())),
+        },
+        None => (None, rest),
+    };
+    Ok(Measured {
+        loss: *loss,
+        accuracy,
+        outputs: (outputs > 0).then(|| rest.to_vec()),
+    })
 }
 
 /// Reads a one-element tensor as `f64`.

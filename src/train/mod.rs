@@ -7,6 +7,7 @@
 pub mod autodiff;
 pub mod engine;
 pub mod fit;
+pub mod fused;
 pub mod history;
 pub mod manual;
 pub mod metrics;
@@ -14,6 +15,8 @@ pub mod metrics;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread::JoinHandle;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
@@ -30,7 +33,7 @@ use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource, host_values};
 use crate::rng::{NumpyRng, RngKind};
 
-pub use engine::{Engine, Forward, Stepper};
+pub use engine::{Engine, Kernel, Measured, Stepper};
 pub use fit::{Trained, train, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
@@ -275,7 +278,7 @@ impl Batches {
     pub fn epoch(&self) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
         match self {
             Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
-            Batches::Mini { train, .. } => Box::new(loader_batches(train.as_ref())),
+            Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone())),
         }
     }
 
@@ -284,6 +287,51 @@ impl Batches {
         match self {
             Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
             Batches::Mini { ordered, .. } => Box::new(loader_batches(ordered.as_ref())),
+        }
+    }
+}
+
+/// Minibatches made on a background thread, in the loader's order, up to [`PREFETCH`] ahead of
+/// the training loop: the next batch is gathered while the current one trains.
+struct Prefetch {
+    batches: Receiver<Result<Batch>>,
+    loader: Option<JoinHandle<()>>,
+}
+
+/// Batches made ahead of the step that uses them.
+const PREFETCH: usize = 2;
+
+impl Prefetch {
+    fn start(loader: Arc<dyn DataLoader<Batch>>) -> Self {
+        let (sender, batches) = sync_channel(PREFETCH);
+        let loader = std::thread::spawn(move || {
+            for batch in loader_batches(loader.as_ref()) {
+                // The loop stopped listening (it reached its last step): stop making batches.
+                if sender.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            batches,
+            loader: Some(loader),
+        }
+    }
+}
+
+impl Iterator for Prefetch {
+    type Item = Result<Batch>;
+
+    fn next(&mut self) -> Option<Result<Batch>> {
+        match self.batches.recv() {
+            Ok(batch) => Some(batch),
+            // The loader is done; if it panicked the epoch is incomplete, which is an error.
+            Err(_) => match self.loader.take()?.join() {
+                Ok(()) => None,
+                Err(_) => Some(Err(Error::Data(
+                    "the batch loader stopped in the middle of an epoch".to_string(),
+                ))),
+            },
         }
     }
 }
@@ -331,7 +379,7 @@ impl fmt::Display for Report {
         let s = &self.summary;
         write!(
             f,
-            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({}), {} engine\nfinal loss {}",
+            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({}), {} engine ({} kernel)\nfinal loss {}",
             s.preset,
             s.steps,
             s.wall_seconds,
@@ -339,6 +387,7 @@ impl fmt::Display for Report {
             s.backend,
             s.dtype,
             s.engine,
+            s.kernel,
             s.final_loss
         )?;
         if let Some(accuracy) = s.accuracy {

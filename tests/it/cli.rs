@@ -256,3 +256,115 @@ fn a_reader_that_stops_early_ends_the_run_without_a_panic() {
     assert!(!output.status.success());
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_fused_kernel_belongs_to_the_manual_engine() {
+    let stderr = fails_with_one_line(&["train", "xor", "--kernel", "fused"], None);
+    assert!(
+        stderr.contains("--kernel fused is the manual engine's"),
+        "{stderr}"
+    );
+    let stderr = one_line_failure(
+        burnprop_with(&["train", "xor", "--kernel", "vectorised"]),
+        &["--kernel vectorised"],
+    );
+    assert!(stderr.contains("vectorised"), "{stderr}");
+}
+
+fn burnprop_with(args: &[&str]) -> Command {
+    let mut cmd = burnprop();
+    cmd.args(args);
+    cmd
+}
+
+#[test]
+fn train_names_the_kernel_it_ran() {
+    for (kernel, expected) in [("auto", "fused kernel"), ("tensor", "tensor kernel")] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        burnprop()
+            .args([
+                "train", "xor", "--engine", "manual", "--kernel", kernel, "--out",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(expected));
+        let summary = std::fs::read_to_string(dir.path().join("summary.json")).expect("summary");
+        let summary: serde_json::Value = serde_json::from_str(&summary).expect("JSON");
+        assert_eq!(summary["kernel"], expected.trim_end_matches(" kernel"));
+    }
+}
+
+#[test]
+fn bench_times_a_workload_and_prints_json() {
+    let output = burnprop()
+        .args([
+            "bench",
+            "xor",
+            "--engine",
+            "manual",
+            "--steps",
+            "5",
+            "--repeats",
+            "3",
+        ])
+        .args(["--warmup", "1", "--json"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let line = String::from_utf8(output.stdout).expect("UTF-8");
+    let json: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON line");
+    assert_eq!(json["preset"], "xor");
+    assert_eq!(json["engine"], "manual");
+    assert_eq!(json["kernel"], "fused");
+    assert_eq!(json["unit"], "iteration");
+    assert_eq!(json["seconds"]["n"], 3);
+    let (min, median, max) = (
+        json["seconds"]["min"].as_f64().expect("min"),
+        json["seconds"]["median"].as_f64().expect("median"),
+        json["seconds"]["max"].as_f64().expect("max"),
+    );
+    assert!(0.0 < min && min <= median && median <= max, "{json}");
+    assert!(json["steps_per_second"].as_f64().expect("steps/s") > 0.0);
+    assert!(json["last_loss"].as_f64().expect("a loss").is_finite());
+
+    burnprop()
+        .args([
+            "bench",
+            "mnist",
+            "--data-dir",
+            "tests/fixtures/mnist",
+            "--repeats",
+            "1",
+        ])
+        .args(["--warmup", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s/epoch"))
+        .stdout(predicate::str::contains("peak RSS"));
+}
+
+#[test]
+fn bench_rejects_bad_input_in_one_line() {
+    for (args, expected) in [
+        (
+            &["bench", "xor", "--repeats", "0"][..],
+            "--repeats and --steps must be at least 1",
+        ),
+        (
+            &["bench", "xor", "--steps", "0"][..],
+            "--repeats and --steps must be at least 1",
+        ),
+        (
+            &["bench", "xor", "--lr", "1e30"][..],
+            "the loss became NaN at step 1",
+        ),
+        (
+            &["bench", "mnist", "--data-dir", "no/such/dir"][..],
+            "no/such/dir",
+        ),
+    ] {
+        let stderr = one_line_failure(burnprop_with(args), args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

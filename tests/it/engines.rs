@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use burnprop::artifacts::{COMPARE, COMPARE_SUMMARY, CONFIG};
 use burnprop::compare::{self, CompareRecord, CompareSummary, Comparison, Tolerance};
 use burnprop::config::{ExperimentConfig, Precision, Preset};
-use burnprop::train::Engine;
+use burnprop::train::{Engine, Kernel};
 
 use crate::common::{offline_config, train_with};
 
@@ -50,12 +50,17 @@ fn assert_agree(what: &str, comparison: &Comparison) {
 
 #[test]
 fn every_preset_trains_the_same_with_both_engines_for_100_steps() {
-    for preset in Preset::ALL {
-        let config = offline_config(preset);
+    for (preset, kernel) in Preset::ALL
+        .into_iter()
+        .flat_map(|p| [(p, Kernel::Tensor), (p, Kernel::Fused)])
+    {
+        let mut config = offline_config(preset);
+        config.kernel = kernel;
         assert_eq!(config.dtype, Precision::F32);
         let comparison = compared(&config, 100);
-        assert_eq!(comparison.records.len(), 101, "{}", preset.name());
-        assert_agree(preset.name(), &comparison);
+        let what = format!("{} ({kernel} kernel)", preset.name());
+        assert_eq!(comparison.records.len(), 101, "{what}");
+        assert_agree(&what, &comparison);
         let (first, last) = (&comparison.records[0], &comparison.records[100]);
         assert_eq!(first.max_delta_param, 0.0, "one initial network for both");
         assert!(

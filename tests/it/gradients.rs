@@ -9,7 +9,7 @@ use burnprop::gradcheck::{
     numeric_gradients,
 };
 use burnprop::loss::{LossKind, Reduction};
-use burnprop::manual::{self, column, row};
+use burnprop::manual::{self, column, fused, row};
 use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
 use burnprop::model::init::host_tensor;
@@ -152,14 +152,21 @@ fn relu_sides(case: &Case) -> (usize, usize) {
     sides
 }
 
-fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
+/// Asserts that `kernel`'s gradients equal burn's autodiff ones on `CASES` random networks.
+fn kernel_equals_autodiff(
+    precision: Precision,
+    seed: u32,
+    rel: f64,
+    abs: f64,
+    kernel: impl Fn(&Case) -> Gradients,
+) {
     let device = Device::flex();
     let mut rng = NumpyRng::new(seed);
     let mut relu_units = (0, 0);
     let mut losses = [0usize; 3];
     for i in 0..CASES {
         let case = random_case(&mut rng, precision, &device);
-        let manual = row::gradients(&case.model, case.x.clone(), case.y.clone(), case.reduction);
+        let manual = kernel(&case);
         let (_, auto) = autodiff::gradients(
             &case.model,
             case.x.clone(),
@@ -180,6 +187,24 @@ fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
     assert!(losses.iter().all(|&n| n > 20), "{losses:?}");
 }
 
+fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
+    kernel_equals_autodiff(precision, seed, rel, abs, |case| {
+        row::gradients(&case.model, case.x.clone(), case.y.clone(), case.reduction)
+    });
+}
+
+/// The fused kernel's gradients of a case, in `R`.
+fn fused_gradients<R: fused::Real>(case: &Case) -> (f64, Gradients) {
+    fused::gradients::<R>(
+        &case.model,
+        case.x.clone(),
+        case.y.clone(),
+        case.loss,
+        case.reduction,
+    )
+    .expect("fused gradients")
+}
+
 #[test]
 fn manual_gradients_equal_autodiff_in_f64_on_random_networks() {
     manual_equals_autodiff(Precision::F64, 2024, F64_REL, F64_ABS);
@@ -188,6 +213,134 @@ fn manual_gradients_equal_autodiff_in_f64_on_random_networks() {
 #[test]
 fn manual_gradients_equal_autodiff_in_f32_on_random_networks() {
     manual_equals_autodiff(Precision::F32, 7, F32_REL, F32_ABS);
+}
+
+#[test]
+fn fused_gradients_equal_autodiff_in_f64_on_random_networks() {
+    kernel_equals_autodiff(Precision::F64, 2025, F64_REL, F64_ABS, |case| {
+        fused_gradients::<f64>(case).1
+    });
+}
+
+#[test]
+fn fused_gradients_equal_autodiff_in_f32_on_random_networks() {
+    kernel_equals_autodiff(Precision::F32, 8, F32_REL, F32_ABS, |case| {
+        fused_gradients::<f32>(case).1
+    });
+}
+
+#[test]
+fn the_fused_loss_is_the_objective() {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(99);
+    for i in 0..CASES {
+        let case = random_case(&mut rng, Precision::F64, &device);
+        let (loss, _) = fused_gradients::<f64>(&case);
+        let (reference, _) = autodiff::gradients(
+            &case.model,
+            case.x.clone(),
+            case.y.clone(),
+            case.loss,
+            case.reduction,
+        )
+        .expect("autodiff gradients");
+        assert!(
+            (loss - reference).abs() <= F64_ABS + F64_REL * reference.abs(),
+            "case {i} ({}): fused J {loss} vs {reference}",
+            case.description
+        );
+    }
+}
+
+/// Batches that fill no lane block, one, part of one, whole chunks and parts of several (the
+/// fused kernel sweeps 8 examples at a time, 1024 per chunk).
+#[test]
+fn fused_gradients_agree_on_partial_blocks_and_several_chunks() {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(5);
+    let model = Mlp::from_params(
+        [(3, 6), (6, 4), (4, 2)]
+            .into_iter()
+            .map(|(n_in, n_out)| LayerParams {
+                weight: host_tensor(
+                    rng.randn_vec(n_in * n_out),
+                    [n_in, n_out],
+                    Precision::F64,
+                    &device,
+                ),
+                bias: Some(host_tensor(
+                    rng.randn_vec(n_out),
+                    [n_out],
+                    Precision::F64,
+                    &device,
+                )),
+            })
+            .collect(),
+        vec![Activation::Sigmoid, Activation::Relu],
+        LossKind::CrossEntropy.output_activation(),
+    );
+    for rows in [1, 7, 8, 9, 1023, 1024, 1025, 2500] {
+        let x = host_tensor(rng.randn_vec(rows * 3), [rows, 3], Precision::F64, &device);
+        let y: Vec<f64> = (0..rows)
+            .flat_map(|i| (0..2).map(move |k| f64::from(u8::from(i % 2 == k))))
+            .collect();
+        let y = host_tensor(y, [rows, 2], Precision::F64, &device);
+        let reference = row::gradients(&model, x.clone(), y.clone(), Reduction::Mean);
+        let (_, fused) =
+            fused::gradients::<f64>(&model, x, y, LossKind::CrossEntropy, Reduction::Mean)
+                .expect("fused gradients");
+        assert_gradients_close(
+            &fused,
+            &reference,
+            F64_REL,
+            F64_ABS,
+            &format!("{rows} rows"),
+        );
+    }
+}
+
+#[test]
+fn fused_gradients_pass_the_finite_difference_check_on_every_small_preset() {
+    for preset in [
+        Preset::Logreg,
+        Preset::Xor,
+        Preset::Circles,
+        Preset::ThreeLayer,
+    ] {
+        let examples = (preset == Preset::ThreeLayer).then_some(1000);
+        let problem = preset_problem(preset, examples);
+        let numeric = numeric_gradients(&problem, gradcheck::DEFAULT_EPS).expect("differences");
+        let (loss, gradients) = fused::gradients::<f64>(
+            &problem.model,
+            problem.inputs.clone(),
+            problem.targets.clone(),
+            problem.loss,
+            problem.reduction,
+        )
+        .expect("fused gradients");
+        assert!(
+            (loss - numeric.loss).abs() <= F64_REL * numeric.loss.abs(),
+            "{}: J {loss} vs {}",
+            preset.name(),
+            numeric.loss
+        );
+        let fused = host_tensors(&gradients.layers).expect("fused gradients");
+        for ((f, n), kinks) in fused.iter().zip(&numeric.gradients).zip(&numeric.kinks) {
+            let band = if kinks.iter().any(|&k| k) {
+                PASS_WITH_KINKS
+            } else {
+                PASS
+            };
+            let comparison = compare(&f.values, &n.values, kinks);
+            assert!(
+                comparison.rel <= band,
+                "{} {}: relative error {:e}",
+                preset.name(),
+                f.name,
+                comparison.rel
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,109 @@
+//! The manual engine on its fused CPU kernel ([`Kernel::Fused`]): the same gradients and the
+//! same update as [`ManualStepper`](super::manual::ManualStepper), computed in host memory.
+//!
+//! ```text
+//! X, Y   → host, once per batch (a full-batch run copies its data once)
+//! J, ∇   = fused::sweep(θ, X, Y)        forward, loss, backward, sums in one pass
+//! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host
+//! ```
+//!
+//! The parameters stay on the host while the network trains; [`Stepper::model`] copies them
+//! into an [`Mlp`] on the device whenever the loop evaluates or saves it.
+
+use burn::module::Module;
+use burn::tensor::Device;
+
+use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
+use crate::config::{ExperimentConfig, Precision};
+use crate::data::Batch;
+use crate::error::Result;
+use crate::loss::{LossKind, Reduction};
+use crate::manual::fused::{self, Network, Real, to_host};
+use crate::manual::momentum::NotebookMomentum;
+use crate::model::Mlp;
+
+/// The manual engine's training step on the fused kernel, in `R` (`f32` or `f64`).
+pub struct FusedStepper<R> {
+    loss: LossKind,
+    reduction: Reduction,
+    precision: Precision,
+    device: Device,
+    /// The network's shape and activations; its parameter values are those it started with.
+    template: Mlp,
+    network: Network<R>,
+    momentum: NotebookMomentum,
+    /// `M` for each of `network`'s parameter vectors.
+    buffers: Vec<Vec<R>>,
+    /// The last batch on the host: its id, `X`, `Y` and number of examples.
+    data: Option<(u64, Vec<R>, Vec<R>, usize)>,
+    /// The gradients of the last forward pass, one per parameter vector.
+    pending: Option<Vec<Vec<R>>>,
+}
+
+impl<R: Real> FusedStepper<R> {
+    /// The notebook's update with `config.optimizer`'s momentum factor, training a host copy
+    /// of `model`; [`Stepper::model`] creates networks on `device`.
+    pub fn new(config: &ExperimentConfig, model: &Mlp, device: &Device) -> Result<Self> {
+        Ok(Self {
+            loss: config.loss,
+            reduction: config.reduction,
+            precision: config.dtype,
+            device: device.clone(),
+            template: model.valid(),
+            network: Network::from_mlp(model)?,
+            momentum: NotebookMomentum::new(&config.optimizer),
+            buffers: Vec::new(),
+            data: None,
+            pending: None,
+        })
+    }
+}
+
+impl<R: Real> Stepper for FusedStepper<R> {
+    fn engine(&self) -> Engine {
+        Engine::Manual
+    }
+
+    fn kernel(&self) -> Kernel {
+        Kernel::Fused
+    }
+
+    fn forward(&mut self, batch: &Batch) -> Result<Measured> {
+        let data = match self.data.take() {
+            Some(data) if data.0 == batch.id() => data,
+            _ => (
+                batch.id(),
+                to_host(batch.inputs.clone())?,
+                to_host(batch.targets.clone())?,
+                batch.len(),
+            ),
+        };
+        let (_, x, y, rows) = &data;
+        let (examples, outputs) = (*rows, self.network.sizes.last().copied().unwrap_or(0));
+        let step = fused::step(&self.network, self.loss, self.reduction, x, y, examples)?;
+        self.data = Some(data);
+        self.pending = Some(step.gradients);
+        Ok(Measured {
+            loss: step.loss,
+            accuracy: match self.loss {
+                LossKind::CrossEntropy => Some(step.right as f64 / examples as f64),
+                LossKind::Bce => Some(step.right as f64 / (examples * outputs) as f64),
+                LossKind::Mse => None,
+            },
+            outputs: (outputs >= 2 && self.loss != LossKind::CrossEntropy).then_some(step.outputs),
+        })
+    }
+
+    fn step(&mut self, lr: f64) -> Result<()> {
+        let grads = self.pending.take().ok_or_else(no_forward)?;
+        self.momentum
+            .step_host(self.network.parameters_mut(), &grads, &mut self.buffers, lr);
+        Ok(())
+    }
+
+    fn model(&self) -> Result<Mlp> {
+        Ok(self
+            .template
+            .with_params(self.network.params(self.precision, &self.device)))
+    }
+}
