@@ -310,7 +310,7 @@ pub fn sweep<R: Real>(
             let (start, end) = (c * CHUNK, rows.min((c + 1) * CHUNK));
             let x = &x[start * n_in..end * n_in];
             let y = &y[start * n_out..end * n_out];
-            Sweep::new(network, kind).run(x, y, end - start)
+            sweep_chunk(network, kind, x, y, end - start)
         })
         .collect();
     Ok(chunks
@@ -394,6 +394,40 @@ pub fn gradients<R: Real>(
     Ok((step.loss, Gradients { layers }))
 }
 
+/// One chunk's sums, in AVX2 instructions where the CPU has them (16 lanes' worth of f32 work
+/// per instruction pair instead of 8).
+///
+/// The AVX2 and the baseline (SSE2) versions are the same code compiled twice: neither fuses a
+/// multiply with an add, so both round every operation alike and give the same sums bit for
+/// bit (a test compares them).
+fn sweep_chunk<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Sums<R> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { sweep_chunk_avx2(network, kind, x, y, rows) };
+    }
+    Sweep::new(network, kind).run(x, y, rows)
+}
+
+/// [`sweep_chunk`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sweep_chunk_avx2<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Sums<R> {
+    Sweep::new(network, kind).run(x, y, rows)
+}
+
 /// The per-lane state of one chunk's sweep.
 struct Sweep<'a, R> {
     network: &'a Network<R>,
@@ -439,6 +473,7 @@ impl<'a, R: Real> Sweep<'a, R> {
         }
     }
 
+    #[inline(always)]
     fn run(mut self, x: &[R], y: &[R], rows: usize) -> Sums<R> {
         let n_out = self.network.outputs();
         let mut target = vec![[R::ZERO; LANES]; n_out];
@@ -462,6 +497,7 @@ impl<'a, R: Real> Sweep<'a, R> {
     }
 
     /// `A_0`: lane `t` holds example `block + t` (zeros past the batch).
+    #[inline(always)]
     fn load(&mut self, x: &[R], block: usize, valid: usize) {
         let n_in = self.network.sizes[0];
         for (k, lanes) in self.a[0].iter_mut().enumerate() {
@@ -476,6 +512,7 @@ impl<'a, R: Real> Sweep<'a, R> {
     }
 
     /// `Z_l = A_{l−1}·W_l + b_l`, `A_l = g_l(Z_l)` for every layer.
+    #[inline(always)]
     fn forward(&mut self) {
         let network = self.network;
         for l in 0..network.depth() {
@@ -501,6 +538,7 @@ impl<'a, R: Real> Sweep<'a, R> {
 
     /// The loss and accuracy of the block, and `dZ_L = Ŷ − Y` in place of `Z_L` (zero in the
     /// padding lanes).
+    #[inline(always)]
     fn output(&mut self, y: &[Lanes<R>], valid: usize) {
         let Some(z) = self.z.last_mut() else {
             return;
@@ -581,6 +619,7 @@ impl<'a, R: Real> Sweep<'a, R> {
 
     /// Accumulates `A_{l−1}ᵀ·dZ_l` and `dZ_l`, and carries `dZ` down a layer, from the output
     /// layer to the first.
+    #[inline(always)]
     fn backward(&mut self) {
         let network = self.network;
         for l in (0..network.depth()).rev() {
@@ -789,6 +828,16 @@ mod tests {
         assert_eq!(one, on(2));
         assert_eq!(one, on(3));
         assert!(one.loss > 0.0 && one.right > 0);
+    }
+
+    #[test]
+    fn the_avx2_and_baseline_builds_give_the_same_sums() {
+        let rows = 1000;
+        let (network, x, y) = problem(rows);
+        let baseline = Sweep::new(&network, LossKind::CrossEntropy).run(&x, &y, rows);
+        // Takes the AVX2 path on a CPU that has it (every x86-64 CI machine of this project).
+        let dispatched = sweep_chunk(&network, LossKind::CrossEntropy, &x, &y, rows);
+        assert_eq!(baseline, dispatched);
     }
 
     #[test]
