@@ -89,7 +89,7 @@ impl std::fmt::Display for Engine {
     }
 }
 
-/// How the manual engine computes its backward pass on the CPU.
+/// How the manual engine computes a training step.
 ///
 /// Both kernels compute the same equations ([`manual::row`](crate::manual::row)); they differ
 /// in how the work is laid out, and so in floating-point rounding (the tests hold them to
