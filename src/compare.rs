@@ -29,7 +29,7 @@ use crate::model::Mlp;
 use crate::model::init::host_values;
 use crate::train::fit::stepper;
 use crate::train::history::csv_rows;
-use crate::train::{Engine, Experiment, Kernel};
+use crate::train::{Engine, Experiment};
 
 /// How far the two trajectories may drift apart and still agree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -330,17 +330,9 @@ pub fn compare(
     config.epochs = config.epochs.max(steps.div_ceil(per_epoch));
     let total = config.total_steps(batches.examples());
 
-    // `--kernel` chooses the manual engine's kernel; burn's autodiff has only its own.
-    let burn_config = ExperimentConfig {
-        kernel: Kernel::Auto,
-        ..config.clone()
-    };
-    let mut autodiff = stepper(
-        &burn_config,
-        Engine::Autodiff,
-        experiment.model.clone(),
-        device,
-    )?;
+    // `stepper` runs burn's own operations for autodiff whatever `--kernel` says: the flag
+    // chooses the manual engine's kernel.
+    let mut autodiff = stepper(&config, Engine::Autodiff, experiment.model.clone(), device)?;
     let mut manual = stepper(&config, Engine::Manual, experiment.model, device)?;
     let mut records = Vec::with_capacity(steps + 1);
     let mut seconds = [0.0; 2];

@@ -14,7 +14,8 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
-use crate::config::{ExperimentConfig, Precision};
+use super::metrics::{costs_per_output, predictions};
+use crate::config::ExperimentConfig;
 use crate::data::Batch;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
@@ -26,7 +27,6 @@ use crate::model::Mlp;
 pub struct FusedStepper<R> {
     loss: LossKind,
     reduction: Reduction,
-    precision: Precision,
     device: Device,
     /// The network's shape and activations; its parameter values are those it started with.
     template: Mlp,
@@ -47,7 +47,6 @@ impl<R: Real> FusedStepper<R> {
         Ok(Self {
             loss: config.loss,
             reduction: config.reduction,
-            precision: config.dtype,
             device: device.clone(),
             template: model.valid(),
             network: Network::from_mlp(model)?,
@@ -85,12 +84,9 @@ impl<R: Real> Stepper for FusedStepper<R> {
         self.pending = Some(step.gradients);
         Ok(Measured {
             loss: step.loss,
-            accuracy: match self.loss {
-                LossKind::CrossEntropy => Some(step.right as f64 / examples as f64),
-                LossKind::Bce => Some(step.right as f64 / (examples * outputs) as f64),
-                LossKind::Mse => None,
-            },
-            outputs: (outputs >= 2 && self.loss != LossKind::CrossEntropy).then_some(step.outputs),
+            accuracy: predictions(self.loss, examples, outputs)
+                .map(|n| step.right as f64 / n as f64),
+            outputs: costs_per_output(self.loss, outputs).then_some(step.outputs),
         })
     }
 
@@ -104,6 +100,6 @@ impl<R: Real> Stepper for FusedStepper<R> {
     fn model(&self) -> Result<Mlp> {
         Ok(self
             .template
-            .with_params(self.network.params(self.precision, &self.device)))
+            .with_params(self.network.params(R::PRECISION, &self.device)))
     }
 }

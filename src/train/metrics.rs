@@ -26,17 +26,28 @@ pub fn correct(
     targets: Tensor<2>,
 ) -> Option<(Tensor<1>, usize)> {
     let [batch, outputs] = logits.dims();
+    let n = predictions(kind, batch, outputs)?;
+    let right = match kind {
+        LossKind::CrossEntropy => logits.argmax(1).equal(targets.argmax(1)), // [batch, 1]
+        _ => logits.greater_elem(0.0).equal(targets.greater_elem(0.5)),      // [batch, outputs]
+    };
+    Some((right.float().sum(), n))
+}
+
+/// How many predictions [`correct`] counts in a batch of `batch` examples with `outputs`
+/// outputs: one per example for cross-entropy, one per output unit for BCE, none for MSE.
+pub fn predictions(kind: LossKind, batch: usize, outputs: usize) -> Option<usize> {
     match kind {
-        LossKind::CrossEntropy => {
-            let right = logits.argmax(1).equal(targets.argmax(1)); // [batch, 1]
-            Some((right.float().sum(), batch))
-        }
-        LossKind::Bce => {
-            let right = logits.greater_elem(0.0).equal(targets.greater_elem(0.5));
-            Some((right.float().sum(), batch * outputs))
-        }
+        LossKind::CrossEntropy => Some(batch),
+        LossKind::Bce => Some(batch * outputs),
         LossKind::Mse => None,
     }
+}
+
+/// Whether a step records each output's cost: only a network with several independent
+/// outputs (BCE or MSE; cross-entropy's softmax couples them) has them.
+pub fn costs_per_output(kind: LossKind, outputs: usize) -> bool {
+    outputs >= 2 && kind != LossKind::CrossEntropy
 }
 
 /// What a step records, from the batch's loss `J` (`[1]`), logits and targets, read back to the
@@ -58,7 +69,7 @@ pub fn measure(
         parts.push(right.cast(dtype));
         n
     });
-    let costs = (logits.dims()[1] >= 2)
+    let costs = costs_per_output(kind, logits.dims()[1])
         .then(|| kind.per_output(reduction, logits, targets))
         .flatten();
     let outputs = costs.as_ref().map_or(0, |c| c.dims()[0]);
