@@ -232,18 +232,16 @@ impl Timer<'_> {
     }
 }
 
-/// The peak resident set size of this process, in MB (`getrusage`; Linux reports kB).
+/// The peak resident set size of this process, in MB: `VmHWM` of `/proc/self/status`.
+///
+/// Not `getrusage`'s `ru_maxrss`, which Linux carries across `exec`: under `cargo run` it
+/// reports cargo's own peak when that is the larger.
 #[cfg(target_os = "linux")]
 pub fn peak_rss_mb() -> Option<f64> {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a `rusage` into the pointer it is given, which points to one.
-    let status = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-    if status != 0 {
-        return None;
-    }
-    // SAFETY: getrusage returned 0, so it filled the struct (which started zeroed anyway).
-    let usage = unsafe { usage.assume_init() };
-    Some(usage.ru_maxrss as f64 / 1024.0)
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// The peak resident set size of this process: not measured on this platform.
@@ -255,6 +253,15 @@ pub fn peak_rss_mb() -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn peak_memory_is_at_least_what_this_process_holds() {
+        let held = vec![1u8; 64 << 20];
+        let peak = peak_rss_mb().expect("Linux reports VmHWM");
+        assert!(peak >= 64.0, "peak {peak} MB while holding 64 MB");
+        drop(held);
+    }
 
     #[test]
     fn stats_of_odd_and_even_counts() {
