@@ -89,6 +89,9 @@ pub struct Measurement {
     pub kernel: String,
     /// The compute backend.
     pub backend: String,
+    /// The device's own name (`llvmpipe (LLVM 15.0.6, 256 bits)` is Mesa's software Vulkan on
+    /// the CPU, not a GPU); absent for the host backends.
+    pub adapter: Option<String>,
     /// `f32` or `f64`.
     pub dtype: String,
     /// The network in one line.
@@ -126,7 +129,10 @@ impl Measurement {
             self.preset,
             self.engine,
             self.kernel,
-            self.backend,
+            match &self.adapter {
+                Some(adapter) => format!("{} [{adapter}]", self.backend),
+                None => self.backend.clone(),
+            },
             self.dtype,
             self.seconds.median * scale,
             self.seconds.min * scale,
@@ -200,6 +206,7 @@ pub fn bench(
         engine: engine.name().to_string(),
         kernel: kernel.name().to_string(),
         backend: backend.name().to_string(),
+        adapter: crate::device::adapter(device),
         dtype: config.dtype.name().to_string(),
         network: config.network(),
         examples: batches.examples(),

@@ -1,9 +1,10 @@
 //! The command line: clap derive types, with their doc comments as help, and [`run`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use burn::tensor::Device;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
@@ -542,7 +543,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn bench_command(args: &BenchArgs) -> Result<()> {
     let config = args.experiment.config()?;
-    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     let settings = bench::Settings {
         warmup: args
             .warmup
@@ -562,7 +563,7 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
 
 fn train_command(args: &TrainArgs) -> Result<()> {
     let config = args.experiment.config()?;
-    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     if args.summary {
         let experiment = Experiment::new(&config, &device)?;
         println!("{}", experiment.model.summary());
@@ -596,6 +597,8 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
     }
     let config = args.experiment.config()?;
     let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    // The check is of the derivations, in f64: a device without f64 hands it to the host.
+    let (backend, device, moved) = device::for_f64(backend, device)?;
     let problem = Problem::from_config(&config, args.examples, &device)?;
     let mode = if args.directional {
         Mode::Directional
@@ -613,6 +616,7 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
             "preset": config.preset.name(),
             "network": config.network(),
             "backend": backend.to_string(),
+            "note": moved,
             "report": report,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -623,6 +627,9 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
             config.preset.notebook(),
             config.network()
         );
+        if let Some(note) = &moved {
+            println!("note: {note}");
+        }
         println!("{report}");
     }
     if report.verdict == gradcheck::Verdict::Fail {
@@ -643,7 +650,7 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
 
 fn trace_command(args: &TraceArgs) -> Result<()> {
     let config = args.experiment.config()?;
-    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     if args.examples == 0 {
         bail!("--examples must be at least 1");
     }
@@ -703,7 +710,7 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
             *field = value;
         }
     }
-    let (backend, device) = device::select(args.experiment.device.as_deref())?;
+    let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     let out = args
         .out
         .clone()
@@ -787,7 +794,7 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
 }
 
 fn plot_command(args: &RunArgs) -> Result<()> {
-    let (_, device) = device::select(args.device.as_deref())?;
+    let (_, device) = open_run_device(&args.run, args.device.as_deref())?;
     let plotted = plot::plot_run(&args.run, args.data_dir.as_deref(), &device)
         .with_context(|| format!("plotting {} failed", args.run.display()))?;
     for path in &plotted.written {
@@ -822,8 +829,8 @@ fn reproduce_command(args: &ReproduceArgs) -> Result<()> {
 }
 
 fn eval_command(args: &RunArgs) -> Result<()> {
-    let (backend, device) = device::select(args.device.as_deref())?;
     let dir = RunDir::open(&args.run)?;
+    let (backend, device) = open_device(args.device.as_deref(), dir.config()?.dtype)?;
     let (config, report) = eval::evaluate_run(&dir, args.data_dir.as_deref(), &device)?;
     println!(
         "{} run {} on {backend}: {}",
@@ -838,8 +845,8 @@ fn eval_command(args: &RunArgs) -> Result<()> {
 }
 
 fn predict_command(args: &PredictArgs) -> Result<()> {
-    let (_, device) = device::select(args.device.as_deref())?;
     let dir = RunDir::open(&args.run)?;
+    let (_, device) = open_device(args.device.as_deref(), dir.config()?.dtype)?;
     let (_, predictions) = eval::predict_pictures(&dir, &args.pictures, &device)?;
     for (path, prediction) in args.pictures.iter().zip(predictions) {
         let ranked: Vec<String> = prediction
@@ -851,6 +858,22 @@ fn predict_command(args: &PredictArgs) -> Result<()> {
         println!("{}: {}", path.display(), ranked.join(", "));
     }
     Ok(())
+}
+
+/// The device of `--device` (or the default), opened, and able to compute in `dtype`.
+fn open_device(requested: Option<&str>, dtype: Precision) -> Result<(device::Backend, Device)> {
+    let (backend, device) = device::select(requested)?;
+    device::ensure_precision(backend, &device, dtype.float_dtype())?;
+    Ok((backend, device))
+}
+
+/// [`open_device`] for a saved run, in the run's precision; a directory without a readable
+/// config (plot's own error names what is missing) is opened in f32.
+fn open_run_device(run: &Path, requested: Option<&str>) -> Result<(device::Backend, Device)> {
+    let dtype = RunDir::open(run)
+        .and_then(|dir| dir.config())
+        .map_or(Precision::F32, |config| config.dtype);
+    open_device(requested, dtype)
 }
 
 /// What each notebook calls the trace's entries, where its names differ.

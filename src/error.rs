@@ -34,6 +34,32 @@ pub enum Error {
         compiled: String,
     },
 
+    /// A compiled-in backend could not open its device: no adapter, no driver, no GPU.
+    #[error("cannot start device '{backend}': {missing} ({reason}); {remedy}")]
+    DeviceUnavailable {
+        /// The backend's name.
+        backend: &'static str,
+        /// What the backend needs and did not find.
+        missing: &'static str,
+        /// The backend's own words, on one line.
+        reason: String,
+        /// What to install, or which device to use instead.
+        remedy: &'static str,
+    },
+
+    /// The device cannot compute in the precision asked for.
+    #[error("device '{backend}'{adapter} cannot compute in {dtype}; {remedy}")]
+    UnsupportedPrecision {
+        /// The backend's name.
+        backend: &'static str,
+        /// ` (adapter name)` where the backend reports one, else empty.
+        adapter: String,
+        /// The precision asked for (`f64`).
+        dtype: &'static str,
+        /// What to do instead.
+        remedy: String,
+    },
+
     /// The loss stopped being a finite number.
     #[error(
         "the loss became {value} at step {step} with learning rate {}; training stopped. Try a smaller learning rate, e.g. --lr {}",

@@ -8,6 +8,7 @@ use burnprop::cli::{self, Cli};
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    quiet_wayland_probe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(&err),
@@ -34,3 +35,22 @@ fn restore_sigpipe() {
 
 #[cfg(not(unix))]
 fn restore_sigpipe() {}
+
+/// wgpu looks for a Wayland display when it opens a device, and libwayland-client prints
+/// "error: XDG_RUNTIME_DIR is invalid or not set in the environment." on every look where the
+/// variable is unset, as on a headless server or in CI, although nothing is wrong. An absolute
+/// directory quiets it: the look then finds no display socket there and says nothing. A
+/// session with a display has the variable set and is left alone.
+#[cfg(target_os = "linux")]
+fn quiet_wayland_probe() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: called in `main` before any thread exists, so nothing reads the
+        // environment concurrently.
+        unsafe {
+            std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quiet_wayland_probe() {}

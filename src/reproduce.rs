@@ -137,7 +137,7 @@ pub fn reproduce(
             &mut Silent,
         )?;
         say(&format!("{name}: gradient check"));
-        let check = gradient_check(&config, options.quick, device)?;
+        let check = gradient_check(&config, options, device)?;
         RunDir::open(&dir)?.write_gradcheck(&check)?;
         let plotted = plot_run(&dir, None, device)?;
         say(&format!("{name}: {} figures", plotted.pngs().count()));
@@ -159,13 +159,15 @@ pub fn reproduce(
 }
 
 /// The gradient check of the preset's initial network: every element, on all examples (on 64
-/// with `quick`), directional for MNIST's 100k parameters.
+/// with `quick`), directional for MNIST's 100k parameters; in f64, on the host where the
+/// device has no f64.
 fn gradient_check(
     config: &ExperimentConfig,
-    quick: bool,
+    options: &Options,
     device: &Device,
 ) -> Result<gradcheck::Report> {
-    let problem = Problem::from_config(config, quick.then_some(64), device)?;
+    let (_, device, _) = crate::device::for_f64(options.backend, device.clone())?;
+    let problem = Problem::from_config(config, options.quick.then_some(64), &device)?;
     let options = CheckOptions {
         eps: gradcheck::DEFAULT_EPS,
         mode: gradcheck::auto_mode(&problem),
