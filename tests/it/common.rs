@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use assert_cmd::Command;
 use burn::tensor::{Device, Tensor};
 
 use burnprop::config::{ExperimentConfig, Preset};
@@ -93,4 +94,13 @@ pub fn initial_network_and_inputs(config: &ExperimentConfig) -> (Mlp, Tensor<2>)
         .first_batch(config, experiment.data.len(), &device)
         .inputs;
     (experiment.model, inputs)
+}
+
+/// The `burnprop` binary on flex, whatever other backends the build has (a build with a GPU
+/// feature would otherwise default to the GPU), with no MNIST directory from the environment.
+pub fn burnprop() -> Command {
+    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
+    cmd.env("BURN_DEVICE", "flex")
+        .env_remove("BURNPROP_MNIST_DIR");
+    cmd
 }

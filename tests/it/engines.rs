@@ -2,7 +2,6 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use burn::tensor::Device;
 
 use burnprop::artifacts::{COMPARE, COMPARE_SUMMARY, CONFIG};
@@ -10,7 +9,7 @@ use burnprop::compare::{self, CompareRecord, CompareSummary, Comparison, Toleran
 use burnprop::config::{ExperimentConfig, Precision, Preset};
 use burnprop::train::{Engine, Kernel};
 
-use crate::common::{offline_config, train_with};
+use crate::common::{burnprop, offline_config, train_with};
 
 /// The agreement in f32: losses to relative 1e-5 at every step…
 const LOSS_RELATIVE: f64 = 1e-5;
@@ -127,12 +126,6 @@ fn compare_replays_the_batches_each_engine_trains_on() {
         let compared: Vec<f64> = comparison.records.iter().map(column).take(30).collect();
         assert_eq!(trained, compared, "{engine}");
     }
-}
-
-fn burnprop() -> Command {
-    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
-    cmd.env_remove("BURN_DEVICE");
-    cmd
 }
 
 fn summary(dir: &std::path::Path) -> CompareSummary {

@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use burn::tensor::Device;
 
 use burnprop::config::Preset;
@@ -12,14 +11,7 @@ use burnprop::data::DataConfig;
 use burnprop::plot::circles::DecisionBoundary;
 use burnprop::plot::{self, Figure, SQUARE, WIDE};
 
-use crate::common::{mnist_fixture, train_quietly};
-
-fn burnprop() -> Command {
-    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
-    cmd.env_remove("BURN_DEVICE");
-    cmd.env_remove("BURNPROP_MNIST_DIR");
-    cmd
-}
+use crate::common::{burnprop, mnist_fixture, train_quietly};
 
 /// The `width` and `height` attributes of an SVG's root element.
 fn svg_size(path: &Path) -> (u32, u32) {

@@ -1,5 +1,6 @@
 //! Integration tests, one binary (burn makes every test binary slow to link).
 
+mod backends;
 mod cli;
 mod common;
 mod engines;

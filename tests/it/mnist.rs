@@ -2,15 +2,13 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
 use burnprop::config::Preset;
 use burnprop::data::DataConfig;
 use burnprop::data::mnist::{self, Split};
 use burnprop::error::Error;
 use burnprop::train::Engine;
 
-use crate::common::{mnist_fixture, offline_config, train_quietly, train_with, values};
+use crate::common::{burnprop, mnist_fixture, offline_config, train_quietly, train_with, values};
 
 fn broken(case: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -153,13 +151,6 @@ fn same_seed_same_mnist_history() {
     let (_, second) = train_quietly(&config);
     assert_eq!(first.losses(), second.losses());
     assert_eq!(first.epochs_to_csv().lines().count(), 3);
-}
-
-fn burnprop() -> Command {
-    let mut cmd = Command::cargo_bin("burnprop").expect("the binary is built");
-    cmd.env_remove("BURN_DEVICE")
-        .env_remove("BURNPROP_MNIST_DIR");
-    cmd
 }
 
 /// Runs `burnprop train` with `args`, expecting one line on stderr and a non-zero exit.
