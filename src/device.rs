@@ -308,10 +308,6 @@ pub fn for_f64(backend: Backend, device: Device) -> Result<(Backend, Device, Opt
     if computes_in(&device, FloatDType::F64) {
         return Ok((backend, device, None));
     }
-    let refusal = ensure_precision(backend, &device, FloatDType::F64)
-        .err()
-        .map(|err| err.to_string())
-        .unwrap_or_default();
     match Backend::compiled().into_iter().find(|b| b.is_host()) {
         Some(host) => Ok((
             host,
@@ -321,7 +317,7 @@ pub fn for_f64(backend: Backend, device: Device) -> Result<(Backend, Device, Opt
             )),
         )),
         None => Err(Error::InvalidConfig(format!(
-            "{refusal}; this build has no CPU backend to run f64 on instead: rebuild with `--features flex`"
+            "device '{backend}' cannot compute in f64, and this build has no CPU backend to run f64 on instead: rebuild with `--features flex`"
         ))),
     }
 }
