@@ -10,17 +10,18 @@ use std::hint::black_box;
 use burn::tensor::Device;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use burnprop::config::{Precision, Preset};
+use burnprop::config::Preset;
+use burnprop::config::{Engine, Kernel};
 use burnprop::data::Batch;
-use burnprop::gradcheck::{self, Options, Problem};
+use burnprop::gradcheck::{self, CheckOptions, Problem};
 use burnprop::loss::LossKind;
 use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
-use burnprop::model::init::host_tensor;
 use burnprop::model::mlp::LayerParams;
 use burnprop::rng::NumpyRng;
+use burnprop::tensor::{Precision, host_tensor};
 use burnprop::train::fit::stepper;
-use burnprop::train::{Engine, Experiment, Kernel, Stepper};
+use burnprop::train::{Experiment, Stepper};
 
 /// A training step as the loop runs it: measure, then update.
 fn train_step(stepper: &mut dyn Stepper, batch: &Batch, lr: f64) {
@@ -102,7 +103,7 @@ fn gradient_check(c: &mut Criterion) {
     config.dtype = Precision::F64;
     let problem = Problem::from_config(&config, Some(1000), &Device::flex()).expect("a problem");
     c.bench_function("gradcheck circles (1000 examples, 17 parameters)", |b| {
-        b.iter(|| black_box(gradcheck::check(&problem, Options::default()).expect("a check")));
+        b.iter(|| black_box(gradcheck::check(&problem, CheckOptions::default()).expect("a check")));
     });
 }
 

@@ -10,9 +10,9 @@ use burnprop::{device, train};
 fn main() -> anyhow::Result<()> {
     let (backend, device) = device::from_env()?;
     let config = Preset::Circles.config();
-    let report = train::run(
+    let report = train::run_to_dir(
         &config,
-        train::Engine::Autodiff,
+        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/circles".as_ref(),

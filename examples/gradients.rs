@@ -6,7 +6,7 @@
 use burnprop::config::Preset;
 use burnprop::data::DataConfig;
 use burnprop::device;
-use burnprop::gradcheck::{self, Options, Problem, host_tensors, numeric_gradients};
+use burnprop::gradcheck::{self, CheckOptions, Problem, host_tensors, numeric_gradients};
 
 fn main() -> anyhow::Result<()> {
     let (backend, device) = device::from_env()?;
@@ -39,6 +39,6 @@ fn main() -> anyhow::Result<()> {
             println!("{name:<8} {m_j:>20.12} {a_j:>20.12} {n_j:>20.12}");
         }
     }
-    println!("\n{}", gradcheck::check(&problem, Options::default())?);
+    println!("\n{}", gradcheck::check(&problem, CheckOptions::default())?);
     Ok(())
 }

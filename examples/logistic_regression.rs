@@ -17,9 +17,9 @@ fn main() -> anyhow::Result<()> {
         "A1 before training: {:?}",
         train::predict(&untrained, toy::logreg(), &config, &device)?
     );
-    let report = train::run(
+    let report = train::run_to_dir(
         &config,
-        train::Engine::Autodiff,
+        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/logreg".as_ref(),

@@ -23,9 +23,9 @@ fn main() -> anyhow::Result<()> {
             .map(PathBuf::from);
     }
     let out = PathBuf::from("runs/mnist");
-    let report = train::run(
+    let report = train::run_to_dir(
         &config,
-        train::Engine::Autodiff,
+        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         &out,

@@ -9,9 +9,9 @@ use burnprop::train::{self, Silent};
 fn main() -> anyhow::Result<()> {
     let (backend, device) = device::from_env()?;
     let config = Preset::ThreeLayer.config();
-    let report = train::run(
+    let report = train::run_to_dir(
         &config,
-        train::Engine::Autodiff,
+        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/three-layer".as_ref(),

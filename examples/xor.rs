@@ -11,9 +11,9 @@ use burnprop::{device, train};
 fn main() -> anyhow::Result<()> {
     let (backend, device): (_, Device) = device::from_env()?;
     let config = Preset::Xor.config();
-    let report = train::run(
+    let report = train::run_to_dir(
         &config,
-        train::Engine::Autodiff,
+        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/xor".as_ref(),

@@ -6,9 +6,13 @@
 //! |---|---|---|
 //! | `config.json` | before the first step | the [`ExperimentConfig`] |
 //! | `history.csv` | at the end, also when training stops early | one row per step |
-//! | `summary.json` | at the end | final figures ([`Summary`]) |
+//! | `summary.json` | at the end | final figures (`train::RunSummary`) |
 //! | `model.bpk` | at the end | the trained weights (burn's burnpack record) |
 //! | `compare.csv`, `compare.json` | by `burnprop compare` | both engines at every step, and the verdict |
+//! | `gradcheck.json`, `confusion.csv` | by `burnprop reproduce`, `burnprop eval` | the gradient check, the test-set confusion matrix |
+//!
+//! The directory knows the files by name only: each command writes its own results through
+//! [`RunDir::write`] and [`RunDir::write_json`].
 
 use std::fs;
 use std::io::Write as _;
@@ -17,15 +21,12 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::compare::Comparison;
 use crate::config::ExperimentConfig;
-use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
-use crate::train::{Engine, History, Kernel, Trained};
 
 /// `config.json`.
 pub const CONFIG: &str = "config.json";
@@ -47,87 +48,6 @@ pub const MODEL: &str = "model.bpk";
 pub const COMPARE: &str = "compare.csv";
 /// `compare.json`, written by `burnprop compare`: its verdict and figures.
 pub const COMPARE_SUMMARY: &str = "compare.json";
-
-/// The final figures of a run, as `summary.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// The preset the run started from.
-    pub preset: String,
-    /// The objective over the whole training set after training.
-    pub final_loss: f64,
-    /// Training accuracy after training, where the loss classifies.
-    pub accuracy: Option<f64>,
-    /// Test loss after the last epoch, where the data have a test set.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub test_loss: Option<f64>,
-    /// Test accuracy after the last epoch, where the data have a test set.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub test_accuracy: Option<f64>,
-    /// Optimiser steps taken.
-    pub steps: usize,
-    /// Seconds spent training.
-    pub wall_seconds: f64,
-    /// `steps / wall_seconds`.
-    pub steps_per_second: f64,
-    /// The engine that trained it: `autodiff` or `manual`.
-    #[serde(default = "autodiff")]
-    pub engine: String,
-    /// The kernel that computed its steps: `tensor` (burn operations) or `fused` (the manual
-    /// engine's CPU sweep).
-    #[serde(default = "tensor")]
-    pub kernel: String,
-    /// The compute backend.
-    pub backend: String,
-    /// `f32` or `f64`.
-    pub dtype: String,
-    /// The run's seed.
-    pub seed: u32,
-    /// burnprop's version.
-    pub version: String,
-}
-
-impl Summary {
-    /// The summary of a trained run.
-    pub fn new(
-        config: &ExperimentConfig,
-        trained: &Trained,
-        history: &History,
-        backend: Backend,
-    ) -> Self {
-        let last_epoch = history.epochs.last();
-        let steps_per_second = if trained.wall_seconds > 0.0 {
-            trained.steps as f64 / trained.wall_seconds
-        } else {
-            0.0
-        };
-        Self {
-            preset: config.preset.name().to_string(),
-            final_loss: trained.evaluation.loss,
-            accuracy: trained.evaluation.accuracy,
-            test_loss: last_epoch.map(|e| e.test_loss),
-            test_accuracy: last_epoch.and_then(|e| e.test_accuracy),
-            steps: trained.steps,
-            wall_seconds: trained.wall_seconds,
-            steps_per_second,
-            engine: trained.engine.name().to_string(),
-            kernel: trained.kernel.name().to_string(),
-            backend: backend.name().to_string(),
-            dtype: config.dtype.name().to_string(),
-            seed: config.seed,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        }
-    }
-}
-
-/// What a summary written before the manual engine existed trained with.
-fn autodiff() -> String {
-    Engine::Autodiff.name().to_string()
-}
-
-/// What a summary written before the fused kernel existed computed its steps with.
-fn tensor() -> String {
-    Kernel::Tensor.name().to_string()
-}
 
 /// A run directory.
 #[derive(Clone, Debug)]
@@ -193,22 +113,6 @@ impl RunDir {
         self.write_json(CONFIG, config)
     }
 
-    /// Writes `history.csv`, `epochs.csv` when epochs were evaluated on a test split, and
-    /// `outputs.csv` when several outputs have their own cost.
-    pub fn write_history(&self, history: &History) -> Result<()> {
-        write_atomic(&self.path.join(HISTORY), history.to_csv().as_bytes())?;
-        if !history.epochs.is_empty() {
-            write_atomic(&self.path.join(EPOCHS), history.epochs_to_csv().as_bytes())?;
-        }
-        if !history.outputs.is_empty() {
-            write_atomic(
-                &self.path.join(OUTPUTS),
-                history.outputs_to_csv().as_bytes(),
-            )?;
-        }
-        Ok(())
-    }
-
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.path
@@ -228,16 +132,6 @@ impl RunDir {
         }
     }
 
-    /// Writes `gradcheck.json`.
-    pub fn write_gradcheck(&self, report: &crate::gradcheck::Report) -> Result<()> {
-        self.write_json(GRADCHECK, report)
-    }
-
-    /// Writes `summary.json`.
-    pub fn write_summary(&self, summary: &Summary) -> Result<()> {
-        self.write_json(SUMMARY, summary)
-    }
-
     /// Writes `model.bpk`, the network's burnpack record.
     pub fn write_model(&self, model: &Mlp) -> Result<()> {
         let path = self.path.join(MODEL);
@@ -250,19 +144,6 @@ impl RunDir {
                 reason: format!("cannot encode the model: {e}"),
             })?;
         write_atomic(&path, &bytes)
-    }
-
-    /// Writes `compare.csv` and `compare.json`.
-    pub fn write_comparison(&self, comparison: &Comparison, backend: Backend) -> Result<()> {
-        write_atomic(&self.path.join(COMPARE), comparison.to_csv().as_bytes())?;
-        self.write_json(COMPARE_SUMMARY, &comparison.summary(backend))
-    }
-
-    /// Writes `confusion.csv`.
-    pub fn write_confusion(&self, csv: &str) -> Result<PathBuf> {
-        let path = self.path.join(CONFUSION);
-        write_atomic(&path, csv.as_bytes())?;
-        Ok(path)
     }
 
     /// Reads `config.json`.
@@ -297,7 +178,15 @@ impl RunDir {
             .map_err(|e| invalid(format!("the model does not match config.json: {e}")))
     }
 
-    fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+    /// Writes the run's file `name` (one of the names above), atomically.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let path = self.path.join(name);
+        write_atomic(&path, bytes)?;
+        Ok(path)
+    }
+
+    /// Writes `value` as pretty-printed JSON to the run's file `name`, atomically.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         let path = self.path.join(name);
         let mut json = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidRun {
             path: path.clone(),

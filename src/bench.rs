@@ -15,11 +15,12 @@ use std::time::Instant;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Engine;
 use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::train::fit::{check_finite, stepper};
-use crate::train::{Engine, Experiment, Stepper};
+use crate::train::{Experiment, Stepper};
 
 /// How a workload is timed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,14 +8,15 @@ use burn::tensor::Device;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
-use crate::artifacts::RunDir;
+use crate::artifacts::{CONFUSION, RunDir};
 use crate::bench;
 use crate::compare::{self, Tolerance};
-use crate::config::{ExperimentConfig, Layout, Precision, Preset, Schedule};
+use crate::config::{Engine, Kernel};
+use crate::config::{ExperimentConfig, Preset, Schedule};
 use crate::data::DataConfig;
 use crate::device;
 use crate::eval;
-use crate::gradcheck::{self, Mode, Options, Problem};
+use crate::gradcheck::{self, CheckOptions, Mode, Problem};
 use crate::loss::{LossKind, Reduction};
 use crate::manual::trace;
 use crate::model::activation::Activation;
@@ -24,7 +25,8 @@ use crate::plot;
 use crate::progress::Progress;
 use crate::reproduce;
 use crate::rng::RngKind;
-use crate::train::{self, Engine, Experiment, Kernel};
+use crate::tensor::{Layout, Precision};
+use crate::train::{self, Experiment};
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -583,7 +585,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
     println!("{}", config.network());
     println!("{} engine: {}", args.engine, args.engine.describe(&config));
     let mut progress = Progress::new(args.log_every);
-    let report = train::run(&config, args.engine, backend, &device, &out, &mut progress)
+    let report = train::run_to_dir(&config, args.engine, backend, &device, &out, &mut progress)
         .with_context(|| format!("training {} failed", config.preset.name()))?;
     println!("{report}");
     Ok(())
@@ -605,7 +607,7 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
     } else {
         gradcheck::auto_mode(&problem)
     };
-    let options = Options {
+    let options = CheckOptions {
         eps: args.eps,
         mode,
         seed: config.seed,
@@ -725,7 +727,7 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
         config.network(),
         args.steps
     );
-    for line in compare::engines(&config) {
+    for line in compare::engine_descriptions(&config) {
         println!("  {line}");
     }
     let opt = &config.optimizer;
@@ -743,21 +745,21 @@ fn compare_command(args: &CompareArgs) -> Result<()> {
         );
     }
     println!("tolerance: {tolerance}\n");
-    println!("{}", compare::header());
+    println!("{}", compare::table_header());
     let mut departed = false;
-    let comparison = compare::compare(&config, args.steps, tolerance, &device, &mut |record| {
-        let departs = !departed && !record.agrees(&tolerance);
-        departed |= departs;
-        if departs || record.step % every == 0 || record.step == args.steps || !record.finite() {
-            let mark = if departs { "  ← parts here" } else { "" };
-            println!("{}{mark}", compare::row(record, config.dtype));
-        }
-    })
-    .with_context(|| format!("comparing the engines on {} failed", config.preset.name()))?;
+    let comparison =
+        compare::compare_engines(&config, args.steps, tolerance, &device, &mut |record| {
+            let departs = !departed && !record.agrees(&tolerance);
+            departed |= departs;
+            if departs || record.step % every == 0 || record.step == args.steps || !record.finite()
+            {
+                let mark = if departs { "  ← parts here" } else { "" };
+                println!("{}{mark}", compare::table_row(record, config.dtype));
+            }
+        })
+        .with_context(|| format!("comparing the engines on {} failed", config.preset.name()))?;
 
-    let dir = RunDir::create(&out)?;
-    dir.start(&comparison.config)?;
-    dir.write_comparison(&comparison, backend)?;
+    comparison.save(&out, backend)?;
     let summary = comparison.summary(backend);
     let [autodiff, manual] = summary.seconds;
     println!(
@@ -808,7 +810,7 @@ fn plot_command(args: &RunArgs) -> Result<()> {
 
 fn reproduce_command(args: &ReproduceArgs) -> Result<()> {
     let (backend, device) = device::select(args.device.as_deref())?;
-    let options = reproduce::Options {
+    let options = reproduce::ReproduceOptions {
         quick: args.quick,
         out: args.out.clone(),
         data_dir: args.data_dir.clone(),
@@ -839,7 +841,7 @@ fn eval_command(args: &RunArgs) -> Result<()> {
         config.network()
     );
     println!("{report}");
-    let path = dir.write_confusion(&report.confusion.to_csv())?;
+    let path = dir.write(CONFUSION, report.confusion.to_csv().as_bytes())?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -17,19 +17,22 @@
 //! f64 (f32's where burn rounds the momentum factor to f32).
 
 use std::fmt::{self, Write as _};
+use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ExperimentConfig, Precision};
+use crate::artifacts::{COMPARE, COMPARE_SUMMARY, RunDir};
+use crate::config::Engine;
+use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
-use crate::model::init::host_values;
+use crate::tensor::{Precision, host_values};
+use crate::train::Experiment;
 use crate::train::fit::stepper;
 use crate::train::history::csv_rows;
-use crate::train::{Engine, Experiment};
 
 /// How far the two trajectories may drift apart and still agree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,6 +259,16 @@ pub struct CompareSummary {
 }
 
 impl Comparison {
+    /// Keeps the comparison in a run directory at `out`: `config.json`, `compare.csv` (both
+    /// engines at every step) and `compare.json` (the verdict and figures).
+    pub fn save(&self, out: &Path, backend: Backend) -> Result<RunDir> {
+        let run = RunDir::create(out)?;
+        run.start(&self.config)?;
+        run.write(COMPARE, self.to_csv().as_bytes())?;
+        run.write_json(COMPARE_SUMMARY, &self.summary(backend))?;
+        Ok(run)
+    }
+
     /// The summary written as `compare.json`.
     pub fn summary(&self, backend: Backend) -> CompareSummary {
         let (loss, param) = self.worst().map_or(((0.0, 0), (0.0, 0)), |(l, p)| {
@@ -273,7 +286,7 @@ impl Comparison {
             first_departure: departure,
             worst_rel_delta_loss: loss,
             worst_rel_delta_param: param,
-            engines: engines(&self.config),
+            engines: engine_descriptions(&self.config),
             seconds: self.seconds,
             backend: backend.name().to_string(),
             dtype: self.config.dtype.name().to_string(),
@@ -282,8 +295,8 @@ impl Comparison {
     }
 }
 
-/// The header of the table [`row`] prints under.
-pub fn header() -> String {
+/// The header of the table [`table_row`] prints under.
+pub fn table_header() -> String {
     format!(
         "{:>7} {:>6}  {:>18} {:>18}  {:>9} {:>9}  {:>9}",
         "step", "epoch", "loss (autodiff)", "loss (manual)", "|Δloss|", "rel", "max|Δθ|"
@@ -291,7 +304,7 @@ pub fn header() -> String {
 }
 
 /// One row of the table, losses printed to the precision they were computed in.
-pub fn row(record: &CompareRecord, precision: Precision) -> String {
+pub fn table_row(record: &CompareRecord, precision: Precision) -> String {
     let loss = |v: f64| match precision {
         Precision::F32 => format!("{}", v as f32),
         Precision::F64 => format!("{v}"),
@@ -314,7 +327,7 @@ pub fn row(record: &CompareRecord, precision: Precision) -> String {
 /// The run is `config` stopped after `steps` updates (`max_steps`, with as many epochs as
 /// that takes), so a learning-rate schedule spans those steps and `burnprop train` with the
 /// returned config retraces either column. Stops early when a loss is not finite.
-pub fn compare(
+pub fn compare_engines(
     config: &ExperimentConfig,
     steps: usize,
     tolerance: Tolerance,
@@ -412,7 +425,7 @@ fn parameter_difference(a: &Mlp, m: &Mlp) -> Result<(f64, f64)> {
 }
 
 /// The engines of a comparison, one line each.
-pub fn engines(config: &ExperimentConfig) -> [String; 2] {
+pub fn engine_descriptions(config: &ExperimentConfig) -> [String; 2] {
     [Engine::Autodiff, Engine::Manual]
         .map(|engine| format!("{engine}: {}", engine.describe(config)))
 }

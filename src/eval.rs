@@ -14,7 +14,7 @@ use crate::data::picture::read_digit;
 use crate::error::{Error, Result};
 use crate::loss::LossKind;
 use crate::model::Mlp;
-use crate::model::init::host_values;
+use crate::tensor::host_values;
 use crate::train::metrics::evaluate;
 use crate::train::{Batches, Experiment, digit_batcher};
 use burn::data::dataloader::batcher::Batcher;

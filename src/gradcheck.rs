@@ -28,15 +28,15 @@ use burn::module::Module;
 use burn::tensor::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ExperimentConfig, Precision};
+use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::manual;
 use crate::model::Mlp;
 use crate::model::activation::Activation;
-use crate::model::init::{host_tensor, host_values};
 use crate::model::mlp::{Gradients, LayerParams};
 use crate::rng::NumpyRng;
+use crate::tensor::{Precision, host_tensor, host_values};
 use crate::train::{self, Experiment};
 
 /// The default finite-difference step.
@@ -223,7 +223,7 @@ impl Problem {
 
     /// burn's autodiff gradients.
     pub fn autodiff_gradients(&self) -> Result<Gradients> {
-        train::autodiff::gradients(
+        train::steppers::autodiff::gradients(
             &self.model,
             self.inputs.clone(),
             self.targets.clone(),
@@ -346,7 +346,7 @@ fn sum(values: impl Iterator<Item = f64>) -> f64 {
 
 /// How far an analytic gradient is from another (numeric) one, over one tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
+pub struct ErrorStats {
     /// `maxⱼ |aⱼ − nⱼ|`.
     pub max_abs: f64,
     /// `‖a − n‖ / max(‖a‖ + ‖n‖, tiny)`.
@@ -354,7 +354,7 @@ pub struct Comparison {
 }
 
 /// Compares `a` with `n`, leaving out the elements marked in `skip` (kinks).
-pub fn compare(a: &[f64], n: &[f64], skip: &[bool]) -> Comparison {
+pub fn error_stats(a: &[f64], n: &[f64], skip: &[bool]) -> ErrorStats {
     let mut max_abs: f64 = 0.0;
     let (mut diff, mut norm_a, mut norm_n) = (0.0, 0.0, 0.0);
     for (j, (a, n)) in a.iter().zip(n).enumerate() {
@@ -368,7 +368,7 @@ pub fn compare(a: &[f64], n: &[f64], skip: &[bool]) -> Comparison {
         norm_a += a * a;
         norm_n += n * n;
     }
-    Comparison {
+    ErrorStats {
         max_abs,
         rel: diff.sqrt() / (norm_a.sqrt() + norm_n.sqrt()).max(TINY),
     }
@@ -424,11 +424,11 @@ pub struct TensorCheck {
     /// left out.
     pub kinks: usize,
     /// The manual gradient against the numeric one.
-    pub manual: Comparison,
+    pub manual: ErrorStats,
     /// The autodiff gradient against the numeric one.
-    pub autodiff: Comparison,
+    pub autodiff: ErrorStats,
     /// The manual gradient against the autodiff one.
-    pub manual_vs_autodiff: Comparison,
+    pub manual_vs_autodiff: ErrorStats,
     /// The worse of the two verdicts against the numeric gradient.
     pub verdict: Verdict,
 }
@@ -458,7 +458,7 @@ pub fn auto_mode(problem: &Problem) -> Mode {
 
 /// What to check and how.
 #[derive(Clone, Copy, Debug)]
-pub struct Options {
+pub struct CheckOptions {
     /// The finite-difference step ε.
     pub eps: f64,
     /// Directional instead of element-wise.
@@ -467,7 +467,7 @@ pub struct Options {
     pub seed: u32,
 }
 
-impl Default for Options {
+impl Default for CheckOptions {
     fn default() -> Self {
         Self {
             eps: DEFAULT_EPS,
@@ -479,7 +479,7 @@ impl Default for Options {
 
 /// The whole three-way check.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Report {
+pub struct GradcheckReport {
     /// Element-wise or directional.
     pub mode: Mode,
     /// The step ε.
@@ -499,7 +499,7 @@ pub struct Report {
 }
 
 /// Checks the manual and autodiff gradients of `problem` against finite differences.
-pub fn check(problem: &Problem, options: Options) -> Result<Report> {
+pub fn check(problem: &Problem, options: CheckOptions) -> Result<GradcheckReport> {
     if !(options.eps > 0.0 && options.eps.is_finite()) {
         return Err(Error::InvalidConfig(format!(
             "--eps must be a positive number, got {}",
@@ -522,8 +522,11 @@ pub fn check(problem: &Problem, options: Options) -> Result<Report> {
                     TensorCheck::new(
                         &manual[t],
                         kinks,
-                        [compare(m, &n.values, kinks), compare(a, &n.values, kinks)],
-                        compare(m, a, &[]),
+                        [
+                            error_stats(m, &n.values, kinks),
+                            error_stats(a, &n.values, kinks),
+                        ],
+                        error_stats(m, a, &[]),
                         relu,
                     )
                 })
@@ -544,10 +547,10 @@ pub fn check(problem: &Problem, options: Options) -> Result<Report> {
                         &manual[t],
                         &kink,
                         [
-                            compare(&[dot(m)], &[slope.numeric], &kink),
-                            compare(&[dot(a)], &[slope.numeric], &kink),
+                            error_stats(&[dot(m)], &[slope.numeric], &kink),
+                            error_stats(&[dot(a)], &[slope.numeric], &kink),
                         ],
-                        compare(m, a, &[]),
+                        error_stats(m, a, &[]),
                         relu,
                     )
                 })
@@ -560,7 +563,7 @@ pub fn check(problem: &Problem, options: Options) -> Result<Report> {
         .map(|t| t.verdict)
         .max()
         .unwrap_or(Verdict::Pass);
-    Ok(Report {
+    Ok(GradcheckReport {
         mode: options.mode,
         eps: options.eps,
         examples: problem.examples(),
@@ -578,8 +581,8 @@ impl TensorCheck {
     fn new(
         tensor: &HostTensor,
         kinks: &[bool],
-        against_numeric: [Comparison; 2],
-        manual_vs_autodiff: Comparison,
+        against_numeric: [ErrorStats; 2],
+        manual_vs_autodiff: ErrorStats,
         relu: bool,
     ) -> Self {
         let kinked = kinks.iter().filter(|&&k| k).count();
@@ -603,7 +606,7 @@ impl TensorCheck {
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for GradcheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let how = match self.mode {
             Mode::Elementwise => "element by element",

@@ -37,4 +37,5 @@ pub mod plot;
 pub mod progress;
 pub mod reproduce;
 pub mod rng;
+pub mod tensor;
 pub mod train;

@@ -14,23 +14,24 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 
-use crate::artifacts::{RunDir, Summary, write_atomic};
+use crate::artifacts::{GRADCHECK, RunDir, write_atomic};
 use crate::compare::{self, Tolerance};
+use crate::config::Engine;
 use crate::config::{ExperimentConfig, Preset};
 use crate::data::DataConfig;
 use crate::data::mnist;
 use crate::device::Backend;
 use crate::error::{Error, Result};
-use crate::gradcheck::{self, Options as CheckOptions, Problem, Verdict};
+use crate::gradcheck::{self, CheckOptions, Problem, Verdict};
 use crate::plot::{Plotted, plot_run};
-use crate::train::{self, Engine, Silent};
+use crate::train::{self, RunSummary, Silent};
 
 /// The steps `compare` takes in a full reproduction (the README's `compare circles`).
 pub const COMPARE_STEPS: usize = 1000;
 
 /// How to reproduce.
 #[derive(Clone, Debug)]
-pub struct Options {
+pub struct ReproduceOptions {
     /// Shorten every run (for tests and a first look): a few hundred steps at most.
     pub quick: bool,
     /// The artifacts directory.
@@ -81,7 +82,7 @@ fn reference(preset: Preset) -> &'static str {
 }
 
 /// The preset as the reproduction runs it: the notebook's settings, shortened by `quick`.
-fn settings(preset: Preset, options: &Options) -> ExperimentConfig {
+fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
     let mut config = preset.config();
     if let DataConfig::Mnist { dir, .. } = &mut config.data {
         dir.clone_from(&options.data_dir);
@@ -98,7 +99,7 @@ fn settings(preset: Preset, options: &Options) -> ExperimentConfig {
 
 /// Runs every experiment, printing one line per stage through `say`, and writes the gallery.
 pub fn reproduce(
-    options: &Options,
+    options: &ReproduceOptions,
     device: &Device,
     say: &mut dyn FnMut(&str),
 ) -> Result<Vec<Entry>> {
@@ -128,7 +129,7 @@ pub fn reproduce(
         }
         say(&format!("{name}: training ({})", config.network()));
         let dir = options.out.join(&name);
-        let report = train::run(
+        let report = train::run_to_dir(
             &config,
             Engine::Autodiff,
             options.backend,
@@ -138,7 +139,7 @@ pub fn reproduce(
         )?;
         say(&format!("{name}: gradient check"));
         let check = gradient_check(&config, options, device)?;
-        RunDir::open(&dir)?.write_gradcheck(&check)?;
+        RunDir::open(&dir)?.write_json(GRADCHECK, &check)?;
         let plotted = plot_run(&dir, None, device)?;
         say(&format!("{name}: {} figures", plotted.pngs().count()));
         entries.push(Entry {
@@ -163,9 +164,9 @@ pub fn reproduce(
 /// device has no f64.
 fn gradient_check(
     config: &ExperimentConfig,
-    options: &Options,
+    options: &ReproduceOptions,
     device: &Device,
-) -> Result<gradcheck::Report> {
+) -> Result<gradcheck::GradcheckReport> {
     let (_, device, _) = crate::device::for_f64(options.backend, device.clone())?;
     let problem = Problem::from_config(config, options.quick.then_some(64), &device)?;
     let options = CheckOptions {
@@ -178,7 +179,7 @@ fn gradient_check(
 
 /// `compare circles` into `compare-circles/`.
 fn engine_comparison(
-    options: &Options,
+    options: &ReproduceOptions,
     device: &Device,
     say: &mut dyn FnMut(&str),
 ) -> Result<Entry> {
@@ -186,11 +187,9 @@ fn engine_comparison(
     let steps = if options.quick { 20 } else { COMPARE_STEPS };
     say(&format!("compare-circles: both engines, {steps} steps"));
     let tolerance = Tolerance::for_config(&config);
-    let comparison = compare::compare(&config, steps, tolerance, device, &mut |_| {})?;
+    let comparison = compare::compare_engines(&config, steps, tolerance, device, &mut |_| {})?;
     let dir = options.out.join("compare-circles");
-    let run = RunDir::create(&dir)?;
-    run.start(&comparison.config)?;
-    run.write_comparison(&comparison, options.backend)?;
+    comparison.save(&dir, options.backend)?;
     let plotted = plot_run(&dir, None, device)?;
     let summary = comparison.summary(options.backend);
     let verdict = if summary.agree {
@@ -216,7 +215,11 @@ fn engine_comparison(
 }
 
 /// A run's final figures and its gradient check, in one line.
-fn measured(config: &ExperimentConfig, summary: &Summary, check: &gradcheck::Report) -> String {
+fn measured(
+    config: &ExperimentConfig,
+    summary: &RunSummary,
+    check: &gradcheck::GradcheckReport,
+) -> String {
     let mut text = format!(
         "{} steps, final loss {:.6}",
         summary.steps, summary.final_loss
@@ -263,7 +266,7 @@ fn figures(plotted: &Plotted, root: &Path) -> Vec<String> {
 }
 
 /// `artifacts/README.md`.
-fn gallery(entries: &[Entry], options: &Options) -> String {
+fn gallery(entries: &[Entry], options: &ReproduceOptions) -> String {
     let mut md = String::from("# burnprop: the notebooks, reproduced\n\n");
     let command = if options.quick {
         "reproduce --quick"

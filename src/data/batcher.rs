@@ -6,8 +6,7 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
 
 use super::Example;
-use crate::config::Precision;
-use crate::model::init::host_tensor;
+use crate::tensor::{Precision, host_tensor};
 
 /// A batch of examples, rows as examples (burn's layout).
 ///

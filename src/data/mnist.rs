@@ -23,9 +23,8 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 use flate2::read::GzDecoder;
 
 use super::Batch;
-use crate::config::Precision;
 use crate::error::{Error, Result};
-use crate::model::init::host_tensor;
+use crate::tensor::{Precision, host_tensor};
 
 /// Side of an MNIST image, in pixels.
 pub const SIDE: usize = 28;

@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 pub use batcher::{Batch, ExampleBatcher};
 pub use mnist::Digits;
 
-use crate::config::Layout;
 use crate::error::{Error, Result};
 use crate::rng::NumpyRng;
+use crate::tensor::Layout;
 
 /// One example: input features and targets (one-hot classes or 0/1 values).
 #[derive(Clone, Debug, PartialEq)]

@@ -5,8 +5,8 @@
 //! (column layout: `X` is `(nx, m)`, one column per example), so a seed fixes the data.
 
 use super::Example;
-use crate::config::Layout;
 use crate::rng::NumpyRng;
+use crate::tensor::Layout;
 
 /// `samples` examples of `features` standard-normal inputs and `outputs` fair 0/1 targets.
 pub fn random(

@@ -18,8 +18,8 @@
 //! CPU: the manual engine's fast kernel for notebook-sized networks.
 //!
 //! [`momentum`] is the other half of notebook 000's training loop: its update
-//! `M ← mf·M − lr·∇, P ← P + M`, and why it equals burn's `Sgd` (the manual engine of
-//! [`train`](crate::train) uses both).
+//! `M ← mf·M − lr·∇, P ← P + M`, and why it equals burn's `Sgd` (the manual engine
+//! of `train` uses both).
 //!
 //! # The convention for reductions
 //!
@@ -32,6 +32,7 @@
 pub mod column;
 pub mod fused;
 pub mod momentum;
+pub mod real;
 pub mod row;
 pub mod trace;
 

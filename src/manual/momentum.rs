@@ -45,7 +45,7 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
-use super::fused::Real;
+use super::real::Real;
 use crate::config::OptimizerConfig;
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
@@ -206,11 +206,11 @@ mod tests {
     use burn::tensor::Device;
 
     use super::*;
-    use crate::config::{Precision, Schedule};
+    use crate::config::Schedule;
     use crate::loss::OutputActivation;
     use crate::model::activation::Activation;
-    use crate::model::init::{host_tensor, host_values};
     use crate::rng::NumpyRng;
+    use crate::tensor::{Precision, host_tensor, host_values};
 
     /// Agreement of two f64 updates that differ only in rounding: a few ulps.
     const F64_AGREE: f64 = 1e-13;

@@ -10,7 +10,7 @@ use super::{Cache, column, row};
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
-use crate::model::init::host_values;
+use crate::tensor::host_values;
 
 /// One named matrix (or vector, or scalar) of a trace.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,14 +5,13 @@
 use std::sync::{Mutex, PoisonError};
 
 use burn::nn::Initializer;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Layout, Precision};
-use crate::error::{Error, Result};
 use crate::model::mlp::LayerParams;
 use crate::rng::NumpyRng;
+use crate::tensor::{Layout, Precision, host_tensor};
 
 /// How weights are initialised. `n_in`/`n_out` are a layer's fans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -238,33 +237,6 @@ fn attach<const D: usize>(tensor: Tensor<D>, device: &Device) -> Tensor<D> {
     } else {
         tensor
     }
-}
-
-/// A tensor from host values, stored at the given precision.
-pub fn host_tensor<const D: usize>(
-    values: Vec<f64>,
-    shape: [usize; D],
-    precision: Precision,
-    device: &Device,
-) -> Tensor<D> {
-    let data = match precision {
-        // Rounding to the nearest f32 is the intended conversion.
-        Precision::F32 => TensorData::new(
-            values.into_iter().map(|v| v as f32).collect::<Vec<f32>>(),
-            shape,
-        ),
-        Precision::F64 => TensorData::new(values, shape),
-    };
-    Tensor::from_data(data, (device, precision.dtype()))
-}
-
-/// A tensor's values as `f64`, row-major: the inverse of [`host_tensor`].
-pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f64>> {
-    tensor
-        .into_data()
-        .convert::<f64>()
-        .try_to_vec::<f64>()
-        .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
 }
 
 /// The row-major transpose of a `rows × cols` row-major matrix.

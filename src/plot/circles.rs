@@ -12,11 +12,10 @@ use plotters::prelude::*;
 use super::{
     BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
-use crate::config::Precision;
 use crate::data::Example;
 use crate::error::Result;
 use crate::model::Mlp;
-use crate::model::init::{host_tensor, host_values};
+use crate::tensor::{Precision, host_tensor, host_values};
 
 /// Points drawn in scatter plots: every k-th example, so that the SVG stays small.
 const SCATTER_POINTS: usize = 2500;

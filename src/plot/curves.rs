@@ -9,7 +9,7 @@ use super::{
     span, tick, tick_font, title_font,
 };
 use crate::compare::CompareRecord;
-use crate::gradcheck::{self, Report};
+use crate::gradcheck::{self, GradcheckReport};
 
 /// One named series of `(x, y)` points.
 #[derive(Clone, Debug)]
@@ -320,7 +320,7 @@ pub struct GradientCheck {
     /// The preset, for the title.
     pub preset: String,
     /// `burnprop gradcheck`'s report.
-    pub report: Report,
+    pub report: GradcheckReport,
 }
 
 impl Figure for GradientCheck {

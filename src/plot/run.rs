@@ -15,7 +15,7 @@ use crate::config::{ExperimentConfig, Preset};
 use crate::data::{DataConfig, TrainingData};
 use crate::error::{Error, Result};
 use crate::eval;
-use crate::gradcheck::Report;
+use crate::gradcheck::GradcheckReport;
 use crate::model::Mlp;
 use crate::train::{Experiment, History, predict};
 
@@ -90,7 +90,7 @@ pub fn plot_run(dir: &Path, data_dir: Option<&Path>, device: &Device) -> Result<
         plotted.save(&figure, dir)?;
     }
     if let Some(text) = run.read_optional(GRADCHECK)? {
-        let report: Report =
+        let report: GradcheckReport =
             serde_json::from_str(&text).map_err(|e| invalid(GRADCHECK, e.to_string()))?;
         let figure = GradientCheck {
             preset: config.preset.name().to_string(),

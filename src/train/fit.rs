@@ -12,16 +12,14 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 
-use super::autodiff::AutodiffStepper;
-use super::engine::{Engine, Kernel, Stepper};
-use super::fused::FusedStepper;
 use super::history::{EpochRecord, History, StepRecord};
-use super::manual::ManualStepper;
 use super::metrics::{Evaluation, evaluate};
+use super::steppers::{AutodiffStepper, ManualFusedStepper, ManualTensorStepper, Stepper};
 use super::{Batches, Experiment, Observer};
-use crate::config::{ExperimentConfig, Precision};
+use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::error::{Error, Result};
 use crate::model::Mlp;
+use crate::tensor::Precision;
 
 /// A trained network and how it did.
 #[derive(Debug)]
@@ -44,7 +42,7 @@ pub struct Trained {
 ///
 /// A loss that is not finite stops training with [`Error::Diverged`]; `history` then holds
 /// every step up to and including the bad one.
-pub fn train(
+pub fn train_config(
     config: &ExperimentConfig,
     engine: Engine,
     device: &Device,
@@ -57,7 +55,7 @@ pub fn train(
     train_experiment(experiment, config, engine, device, history, observer)
 }
 
-/// [`train`] from an experiment already set up on `device.autodiff()` (its data drawn or
+/// [`train_config`] from an experiment already set up on `device.autodiff()` (its data drawn or
 /// read), so that a caller can fail on the data before it writes anything.
 pub fn train_experiment(
     experiment: Experiment,
@@ -70,7 +68,7 @@ pub fn train_experiment(
     engine.check(config)?;
     let stepper = stepper(config, engine, experiment.model, device)?;
     let (batches, test) = experiment.data.batches(config, device)?;
-    fit(stepper, &batches, test.as_ref(), config, history, observer)
+    fit_loop(stepper, &batches, test.as_ref(), config, history, observer)
 }
 
 /// The stepper that trains `model` (drawn on `device.autodiff()`) with `engine`, on the kernel
@@ -90,16 +88,16 @@ pub fn stepper(
         ) {
             (Engine::Autodiff, _) => Box::new(AutodiffStepper::new(config, model)),
             (Engine::Manual, Kernel::Fused) => match config.dtype {
-                Precision::F32 => Box::new(FusedStepper::<f32>::new(config, &model, device)?),
-                Precision::F64 => Box::new(FusedStepper::<f64>::new(config, &model, device)?),
+                Precision::F32 => Box::new(ManualFusedStepper::<f32>::new(config, &model, device)?),
+                Precision::F64 => Box::new(ManualFusedStepper::<f64>::new(config, &model, device)?),
             },
-            (Engine::Manual, _) => Box::new(ManualStepper::new(config, model)),
+            (Engine::Manual, _) => Box::new(ManualTensorStepper::new(config, model)),
         },
     )
 }
 
 /// The loop itself: data stay on the plain device; the network lives in `stepper`.
-fn fit(
+fn fit_loop(
     mut stepper: Box<dyn Stepper>,
     batches: &Batches,
     test: Option<&Batches>,

@@ -2,12 +2,12 @@
 
 use burn::tensor::Tensor;
 
-use super::engine::Measured;
+use super::steppers::Measured;
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
-use crate::model::init::host_values;
+use crate::tensor::host_values;
 
 /// Correct predictions in a batch, and how many predictions were made.
 ///

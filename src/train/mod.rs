@@ -4,16 +4,12 @@
 //! the chosen [`Engine`] (reporting each step to an [`Observer`]), and writes the history,
 //! summary and model.
 
-pub mod autodiff;
-pub mod engine;
 pub mod fit;
-pub mod fused;
 pub mod history;
-pub mod manual;
 pub mod metrics;
+mod run;
+pub mod steppers;
 
-use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
@@ -23,20 +19,20 @@ use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::data::dataset::{Dataset, InMemDataset};
 use burn::tensor::Device;
 
-use crate::artifacts::{RunDir, Summary};
 use crate::config::ExperimentConfig;
 use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
 use crate::data::{self, Batch, DataConfig, Example, ExampleBatcher, TrainingData};
-use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
-use crate::model::init::{Init, InitSpec, ParamSource, host_values};
+use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, RngKind};
+use crate::tensor::host_values;
 
-pub use engine::{Engine, Kernel, Measured, Stepper};
-pub use fit::{Trained, train, train_experiment};
+pub use fit::{Trained, train_config, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
+pub use run::{RunSummary, TrainReport, run_to_dir};
+pub use steppers::{Measured, Stepper};
 
 /// Receives a run's progress; printing is the caller's business.
 pub trait Observer {
@@ -357,81 +353,4 @@ pub fn predict(
     let [_, columns] = predictions.dims();
     let values = host_values(predictions)?;
     Ok(values.chunks(columns.max(1)).map(<[f64]>::to_vec).collect())
-}
-
-/// What a finished run reports.
-#[derive(Debug)]
-pub struct Report {
-    /// The configuration it ran.
-    pub config: ExperimentConfig,
-    /// The trained network and its figures.
-    pub trained: Trained,
-    /// Every recorded step.
-    pub history: History,
-    /// What `summary.json` says.
-    pub summary: Summary,
-    /// The run directory.
-    pub out: PathBuf,
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.summary;
-        write!(
-            f,
-            "{}: {} steps in {:.2} s ({:.1} steps/s) on {} ({}), {} engine ({} kernel)\nfinal loss {}",
-            s.preset,
-            s.steps,
-            s.wall_seconds,
-            s.steps_per_second,
-            s.backend,
-            s.dtype,
-            s.engine,
-            s.kernel,
-            s.final_loss
-        )?;
-        if let Some(accuracy) = s.accuracy {
-            write!(f, ", training accuracy {accuracy}")?;
-        }
-        if let Some(accuracy) = s.test_accuracy {
-            write!(f, ", test accuracy {accuracy}")?;
-        }
-        write!(f, "\nwrote {}", self.out.display())
-    }
-}
-
-/// Trains `config` with `engine` and keeps everything in `out`: `config.json` before the first
-/// step, then `history.csv`, `summary.json` and `model.bpk` (the same files for both engines).
-///
-/// The data are drawn or read before the directory is touched, so a missing or malformed data
-/// file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
-/// finite), the history up to that step is still written and the error is returned; files are
-/// written atomically, so none is ever half there.
-pub fn run(
-    config: &ExperimentConfig,
-    engine: Engine,
-    backend: Backend,
-    device: &Device,
-    out: &Path,
-    observer: &mut dyn Observer,
-) -> Result<Report> {
-    engine.check(config)?;
-    // Data and initial network first: a missing MNIST file must not touch an earlier run.
-    let experiment = Experiment::new(config, &device.clone().autodiff())?;
-    let dir = RunDir::create(out)?;
-    dir.start(config)?;
-    let mut history = History::default();
-    let outcome = train_experiment(experiment, config, engine, device, &mut history, observer);
-    dir.write_history(&history)?;
-    let trained = outcome?;
-    let summary = Summary::new(config, &trained, &history, backend);
-    dir.write_model(&trained.model)?;
-    dir.write_summary(&summary)?;
-    Ok(Report {
-        config: config.clone(),
-        trained,
-        history,
-        summary,
-        out: out.to_path_buf(),
-    })
 }

@@ -14,6 +14,7 @@ use burn::tensor::Device;
 
 use burnprop::artifacts::RunDir;
 use burnprop::compare::{self, Tolerance};
+use burnprop::config::{Engine, Kernel};
 use burnprop::config::{ExperimentConfig, Preset};
 use burnprop::data::DataConfig;
 use burnprop::device::{self, Backend};
@@ -21,7 +22,7 @@ use burnprop::eval;
 use burnprop::gradcheck::host_tensors;
 use burnprop::model::Mlp;
 use burnprop::rng::RngKind;
-use burnprop::train::{self, Engine, History, Kernel, Silent, Trained};
+use burnprop::train::{self, History, Silent, Trained};
 
 use crate::common::{burnprop, mnist_fixture, offline_config};
 
@@ -63,7 +64,7 @@ fn small(preset: Preset) -> ExperimentConfig {
 
 fn trained(config: &ExperimentConfig, engine: Engine, device: &Device) -> (Trained, History) {
     let mut history = History::default();
-    let trained = train::train(config, engine, device, &mut history, &mut Silent)
+    let trained = train::train_config(config, engine, device, &mut history, &mut Silent)
         .unwrap_or_else(|e| panic!("{} trains with {engine}: {e}", config.preset.name()));
     (trained, history)
 }
@@ -163,7 +164,7 @@ fn the_engines_agree_on_wgpu() {
         let mut config = small(preset);
         config.max_steps = None;
         let tolerance = Tolerance::for_config(&config);
-        let comparison = compare::compare(&config, 20, tolerance, &gpu, &mut |_| {})
+        let comparison = compare::compare_engines(&config, 20, tolerance, &gpu, &mut |_| {})
             .expect("the comparison runs");
         assert_eq!(comparison.records.len(), 21, "{}", preset.name());
         assert!(
@@ -177,7 +178,7 @@ fn the_engines_agree_on_wgpu() {
 
 /// Trains `config` on `from` into `dir` as `burnprop train` does.
 fn train_into(dir: &Path, config: &ExperimentConfig, backend: Backend, device: &Device) {
-    train::run(config, Engine::Autodiff, backend, device, dir, &mut Silent)
+    train::run_to_dir(config, Engine::Autodiff, backend, device, dir, &mut Silent)
         .expect("the run trains");
 }
 

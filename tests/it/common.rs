@@ -3,10 +3,11 @@
 use assert_cmd::Command;
 use burn::tensor::{Device, Tensor};
 
+use burnprop::config::Engine;
 use burnprop::config::{ExperimentConfig, Preset};
 use burnprop::data::DataConfig;
 use burnprop::model::Mlp;
-use burnprop::train::{Engine, Experiment, History, Silent, Trained, train};
+use burnprop::train::{Experiment, History, Silent, Trained, train_config};
 
 /// f32 arithmetic on values of order 1: a few units in the last place.
 pub const F32: f64 = 1e-6;
@@ -67,7 +68,7 @@ pub fn train_quietly(config: &ExperimentConfig) -> (Trained, History) {
 /// Trains on flex with `engine`, without output.
 pub fn train_with(config: &ExperimentConfig, engine: Engine) -> (Trained, History) {
     let mut history = History::default();
-    let trained = train(config, engine, &Device::flex(), &mut history, &mut Silent)
+    let trained = train_config(config, engine, &Device::flex(), &mut history, &mut Silent)
         .expect("training succeeds");
     (trained, history)
 }

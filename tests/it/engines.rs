@@ -6,8 +6,9 @@ use burn::tensor::Device;
 
 use burnprop::artifacts::{COMPARE, COMPARE_SUMMARY, CONFIG};
 use burnprop::compare::{self, CompareRecord, CompareSummary, Comparison, Tolerance};
-use burnprop::config::{ExperimentConfig, Precision, Preset};
-use burnprop::train::{Engine, Kernel};
+use burnprop::config::{Engine, Kernel};
+use burnprop::config::{ExperimentConfig, Preset};
+use burnprop::tensor::Precision;
 
 use crate::common::{burnprop, offline_config, train_with};
 
@@ -17,7 +18,7 @@ const LOSS_RELATIVE: f64 = 1e-5;
 const PARAM_RELATIVE: f64 = 1e-4;
 
 fn compared(config: &ExperimentConfig, steps: usize) -> Comparison {
-    compare::compare(
+    compare::compare_engines(
         config,
         steps,
         Tolerance::for_config(config),

@@ -3,19 +3,19 @@
 
 use burn::tensor::{Device, Tensor};
 
-use burnprop::config::{Precision, Preset};
+use burnprop::config::Preset;
 use burnprop::gradcheck::{
-    self, Mode, Options, PASS, PASS_WITH_KINKS, Problem, Verdict, compare, host_tensors,
+    self, CheckOptions, Mode, PASS, PASS_WITH_KINKS, Problem, Verdict, error_stats, host_tensors,
     numeric_gradients,
 };
 use burnprop::loss::{LossKind, Reduction};
 use burnprop::manual::{self, column, fused, row};
 use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
-use burnprop::model::init::host_tensor;
 use burnprop::model::mlp::{Gradients, LayerParams};
 use burnprop::rng::NumpyRng;
-use burnprop::train::autodiff;
+use burnprop::tensor::{Precision, host_tensor};
+use burnprop::train::steppers::autodiff;
 
 use crate::common::{offline_config, values};
 
@@ -194,7 +194,7 @@ fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
 }
 
 /// The fused kernel's gradients of a case, in `R`.
-fn fused_gradients<R: fused::Real>(case: &Case) -> (f64, Gradients) {
+fn fused_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradients) {
     fused::gradients::<R>(
         &case.model,
         case.x.clone(),
@@ -331,7 +331,7 @@ fn fused_gradients_pass_the_finite_difference_check_on_every_small_preset() {
             } else {
                 PASS
             };
-            let comparison = compare(&f.values, &n.values, kinks);
+            let comparison = error_stats(&f.values, &n.values, kinks);
             assert!(
                 comparison.rel <= band,
                 "{} {}: relative error {:e}",
@@ -401,9 +401,9 @@ fn gradcheck_passes_for_every_preset() {
         // (mnist-binary) parameters are checked along random directions, on one minibatch.
         let examples = (preset == Preset::ThreeLayer).then_some(1000);
         let problem = preset_problem(preset, examples);
-        let options = Options {
+        let options = CheckOptions {
             mode: gradcheck::auto_mode(&problem),
-            ..Options::default()
+            ..CheckOptions::default()
         };
         let report = gradcheck::check(&problem, options).expect("the check runs");
         assert_eq!(
@@ -425,9 +425,9 @@ fn gradcheck_passes_for_every_preset() {
 
 #[test]
 fn directional_gradcheck_passes_on_the_notebook_002_network() {
-    let options = Options {
+    let options = CheckOptions {
         mode: Mode::Directional,
-        ..Options::default()
+        ..CheckOptions::default()
     };
     let report =
         gradcheck::check(&preset_problem(Preset::ThreeLayer, None), options).expect("runs");
@@ -473,7 +473,7 @@ fn gradcheck_fails_a_gradient_with_a_flipped_sign() {
         .zip(&numeric.gradients)
         .zip(&numeric.kinks)
         .map(|((w, n), kinks)| {
-            let comparison = compare(&w.values, &n.values, kinks);
+            let comparison = error_stats(&w.values, &n.values, kinks);
             (
                 w.name.clone(),
                 Verdict::of(comparison.rel, problem.has_kinks()),
@@ -500,8 +500,8 @@ fn verdict_bands_follow_cs231n() {
     assert_eq!(Verdict::of(0.5, true), Verdict::Fail);
     assert_eq!(Verdict::of(f64::NAN, false), Verdict::Fail);
     // Two zero gradients agree; a zero against a non-zero is as wrong as can be.
-    assert_eq!(compare(&[0.0], &[0.0], &[]).rel, 0.0);
-    assert_eq!(compare(&[0.0], &[1e-3], &[]).rel, 1.0);
+    assert_eq!(error_stats(&[0.0], &[0.0], &[]).rel, 0.0);
+    assert_eq!(error_stats(&[0.0], &[1e-3], &[]).rel, 1.0);
 }
 
 #[test]
@@ -531,7 +531,7 @@ fn a_perturbation_across_a_relu_kink_is_marked_not_failed() {
         loss: LossKind::Mse,
         reduction: Reduction::Sum,
     };
-    let report = gradcheck::check(&problem, Options::default()).expect("runs");
+    let report = gradcheck::check(&problem, CheckOptions::default()).expect("runs");
     let kinks: Vec<(&str, usize)> = report
         .tensors
         .iter()

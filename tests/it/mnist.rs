@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
+use burnprop::config::Engine;
 use burnprop::config::Preset;
 use burnprop::data::DataConfig;
 use burnprop::data::mnist::{self, Split};
 use burnprop::error::Error;
-use burnprop::train::Engine;
 
 use crate::common::{burnprop, mnist_fixture, offline_config, train_quietly, train_with, values};
 

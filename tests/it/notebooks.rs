@@ -3,8 +3,9 @@
 
 use burn::tensor::{Device, Tensor};
 
-use burnprop::config::{Precision, Preset};
+use burnprop::config::Preset;
 use burnprop::data::{DataConfig, toy};
+use burnprop::tensor::Precision;
 use burnprop::train::{self, Experiment};
 
 use crate::common::{

@@ -3,10 +3,11 @@
 
 use clap::ValueEnum;
 
-use burnprop::config::{Precision, Preset};
+use burnprop::config::Preset;
 use burnprop::loss::{LossKind, Reduction};
 use burnprop::model::init::{BiasInit, Init};
 use burnprop::rng::RngKind;
+use burnprop::tensor::Precision;
 
 use crate::common::train_quietly;
 

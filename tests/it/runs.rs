@@ -6,10 +6,11 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
+use burnprop::config::Engine;
 use burnprop::config::Preset;
 use burnprop::device::Backend;
 use burnprop::error::Error;
-use burnprop::train::{Engine, Silent, run};
+use burnprop::train::{Silent, run_to_dir};
 
 use crate::common::{initial_network_and_inputs, values};
 
@@ -29,7 +30,7 @@ fn short_circles(seed: u32, engine: Engine, out: &Path) {
     config.seed = seed;
     config.max_steps = Some(40);
     config.batch_size = Some(5000);
-    run(
+    run_to_dir(
         &config,
         engine,
         Backend::Flex,
@@ -78,7 +79,7 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
 
 fn written_and_loaded(engine: Engine, out: &Path) {
     let config = Preset::Xor.config();
-    let report = run(
+    let report = run_to_dir(
         &config,
         engine,
         Backend::Flex,
@@ -141,7 +142,7 @@ fn a_diverging_run_keeps_its_config_and_history() {
     let out = dir.path().join("nan");
     let mut config = Preset::Xor.config();
     config.optimizer.lr = 1e30;
-    let err = run(
+    let err = run_to_dir(
         &config,
         Engine::Autodiff,
         Backend::Flex,
@@ -166,7 +167,7 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("run");
     let config = Preset::Xor.config();
-    run(
+    run_to_dir(
         &config,
         Engine::Autodiff,
         Backend::Flex,
@@ -178,7 +179,7 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     assert!(out.join(MODEL).exists() && out.join(SUMMARY).exists());
     let mut diverging = config.clone();
     diverging.optimizer.lr = 1e30;
-    run(
+    run_to_dir(
         &diverging,
         Engine::Autodiff,
         Backend::Flex,

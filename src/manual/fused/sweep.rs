@@ -1,248 +1,20 @@
-//! The manual engine's fused CPU kernel: a training step's forward pass, loss, accuracy,
-//! backward pass and gradient sums in one sweep over the examples, on the host.
-//!
-//! [`row`](super::row) writes backpropagation as whole-batch tensor operations, one per line of
-//! the derivation. Each allocates a `[m, n_l]` tensor and walks it once, so for notebook 000's
-//! circles (2-3-2, m = 50000) a step is about forty passes over memory and forty dispatches,
-//! for 3.6 Mflop of arithmetic. This kernel computes the same equations example by example,
-//! keeping each example's `Z_l`, `A_l` and `dZ_l` in registers:
-//!
-//! ```text
-//! for each example i (LANES of them side by side):
-//!     Z_l = A_{l−1}·W_l + b_l,   A_l = g_l(Z_l)                 forward
-//!     ℓᵢ  = L(Z_L, Yᵢ), right?                                   loss and accuracy
-//!     dZ_L = Ŷ − Yᵢ,   dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'_{l−1}(Z_{l−1})   backward
-//!     ΣdW_l += A_{l−1}ᵀ·dZ_l,   Σdb_l += dZ_l                    gradient sums
-//! J = s·Σᵢ ℓᵢ,   dW_l = s·ΣdW_l,   db_l = s·Σdb_l
-//! ```
-//!
-//! The sweep reads `X` and `Y` once (16 bytes per circles example in f32) and writes nothing
-//! but the sums.
-//!
-//! - **Lanes.** [`LANES`] examples go through the network side by side, each in its own lane
-//!   of a `[R; LANES]` array, so every line above is an element-wise loop over lanes that the
-//!   compiler turns into SIMD instructions. The last block of a batch is padded with examples
-//!   whose `dZ_L` is zero, which adds nothing to any sum.
-//! - **Chunks.** The examples are cut into chunks of [`CHUNK`] rows, swept on rayon's threads;
-//!   each chunk's sums are added lane by lane, then chunk by chunk, in a fixed order. The result
-//!   is the same bit for bit whatever the number of threads.
-//! - **Transcendentals** (`exp`, `ln_1p`, `tanh`) are the standard library's, as in burn's CPU
-//!   backends.
-//!
-//! The fused and tensor kernels compute the same functions but round differently (different
-//! summation orders, and burn's matmul may fuse multiply-adds); the tests hold them to the
-//! engines' tolerance of each other.
+//! One sweep over a batch: the examples cut into [`CHUNK`]s on rayon's threads, each chunk
+//! swept [`LANES`] examples at a time through forward pass, loss, backward pass and gradient
+//! sums, the sums added in a fixed order.
 
-use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
-
-use burn::tensor::{Device, Tensor};
 use rayon::prelude::*;
 
-use crate::config::Precision;
+use super::lanes::{
+    LANES, Lanes, activate, add_lanes, add_product_lanes, argmax, derivative, exp_lanes,
+};
+use super::network::Network;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, OutputActivation, Reduction};
-use crate::model::Mlp;
-use crate::model::activation::Activation;
-use crate::model::init::{host_tensor, host_values};
-use crate::model::mlp::{Gradients, LayerParams};
-
-/// Examples swept side by side, one per SIMD lane (8 f32 fill an AVX register).
-pub const LANES: usize = 8;
+use crate::loss::LossKind;
+use crate::manual::real::{Real, max};
 
 /// Examples per chunk: the unit of work of one thread, and of the fixed summation order.
 pub const CHUNK: usize = 1024;
 
-/// `LANES` values, one per example of a block.
-type Lanes<R> = [R; LANES];
-
-/// The floating-point types the kernel runs in: `f32` and `f64`.
-pub trait Real:
-    Copy
-    + Send
-    + Sync
-    + PartialOrd
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + AddAssign
-    + 'static
-{
-    /// 0.
-    const ZERO: Self;
-    /// 1.
-    const ONE: Self;
-    /// The burnprop precision of this type.
-    const PRECISION: Precision;
-    /// The nearest value to `v` (rounding f64 to f32, as burn rounds a scalar operand).
-    fn of(v: f64) -> Self;
-    /// The value as `f64` (exact).
-    fn to_f64(self) -> f64;
-    /// `eˣ`.
-    fn exp(self) -> Self;
-    /// `ln(1 + x)`.
-    fn ln_1p(self) -> Self;
-    /// `ln x`.
-    fn ln(self) -> Self;
-    /// `tanh x`.
-    fn tanh(self) -> Self;
-    /// `|x|`.
-    fn abs(self) -> Self;
-}
-
-macro_rules! real {
-    ($t:ty, $precision:expr, $exp:path) => {
-        impl Real for $t {
-            const ZERO: Self = 0.0;
-            const ONE: Self = 1.0;
-            const PRECISION: Precision = $precision;
-            fn of(v: f64) -> Self {
-                v as $t
-            }
-            fn to_f64(self) -> f64 {
-                f64::from(self)
-            }
-            #[inline(always)]
-            fn exp(self) -> Self {
-                $exp(self)
-            }
-            fn ln_1p(self) -> Self {
-                <$t>::ln_1p(self)
-            }
-            fn ln(self) -> Self {
-                <$t>::ln(self)
-            }
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
-            }
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-        }
-    };
-}
-
-real!(f32, Precision::F32, exp_f32);
-real!(f64, Precision::F64, f64::exp);
-
-/// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
-/// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the
-/// nearest integer to `x·log₂e` and `|r| ≤ ½ ln 2`; then `eˣ = 2ⁿ·eʳ`, with `eʳ` from a
-/// degree-7 polynomial (Cephes' minimax coefficients) and `2ⁿ` built in the exponent bits.
-/// Within 2 ulp of the exact value on the clamped range `[−87, 88]`, whose ends give the
-/// smallest and largest results (about 1.6e−38 and 1.7e38, where `expf` gives 0 and ∞
-/// only beyond ±88.7); NaN stays NaN.
-#[inline(always)]
-fn exp_f32(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // ln 2 split so that n·LN2_HI is exact for |n| ≤ 127
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // 1.5·2²³: adding it rounds to the nearest integer n and leaves n in the low bits of the
-    // sum (SSE2 has neither a rounding instruction nor a vector float-to-int conversion that
-    // Rust's saturating `as` would use)
-    const ROUND: f32 = 12_582_912.0;
-    let x = if x > 88.0 { 88.0 } else { x };
-    let x = if x < -87.0 { -87.0 } else { x };
-    let shifted = x * LOG2E + ROUND;
-    let n = shifted - ROUND;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let e_r = p * (r * r) + r + 1.0;
-    // 2ⁿ: n + 127 in the exponent field (n ∈ [−126, 127] on the clamped range)
-    let n_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits());
-    let two_n = f32::from_bits(n_bits.wrapping_add(127) << 23);
-    e_r * two_n
-}
-
-/// `max(a, b)`; `b` when they are unordered.
-fn max<R: Real>(a: R, b: R) -> R {
-    if a > b { a } else { b }
-}
-
-/// An [`Mlp`]'s parameters in host memory, row layout (`W_l`: `[n_{l−1}, n_l]`, row-major).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Network<R> {
-    /// `[n_0, n_1, …, n_L]`.
-    pub sizes: Vec<usize>,
-    /// `g_l` of the hidden layers.
-    pub hidden: Vec<Activation>,
-    /// `g_out`, fixed by the loss.
-    pub output: OutputActivation,
-    /// `W_l`, `n_{l−1}·n_l` values each.
-    pub weights: Vec<Vec<R>>,
-    /// `b_l`, `n_l` values each, where the network has biases.
-    pub biases: Vec<Option<Vec<R>>>,
-}
-
-impl<R: Real> Network<R> {
-    /// Copies `model`'s parameters to the host.
-    pub fn from_mlp(model: &Mlp) -> Result<Self> {
-        let mut weights = Vec::with_capacity(model.layers.len());
-        let mut biases = Vec::with_capacity(model.layers.len());
-        for layer in model.params() {
-            weights.push(to_host(layer.weight)?);
-            biases.push(layer.bias.map(to_host).transpose()?);
-        }
-        Ok(Self {
-            sizes: model.sizes(),
-            hidden: model.hidden_activations.clone(),
-            output: model.output,
-            weights,
-            biases,
-        })
-    }
-
-    /// The parameters as tensors on `device`, for [`Mlp::with_params`].
-    pub fn params(&self, precision: Precision, device: &Device) -> Vec<LayerParams> {
-        self.weights
-            .iter()
-            .zip(&self.biases)
-            .zip(self.sizes.windows(2))
-            .map(|((w, b), n)| LayerParams {
-                weight: host_tensor(to_f64(w), [n[0], n[1]], precision, device),
-                bias: b
-                    .as_ref()
-                    .map(|b| host_tensor(to_f64(b), [n[1]], precision, device)),
-            })
-            .collect()
-    }
-
-    /// Every parameter vector, layer by layer, the weight before the bias.
-    pub fn parameters_mut(&mut self) -> Vec<&mut Vec<R>> {
-        let mut all = Vec::with_capacity(2 * self.weights.len());
-        for (w, b) in self.weights.iter_mut().zip(self.biases.iter_mut()) {
-            all.push(w);
-            all.extend(b.as_mut());
-        }
-        all
-    }
-
-    fn depth(&self) -> usize {
-        self.weights.len()
-    }
-
-    fn outputs(&self) -> usize {
-        self.sizes.last().copied().unwrap_or(0)
-    }
-}
-
-/// A tensor's values on the host, in the kernel's type.
-pub fn to_host<const D: usize, R: Real>(tensor: Tensor<D>) -> Result<Vec<R>> {
-    Ok(host_values(tensor)?.into_iter().map(R::of).collect())
-}
-
-fn to_f64<R: Real>(values: &[R]) -> Vec<f64> {
-    values.iter().map(|v| v.to_f64()).collect()
-}
-
-/// What one sweep adds up over a batch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sums<R> {
     /// `Σᵢ ℓᵢ`.
@@ -319,82 +91,6 @@ pub fn sweep<R: Real>(
         .unwrap_or_else(|| Sweep::new(network, kind).finish()))
 }
 
-/// One step's measurements and gradients: a [`sweep`] scaled by the reduction's `s`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Step<R> {
-    /// `J = s·Σᵢ ℓᵢ`.
-    pub loss: f64,
-    /// `s·Σᵢ ℓᵢₖ` for each output (BCE and MSE; empty for cross-entropy).
-    pub outputs: Vec<f64>,
-    /// Correct predictions (examples for cross-entropy, output units for BCE).
-    pub right: usize,
-    /// `dW_1, db_1, dW_2, …`: the gradients of `J`, in [`Network::parameters_mut`]'s order.
-    pub gradients: Vec<Vec<R>>,
-}
-
-/// `J` and its gradients on `rows` examples: `dW_l = s·ΣA_{l−1}ᵀ·dZ_l`, `db_l = s·ΣdZ_l`.
-pub fn step<R: Real>(
-    network: &Network<R>,
-    kind: LossKind,
-    reduction: Reduction,
-    x: &[R],
-    y: &[R],
-    rows: usize,
-) -> Result<Step<R>> {
-    let sums = sweep(network, kind, x, y, rows)?;
-    let s = reduction.scale(rows);
-    let scaled = |sum: Vec<R>| -> Vec<R> { sum.into_iter().map(|v| v * R::of(s)).collect() };
-    let mut gradients = Vec::with_capacity(2 * sums.weights.len());
-    for ((w, b), bias) in sums
-        .weights
-        .into_iter()
-        .zip(sums.biases)
-        .zip(&network.biases)
-    {
-        gradients.push(scaled(w));
-        if bias.is_some() {
-            gradients.push(scaled(b));
-        }
-    }
-    Ok(Step {
-        loss: sums.loss * s,
-        outputs: sums.outputs.iter().map(|c| c * s).collect(),
-        right: sums.right,
-        gradients,
-    })
-}
-
-/// `J` and the gradients of `J` for one batch by the fused kernel, as tensors on `x`'s device:
-/// what [`row::gradients`](super::row::gradients) and the autodiff engine compute.
-///
-/// # Shapes
-/// - `x`: `[m, n_0]`, `targets`: `[m, n_L]`; the gradients have the parameters' shapes
-pub fn gradients<R: Real>(
-    model: &Mlp,
-    x: Tensor<2>,
-    targets: Tensor<2>,
-    kind: LossKind,
-    reduction: Reduction,
-) -> Result<(f64, Gradients)> {
-    let device = x.device();
-    let rows = x.dims()[0];
-    let mut network = Network::<R>::from_mlp(model)?;
-    let step = step(
-        &network,
-        kind,
-        reduction,
-        &to_host(x)?,
-        &to_host(targets)?,
-        rows,
-    )?;
-    for (param, grad) in network.parameters_mut().into_iter().zip(step.gradients) {
-        *param = grad;
-    }
-    let layers = network.params(R::PRECISION, &device);
-    Ok((step.loss, Gradients { layers }))
-}
-
-/// One chunk's sums, in AVX2 instructions where the CPU has them (16 lanes' worth of f32 work
 /// per instruction pair instead of 8).
 ///
 /// The AVX2 and the baseline (SSE2) versions are the same code compiled twice: neither fuses a
@@ -521,7 +217,7 @@ impl<'a, R: Real> Sweep<'a, R> {
             for j in 0..n_out {
                 let mut z = [R::ZERO; LANES];
                 for k in 0..n_in {
-                    z = fma_lanes(z, &self.a[l][k], &[w[k * n_out + j]; LANES]);
+                    z = add_product_lanes(z, &self.a[l][k], &[w[k * n_out + j]; LANES]);
                 }
                 if let Some(b) = &network.biases[l] {
                     for lane in &mut z {
@@ -629,14 +325,14 @@ impl<'a, R: Real> Sweep<'a, R> {
             // Lanes are copied in and out by value: the compiler then knows the sums and the
             // deltas do not overlap, and vectorises the adds.
             for (sum, d) in self.gb[l].iter_mut().zip(dz) {
-                *sum = fma_lanes(*sum, &[R::ONE; LANES], d);
+                *sum = add_product_lanes(*sum, &[R::ONE; LANES], d);
             }
             let gw = &mut self.gw[l];
             for k in 0..n_in {
                 let a = self.a[l][k];
                 for j in 0..n_out {
                     let sum = &mut gw[k * n_out + j];
-                    *sum = fma_lanes(*sum, &a, &dz[j]);
+                    *sum = add_product_lanes(*sum, &a, &dz[j]);
                 }
             }
             if l == 0 {
@@ -647,7 +343,7 @@ impl<'a, R: Real> Sweep<'a, R> {
             for (k, z) in below[l - 1].iter_mut().enumerate() {
                 let mut da = [R::ZERO; LANES];
                 for j in 0..n_out {
-                    da = fma_lanes(da, &dz[j], &[w[k * n_out + j]; LANES]);
+                    da = add_product_lanes(da, &dz[j], &[w[k * n_out + j]; LANES]);
                 }
                 *z = derivative(g, &da, z, &self.a[l][k]);
             }
@@ -672,125 +368,12 @@ impl<'a, R: Real> Sweep<'a, R> {
     }
 }
 
-/// Adds the first `valid` lanes of `terms` to `sums`, in f64.
-fn add_lanes<R: Real>(sums: &mut [f64; LANES], terms: &Lanes<R>, valid: usize) {
-    for (sum, term) in sums.iter_mut().zip(terms).take(valid) {
-        *sum += term.to_f64();
-    }
-}
-
-/// `sum + a ⊙ b`, lane by lane (a multiply, then an add: no fused multiply-add, so every
-/// instruction set rounds alike).
-#[inline(always)]
-fn fma_lanes<R: Real>(mut sum: Lanes<R>, a: &Lanes<R>, b: &Lanes<R>) -> Lanes<R> {
-    for t in 0..LANES {
-        sum[t] += a[t] * b[t];
-    }
-    sum
-}
-
-/// `eˣ` of every lane.
-#[inline(always)]
-fn exp_lanes<R: Real>(mut x: Lanes<R>) -> Lanes<R> {
-    for x in &mut x {
-        *x = x.exp();
-    }
-    x
-}
-
-/// `g(Z)` of a hidden layer, lane by lane.
-#[inline(always)]
-fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
-    let mut a = *z;
-    match g {
-        Activation::Identity => {}
-        Activation::Sigmoid => {
-            let e = exp_lanes(a.map(|z| -z));
-            for t in 0..LANES {
-                a[t] = R::ONE / (R::ONE + e[t]);
-            }
-        }
-        Activation::Relu => {
-            for a in &mut a {
-                *a = max(*a, R::ZERO);
-            }
-        }
-        Activation::Tanh => {
-            for a in &mut a {
-                *a = a.tanh();
-            }
-        }
-    }
-    a
-}
-
-/// `dA ⊙ g'(Z)`, lane by lane, with `g'` from `Z` or `A` as
-/// [`activation_backward`](super::activation_backward) writes it.
-#[inline(always)]
-fn derivative<R: Real>(g: Activation, da: &Lanes<R>, z: &Lanes<R>, a: &Lanes<R>) -> Lanes<R> {
-    let mut dz = *da;
-    match g {
-        Activation::Identity => {}
-        Activation::Sigmoid => {
-            for t in 0..LANES {
-                dz[t] = dz[t] * a[t] * (R::ONE - a[t]);
-            }
-        }
-        Activation::Relu => {
-            for t in 0..LANES {
-                dz[t] = if z[t] > R::ZERO { dz[t] } else { R::ZERO };
-            }
-        }
-        Activation::Tanh => {
-            for t in 0..LANES {
-                dz[t] = dz[t] * (R::ONE - a[t] * a[t]);
-            }
-        }
-    }
-    dz
-}
-
-/// The index of the largest value, the first on ties.
-fn argmax<R: Real>(values: impl Iterator<Item = R>) -> usize {
-    let mut best: Option<(usize, R)> = None;
-    for (i, v) in values.enumerate() {
-        if best.is_none_or(|(_, b)| v > b) {
-            best = Some((i, v));
-        }
-    }
-    best.map_or(0, |(i, _)| i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loss::OutputActivation;
+    use crate::model::activation::Activation;
     use crate::rng::NumpyRng;
-
-    /// Cephes' bound for its `expf`, in units of the result's last place.
-    const EXP_ULPS: f64 = 2.0;
-
-    fn ulps(approx: f32, exact: f64) -> f64 {
-        let ulp = f64::from(f32::EPSILON) * exact.abs();
-        (f64::from(approx) - exact).abs() / ulp
-    }
-
-    #[test]
-    fn exp_f32_is_within_two_ulps_over_its_range() {
-        let mut worst = 0.0_f64;
-        let steps = 200_000;
-        for i in 0..=steps {
-            let x = -87.0 + 175.0 * f64::from(i) / f64::from(steps);
-            let x = x as f32;
-            worst = worst.max(ulps(exp_f32(x), f64::from(x).exp()));
-        }
-        assert!(worst <= EXP_ULPS, "worst error {worst} ulp");
-        assert_eq!(exp_f32(0.0), 1.0);
-        assert!(exp_f32(f32::NAN).is_nan());
-        // Beyond the clamp the result saturates at the ends, finite and ordered.
-        assert_eq!(exp_f32(-1000.0), exp_f32(-87.0));
-        assert_eq!(exp_f32(1000.0), exp_f32(88.0));
-        assert!(exp_f32(88.0).is_finite() && exp_f32(-87.0) > 0.0);
-    }
 
     /// A random 2-5-3 network with biases, sigmoid and tanh, and `rows` examples.
     fn problem(rows: usize) -> (Network<f32>, Vec<f32>, Vec<f32>) {

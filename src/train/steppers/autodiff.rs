@@ -10,21 +10,21 @@
 //! model  = optim.step(lr, model, grads)       SGD (with momentum) update
 //! ```
 //!
-//! [`AutodiffStepper`] is this engine's step in the loop in [`fit`](super::fit); [`gradients`]
+//! [`AutodiffStepper`] is this engine's step in the loop in [`fit`](crate::train::fit); [`gradients`]
 //! gives the same gradients for one batch, for the gradient check.
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 
-use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
-use super::metrics::{measure, scalar};
-use crate::config::ExperimentConfig;
+use super::{Measured, Stepper, no_forward};
+use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
+use crate::train::metrics::{measure, scalar};
 
 /// burn's training step: a tracked forward pass, `loss.backward()`, `Sgd`.
 pub struct AutodiffStepper {

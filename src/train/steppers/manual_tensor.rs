@@ -8,24 +8,24 @@
 //! ```
 //!
 //! Nothing here records a graph: the network lives on the plain device. This is the readable
-//! kernel, every line a tensor operation of the derivation; [`FusedStepper`](super::fused::FusedStepper)
+//! kernel, every line a tensor operation of the derivation; [`ManualFusedStepper`](super::ManualFusedStepper)
 //! computes the same step in one sweep on the CPU.
 
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
-use super::metrics::measure;
-use crate::config::ExperimentConfig;
+use super::{Measured, Stepper, no_forward};
+use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::{Cache, row};
 use crate::model::Mlp;
+use crate::train::metrics::measure;
 
 /// The manual engine's training step, in burn tensor operations ([`Kernel::Tensor`]).
-pub struct ManualStepper {
+pub struct ManualTensorStepper {
     loss: LossKind,
     reduction: Reduction,
     momentum: NotebookMomentum,
@@ -35,7 +35,7 @@ pub struct ManualStepper {
     pending: Option<(Cache, Tensor<2>)>,
 }
 
-impl ManualStepper {
+impl ManualTensorStepper {
     /// The notebook's update with `config.optimizer`'s momentum factor, training `model`.
     pub fn new(config: &ExperimentConfig, model: Mlp) -> Self {
         Self {
@@ -52,7 +52,7 @@ impl ManualStepper {
     }
 }
 
-impl Stepper for ManualStepper {
+impl Stepper for ManualTensorStepper {
     fn engine(&self) -> Engine {
         Engine::Manual
     }

@@ -1,5 +1,5 @@
 //! The manual engine on its fused CPU kernel ([`Kernel::Fused`]): the same gradients and the
-//! same update as [`ManualStepper`](super::manual::ManualStepper), computed in host memory.
+//! same update as [`ManualTensorStepper`](super::ManualTensorStepper), computed in host memory.
 //!
 //! ```text
 //! X, Y   → host, once per batch (a full-batch run copies its data once)
@@ -13,18 +13,19 @@
 use burn::module::Module;
 use burn::tensor::Device;
 
-use super::engine::{Engine, Kernel, Measured, Stepper, no_forward};
-use super::metrics::{costs_per_output, predictions};
-use crate::config::ExperimentConfig;
+use super::{Measured, Stepper, no_forward};
+use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
-use crate::manual::fused::{self, Network, Real, to_host};
+use crate::manual::fused::{self, Network, to_host};
 use crate::manual::momentum::NotebookMomentum;
+use crate::manual::real::Real;
 use crate::model::Mlp;
+use crate::train::metrics::{costs_per_output, predictions};
 
 /// The manual engine's training step on the fused kernel, in `R` (`f32` or `f64`).
-pub struct FusedStepper<R> {
+pub struct ManualFusedStepper<R> {
     loss: LossKind,
     reduction: Reduction,
     device: Device,
@@ -40,7 +41,7 @@ pub struct FusedStepper<R> {
     pending: Option<Vec<Vec<R>>>,
 }
 
-impl<R: Real> FusedStepper<R> {
+impl<R: Real> ManualFusedStepper<R> {
     /// The notebook's update with `config.optimizer`'s momentum factor, training a host copy
     /// of `model`; [`Stepper::model`] creates networks on `device`.
     pub fn new(config: &ExperimentConfig, model: &Mlp, device: &Device) -> Result<Self> {
@@ -58,7 +59,7 @@ impl<R: Real> FusedStepper<R> {
     }
 }
 
-impl<R: Real> Stepper for FusedStepper<R> {
+impl<R: Real> Stepper for ManualFusedStepper<R> {
     fn engine(&self) -> Engine {
         Engine::Manual
     }

@@ -1,27 +1,19 @@
-//! The two training engines, behind one interface.
-//!
-//! Both engines train the same [`Mlp`] on the same batches; they differ in where the gradients
-//! and the update come from:
+//! The two training engines, and the manual engine's two kernels, as configuration values.
 //!
 //! | engine | gradients | update |
 //! |---|---|---|
 //! | [`Engine::Autodiff`] | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
-//! | [`Engine::Manual`] | [`manual::row`](crate::manual::row), the chain rule by hand | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
+//! | [`Engine::Manual`] | the chain rule by hand (`manual::row`) | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` |
 //!
-//! A [`Stepper`] is one engine's training step: [`Stepper::forward`] measures the loss at the
-//! current parameters (what a step records), and [`Stepper::step`] turns what that forward
-//! pass kept into an update. The training loop ([`fit`](super::fit)) and `burnprop compare`
-//! drive either engine through it. The manual engine has two [`Kernel`]s: burn tensor
-//! operations, and a fused CPU sweep ([`manual::fused`](crate::manual::fused)).
+//! The manual engine has two [`Kernel`]s: burn tensor operations, and a fused CPU sweep
+//! (`manual::fused`). The engines themselves live in `train`.
 
 use burn::tensor::Device;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ExperimentConfig;
-use crate::data::Batch;
+use super::ExperimentConfig;
 use crate::error::{Error, Result};
-use crate::model::Mlp;
 
 /// Which gradients and which update train the network.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -147,41 +139,3 @@ impl std::fmt::Display for Kernel {
 /// one gradient accumulator per weight and per lane, which pays off for notebook-sized layers;
 /// wider layers are matrix products, where burn's blocked matmul is faster.
 pub const FUSED_MAX_WIDTH: usize = 64;
-
-/// What a step records of the current parameters, read back to the host.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Measured {
-    /// The objective `J` on the batch.
-    pub loss: f64,
-    /// The fraction of correct predictions on the batch, where the loss classifies.
-    pub accuracy: Option<f64>,
-    /// Each output's cost `s·Σᵢ ℓᵢₖ`, for networks with several independent outputs (see
-    /// [`History::outputs`](super::History::outputs)).
-    pub outputs: Option<Vec<f64>>,
-}
-
-/// One engine's training step, in two halves: [`Stepper::forward`] measures a batch at the
-/// current parameters (what a step records) and keeps what the update needs, and
-/// [`Stepper::step`] applies that update. The stepper owns the network while it trains.
-pub trait Stepper {
-    /// Which engine this is.
-    fn engine(&self) -> Engine;
-
-    /// Which kernel computes it (`tensor` or `fused`, never `auto`).
-    fn kernel(&self) -> Kernel;
-
-    /// The loss, accuracy and per-output costs of `batch` at the current parameters.
-    fn forward(&mut self, batch: &Batch) -> Result<Measured>;
-
-    /// One optimiser step at learning rate `lr`, from the gradients of the last
-    /// [`Stepper::forward`].
-    fn step(&mut self, lr: f64) -> Result<()>;
-
-    /// The network at the current parameters, on the plain (non-autodiff) device.
-    fn model(&self) -> Result<Mlp>;
-}
-
-/// The error of a [`Stepper::step`] without a [`Stepper::forward`] before it.
-pub(crate) fn no_forward() -> Error {
-    Error::Data("an optimiser step was asked for before any forward pass".to_string())
-}

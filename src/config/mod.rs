@@ -1,0 +1,265 @@
+//! Experiment configuration: every hyperparameter of a run in one `#[derive(Config)]` struct,
+//! and the presets, one per notebook experiment, as values of it.
+//!
+//! A run writes its config as `config.json` before its first step, so any run directory says
+//! exactly what produced it; CLI flags override fields of a preset (see `cli.rs`).
+//!
+//! The parts: [`Preset`] (the notebook experiments and their configurations),
+//! [`OptimizerConfig`] and [`Schedule`] (the update), [`Engine`] and [`Kernel`] (which
+//! gradients train the network, and how the manual engine computes them).
+
+mod engine;
+mod optimizer;
+mod preset;
+
+use burn::config::Config;
+
+use crate::data::DataConfig;
+use crate::error::{Error, Result};
+use crate::loss::{LossKind, Reduction};
+use crate::model::activation::Activation;
+use crate::model::init::{BiasInit, Init};
+use crate::rng::RngKind;
+use crate::tensor::{Layout, Precision};
+
+pub use engine::{Engine, FUSED_MAX_WIDTH, Kernel};
+pub use optimizer::{OptimizerConfig, Schedule};
+pub use preset::Preset;
+
+/// Everything that defines one training run.
+#[derive(Config, Debug)]
+pub struct ExperimentConfig {
+    /// The notebook experiment this run started from.
+    pub preset: Preset,
+    /// The training data and how it is generated.
+    pub data: DataConfig,
+    /// Hidden-layer widths, input side first (empty: a single layer, as in logistic regression).
+    pub hidden: Vec<usize>,
+    /// The activation of each hidden layer (one per entry of `hidden`).
+    pub activations: Vec<Activation>,
+    /// Whether every layer has a bias vector.
+    pub bias: bool,
+    /// The objective; it also fixes the output activation (softmax, sigmoid or identity).
+    pub loss: LossKind,
+    /// How per-example losses combine: summed (notebook 000) or averaged (001, 002, 003).
+    pub reduction: Reduction,
+    /// How weights are initialised.
+    pub init: Init,
+    /// How biases are initialised.
+    pub bias_init: BiasInit,
+    /// Standard deviation of the `normal` initialiser; absent, it is drawn from U[0, 1) after the
+    /// data, as notebook 002 draws `parameter_scale`.
+    pub init_scale: Option<f64>,
+    /// Which initialisation draw to train from: notebook 000 draws its weights once for the
+    /// gradient check and again for training, so its preset trains from draw 2.
+    pub init_draw: usize,
+    /// The optimiser.
+    pub optimizer: OptimizerConfig,
+    /// Passes over the training data; with full-batch training one pass is one iteration.
+    pub epochs: usize,
+    /// Examples per step; absent, every step uses the whole training set (full batch).
+    pub batch_size: Option<usize>,
+    /// Stop after this many optimiser steps, even in the middle of an epoch.
+    pub max_steps: Option<usize>,
+    /// Where random numbers come from.
+    pub rng: RngKind,
+    /// The one seed behind every random draw of the run (numpy's seeds are 32-bit).
+    pub seed: u32,
+    /// Floating-point precision.
+    pub dtype: Precision,
+    /// The notebook's matrix notation, which fixes the numpy draw order of data and weights.
+    pub layout: Layout,
+    /// How the manual engine computes its steps on the CPU (the kernels round differently).
+    #[config(default = "Kernel::Auto")]
+    pub kernel: Kernel,
+}
+
+impl ExperimentConfig {
+    /// The layer widths `[n_0, hidden…, n_L]`, inputs and outputs taken from the data.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = Vec::with_capacity(self.hidden.len() + 2);
+        sizes.push(self.data.inputs());
+        sizes.extend(&self.hidden);
+        sizes.push(self.data.outputs());
+        sizes
+    }
+
+    /// The network in one line, e.g. `2-3-1 relu → sigmoid, no biases`.
+    pub fn network(&self) -> String {
+        let sizes = self
+            .sizes()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("-");
+        let mut activations: Vec<&str> = self.activations.iter().map(|a| a.name()).collect();
+        activations.push(self.loss.output_activation().name());
+        let biases = if self.bias { "biases" } else { "no biases" };
+        format!("{sizes} {}, {biases}", activations.join(" → "))
+    }
+
+    /// The number of optimiser steps per epoch for a training set of `examples` examples.
+    pub fn steps_per_epoch(&self, examples: usize) -> usize {
+        match self.batch_size {
+            Some(batch) if batch > 0 => examples.div_ceil(batch),
+            _ => 1,
+        }
+    }
+
+    /// The total number of optimiser steps the run will take.
+    pub fn total_steps(&self, examples: usize) -> usize {
+        let planned = self.epochs.saturating_mul(self.steps_per_epoch(examples));
+        self.max_steps.map_or(planned, |cap| planned.min(cap))
+    }
+
+    /// Checks every field, returning the first problem as one sentence naming the flag.
+    pub fn validate(&self) -> Result<()> {
+        let opt = &self.optimizer;
+        check(
+            opt.lr.is_finite() && opt.lr > 0.0,
+            format!("--lr must be a positive number (got {})", opt.lr),
+        )?;
+        check(
+            opt.momentum.is_finite() && opt.momentum >= 0.0,
+            format!("--momentum must be zero or positive (got {})", opt.momentum),
+        )?;
+        check(
+            (0.0..=1.0).contains(&opt.dampening),
+            format!("--dampening must lie in [0, 1] (got {})", opt.dampening),
+        )?;
+        check(
+            !opt.nesterov || (opt.momentum > 0.0 && opt.dampening == 0.0),
+            "--nesterov needs a positive --momentum and --dampening 0".to_string(),
+        )?;
+        check(
+            opt.weight_decay.is_finite() && opt.weight_decay >= 0.0,
+            format!(
+                "--weight-decay must be zero or positive (got {})",
+                opt.weight_decay
+            ),
+        )?;
+        check(
+            self.batch_size != Some(0),
+            "--batch-size must be at least 1 (omit it to train on the full batch)".to_string(),
+        )?;
+        check(
+            self.max_steps != Some(0),
+            "--max-steps must be at least 1".to_string(),
+        )?;
+        check(
+            self.hidden.iter().all(|&width| width > 0),
+            "--hidden widths must be at least 1".to_string(),
+        )?;
+        check(
+            self.activations.len() == self.hidden.len(),
+            format!(
+                "--activation needs one activation for every hidden layer (or one for all): {} hidden layers, {} activations",
+                self.hidden.len(),
+                self.activations.len()
+            ),
+        )?;
+        if let Some(scale) = self.init_scale {
+            check(
+                scale.is_finite() && scale > 0.0,
+                format!("--init-scale must be a positive number (got {scale})"),
+            )?;
+        }
+        check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
+        self.data.validate()?;
+        check(
+            self.loss != LossKind::CrossEntropy || self.data.one_hot(),
+            format!(
+                "--loss cross-entropy needs one-hot class targets, but the {} data has independent 0/1 targets; use --loss bce",
+                self.data.name()
+            ),
+        )?;
+        Ok(())
+    }
+}
+
+fn check(ok: bool, message: String) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid() {
+        for preset in Preset::ALL {
+            preset
+                .config()
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", preset.name()));
+        }
+    }
+
+    #[test]
+    fn config_round_trips_through_json() {
+        for preset in Preset::ALL {
+            let config = preset.config();
+            let json = serde_json::to_string(&config).expect("configs serialise");
+            let back: ExperimentConfig = serde_json::from_str(&json).expect("and deserialise");
+            assert_eq!(back.to_string(), config.to_string());
+        }
+    }
+
+    #[test]
+    fn circles_preset_has_the_notebook_hyperparameters() {
+        // Notebook 000, cells [4]-[5]: N = 50000, factor .1, noise .1; n_iterations = 50000,
+        // learning_rate = 0.0001, momentum_factor = .5.
+        let config = Preset::Circles.config();
+        assert_eq!(config.epochs, 50_000);
+        assert_eq!(config.optimizer.lr, 1e-4);
+        assert_eq!(config.optimizer.momentum, 0.5);
+        assert_eq!(config.optimizer.dampening, 0.0);
+        assert_eq!(config.batch_size, None);
+        assert_eq!(config.seed, 42);
+    }
+
+    #[test]
+    fn zero_batch_size_is_rejected() {
+        let mut config = Preset::Xor.config();
+        config.batch_size = Some(0);
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("--batch-size must be at least 1"), "{err}");
+    }
+
+    #[test]
+    fn negative_learning_rate_is_rejected() {
+        let mut config = Preset::Xor.config();
+        config.optimizer.lr = -0.1;
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("--lr must be a positive number (got -0.1)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cross_entropy_is_only_for_one_hot_classes() {
+        for preset in [Preset::Logreg, Preset::Xor, Preset::ThreeLayer] {
+            let mut config = preset.config();
+            config.loss = LossKind::CrossEntropy;
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.contains("needs one-hot class targets"), "{err}");
+        }
+    }
+
+    #[test]
+    fn total_steps_respects_epochs_batches_and_the_cap() {
+        let mut config = Preset::Circles.config();
+        assert_eq!(config.total_steps(50_000), 50_000);
+        config.batch_size = Some(64);
+        config.epochs = 2;
+        // ceil(1000 / 64) = 16 steps per epoch.
+        assert_eq!(config.total_steps(1000), 32);
+        config.max_steps = Some(20);
+        assert_eq!(config.total_steps(1000), 20);
+    }
+}

@@ -1,0 +1,86 @@
+//! A training step from a sweep: the loss, the accuracy and the gradients, scaled by the
+//! reduction.
+
+use burn::tensor::Tensor;
+
+use super::network::{Network, to_host};
+use super::sweep::sweep;
+use crate::error::Result;
+use crate::loss::{LossKind, Reduction};
+use crate::manual::real::Real;
+use crate::model::Mlp;
+use crate::model::mlp::Gradients;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step<R> {
+    /// `J = s·Σᵢ ℓᵢ`.
+    pub loss: f64,
+    /// `s·Σᵢ ℓᵢₖ` for each output (BCE and MSE; empty for cross-entropy).
+    pub outputs: Vec<f64>,
+    /// Correct predictions (examples for cross-entropy, output units for BCE).
+    pub right: usize,
+    /// `dW_1, db_1, dW_2, …`: the gradients of `J`, in [`Network::parameters_mut`]'s order.
+    pub gradients: Vec<Vec<R>>,
+}
+
+/// `J` and its gradients on `rows` examples: `dW_l = s·ΣA_{l−1}ᵀ·dZ_l`, `db_l = s·ΣdZ_l`.
+pub fn step<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    reduction: Reduction,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Result<Step<R>> {
+    let sums = sweep(network, kind, x, y, rows)?;
+    let s = reduction.scale(rows);
+    let scaled = |sum: Vec<R>| -> Vec<R> { sum.into_iter().map(|v| v * R::of(s)).collect() };
+    let mut gradients = Vec::with_capacity(2 * sums.weights.len());
+    for ((w, b), bias) in sums
+        .weights
+        .into_iter()
+        .zip(sums.biases)
+        .zip(&network.biases)
+    {
+        gradients.push(scaled(w));
+        if bias.is_some() {
+            gradients.push(scaled(b));
+        }
+    }
+    Ok(Step {
+        loss: sums.loss * s,
+        outputs: sums.outputs.iter().map(|c| c * s).collect(),
+        right: sums.right,
+        gradients,
+    })
+}
+
+/// `J` and the gradients of `J` for one batch by the fused kernel, as tensors on `x`'s device:
+/// what [`row::gradients`](super::row::gradients) and the autodiff engine compute.
+///
+/// # Shapes
+/// - `x`: `[m, n_0]`, `targets`: `[m, n_L]`; the gradients have the parameters' shapes
+pub fn gradients<R: Real>(
+    model: &Mlp,
+    x: Tensor<2>,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Result<(f64, Gradients)> {
+    let device = x.device();
+    let rows = x.dims()[0];
+    let mut network = Network::<R>::from_mlp(model)?;
+    let step = step(
+        &network,
+        kind,
+        reduction,
+        &to_host(x)?,
+        &to_host(targets)?,
+        rows,
+    )?;
+    for (param, grad) in network.parameters_mut().into_iter().zip(step.gradients) {
+        *param = grad;
+    }
+    let layers = network.params(R::PRECISION, &device);
+    Ok((step.loss, Gradients { layers }))
+}

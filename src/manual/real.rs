@@ -1,0 +1,148 @@
+//! The floating-point types the manual engine's host code runs in (`f32` and `f64`), and a
+//! vectorisable `exp` for f32.
+
+use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
+
+use crate::tensor::Precision;
+
+/// The floating-point types the kernel runs in: `f32` and `f64`.
+pub trait Real:
+    Copy
+    + Send
+    + Sync
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + 'static
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// The burnprop precision of this type.
+    const PRECISION: Precision;
+    /// The nearest value to `v` (rounding f64 to f32, as burn rounds a scalar operand).
+    fn of(v: f64) -> Self;
+    /// The value as `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// `eˣ`.
+    fn exp(self) -> Self;
+    /// `ln(1 + x)`.
+    fn ln_1p(self) -> Self;
+    /// `ln x`.
+    fn ln(self) -> Self;
+    /// `tanh x`.
+    fn tanh(self) -> Self;
+    /// `|x|`.
+    fn abs(self) -> Self;
+}
+
+macro_rules! real {
+    ($t:ty, $precision:expr, $exp:path) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const PRECISION: Precision = $precision;
+            fn of(v: f64) -> Self {
+                v as $t
+            }
+            fn to_f64(self) -> f64 {
+                f64::from(self)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            fn ln_1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+        }
+    };
+}
+
+real!(f32, Precision::F32, exp_f32);
+real!(f64, Precision::F64, f64::exp);
+
+/// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
+/// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the
+/// nearest integer to `x·log₂e` and `|r| ≤ ½ ln 2`; then `eˣ = 2ⁿ·eʳ`, with `eʳ` from a
+/// degree-7 polynomial (Cephes' minimax coefficients) and `2ⁿ` built in the exponent bits.
+/// Within 2 ulp of the exact value on the clamped range `[−87, 88]`, whose ends give the
+/// smallest and largest results (about 1.6e−38 and 1.7e38, where `expf` gives 0 and ∞
+/// only beyond ±88.7); NaN stays NaN.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 split so that n·LN2_HI is exact for |n| ≤ 127
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // 1.5·2²³: adding it rounds to the nearest integer n and leaves n in the low bits of the
+    // sum (SSE2 has neither a rounding instruction nor a vector float-to-int conversion that
+    // Rust's saturating `as` would use)
+    const ROUND: f32 = 12_582_912.0;
+    let x = if x > 88.0 { 88.0 } else { x };
+    let x = if x < -87.0 { -87.0 } else { x };
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let e_r = p * (r * r) + r + 1.0;
+    // 2ⁿ: n + 127 in the exponent field (n ∈ [−126, 127] on the clamped range)
+    let n_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits());
+    let two_n = f32::from_bits(n_bits.wrapping_add(127) << 23);
+    e_r * two_n
+}
+
+/// `max(a, b)`; `b` when they are unordered.
+pub(crate) fn max<R: Real>(a: R, b: R) -> R {
+    if a > b { a } else { b }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cephes' bound for its `expf`, in units of the result's last place.
+    const EXP_ULPS: f64 = 2.0;
+
+    fn ulps(approx: f32, exact: f64) -> f64 {
+        let ulp = f64::from(f32::EPSILON) * exact.abs();
+        (f64::from(approx) - exact).abs() / ulp
+    }
+
+    #[test]
+    fn exp_f32_is_within_two_ulps_over_its_range() {
+        let mut worst = 0.0_f64;
+        let steps = 200_000;
+        for i in 0..=steps {
+            let x = -87.0 + 175.0 * f64::from(i) / f64::from(steps);
+            let x = x as f32;
+            worst = worst.max(ulps(exp_f32(x), f64::from(x).exp()));
+        }
+        assert!(worst <= EXP_ULPS, "worst error {worst} ulp");
+        assert_eq!(exp_f32(0.0), 1.0);
+        assert!(exp_f32(f32::NAN).is_nan());
+        // Beyond the clamp the result saturates at the ends, finite and ordered.
+        assert_eq!(exp_f32(-1000.0), exp_f32(-87.0));
+        assert_eq!(exp_f32(1000.0), exp_f32(88.0));
+        assert!(exp_f32(88.0).is_finite() && exp_f32(-87.0) > 0.0);
+    }
+}

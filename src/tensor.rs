@@ -1,0 +1,83 @@
+//! The basic tensor types every layer shares: the floating-point [`Precision`] of a run, the
+//! matrix [`Layout`] of a notebook, and moving values between the host and a device
+//! ([`host_tensor`], [`host_values`]).
+
+use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Floating-point precision of parameters and data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats (the default; what the notebooks' PyTorch code uses).
+    F32,
+    /// 64-bit floats (what the notebooks' numpy code uses).
+    F64,
+}
+
+impl Precision {
+    /// The burn dtype.
+    pub fn dtype(self) -> DType {
+        match self {
+            Precision::F32 => DType::F32,
+            Precision::F64 => DType::F64,
+        }
+    }
+
+    /// The burn float dtype.
+    pub fn float_dtype(self) -> FloatDType {
+        match self {
+            Precision::F32 => FloatDType::F32,
+            Precision::F64 => FloatDType::F64,
+        }
+    }
+
+    /// `"f32"` or `"f64"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+}
+
+/// The matrix notation of a notebook, which fixes the order in which `--rng numpy` draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Examples are rows: X is `[examples, features]`, W is `[n_in, n_out]` (burn's layout;
+    /// notebooks 000, 001, 003).
+    Row,
+    /// Examples are columns: X is `[features, examples]`, W is `[n_l, n_l-1]` (notebook 002).
+    Column,
+}
+
+/// A tensor from host values, stored at the given precision.
+pub fn host_tensor<const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    precision: Precision,
+    device: &Device,
+) -> Tensor<D> {
+    let data = match precision {
+        // Rounding to the nearest f32 is the intended conversion.
+        Precision::F32 => TensorData::new(
+            values.into_iter().map(|v| v as f32).collect::<Vec<f32>>(),
+            shape,
+        ),
+        Precision::F64 => TensorData::new(values, shape),
+    };
+    Tensor::from_data(data, (device, precision.dtype()))
+}
+
+/// A tensor's values as `f64`, row-major: the inverse of [`host_tensor`].
+pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f64>> {
+    tensor
+        .into_data()
+        .convert::<f64>()
+        .try_to_vec::<f64>()
+        .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
+}

@@ -1,0 +1,64 @@
+//! The two training engines behind one interface, a [`Stepper`] each, and the manual engine on
+//! both its kernels:
+//!
+//! | stepper | engine, kernel | gradients | update |
+//! |---|---|---|---|
+//! | [`AutodiffStepper`] | autodiff | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
+//! | [`ManualTensorStepper`] | manual, tensor | [`manual::row`](crate::manual::row), the chain rule by hand, one burn operation per line | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
+//! | [`ManualFusedStepper`] | manual, fused | the same equations in one sweep over the examples on the host ([`manual::fused`](crate::manual::fused)) | the same, in host memory |
+//!
+//! A [`Stepper`] is one engine's training step: [`Stepper::forward`] measures the loss at the
+//! current parameters (what a step records), and [`Stepper::step`] turns what that forward
+//! pass kept into an update. The training loop ([`fit`](super::fit)) and `burnprop compare`
+//! drive every engine through it.
+
+pub mod autodiff;
+pub mod manual_fused;
+pub mod manual_tensor;
+
+use crate::config::{Engine, Kernel};
+use crate::data::Batch;
+use crate::error::{Error, Result};
+use crate::model::Mlp;
+
+pub use autodiff::AutodiffStepper;
+pub use manual_fused::ManualFusedStepper;
+pub use manual_tensor::ManualTensorStepper;
+
+/// What a step records of the current parameters, read back to the host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// The objective `J` on the batch.
+    pub loss: f64,
+    /// The fraction of correct predictions on the batch, where the loss classifies.
+    pub accuracy: Option<f64>,
+    /// Each output's cost `s·Σᵢ ℓᵢₖ`, for networks with several independent outputs (see
+    /// [`History::outputs`](crate::train::History::outputs)).
+    pub outputs: Option<Vec<f64>>,
+}
+
+/// One engine's training step, in two halves: [`Stepper::forward`] measures a batch at the
+/// current parameters (what a step records) and keeps what the update needs, and
+/// [`Stepper::step`] applies that update. The stepper owns the network while it trains.
+pub trait Stepper {
+    /// Which engine this is.
+    fn engine(&self) -> Engine;
+
+    /// Which kernel computes it (`tensor` or `fused`, never `auto`).
+    fn kernel(&self) -> Kernel;
+
+    /// The loss, accuracy and per-output costs of `batch` at the current parameters.
+    fn forward(&mut self, batch: &Batch) -> Result<Measured>;
+
+    /// One optimiser step at learning rate `lr`, from the gradients of the last
+    /// [`Stepper::forward`].
+    fn step(&mut self, lr: f64) -> Result<()>;
+
+    /// The network at the current parameters, on the plain (non-autodiff) device.
+    fn model(&self) -> Result<Mlp>;
+}
+
+/// The error of a [`Stepper::step`] without a [`Stepper::forward`] before it.
+pub(crate) fn no_forward() -> Error {
+    Error::Data("an optimiser step was asked for before any forward pass".to_string())
+}
