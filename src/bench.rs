@@ -24,13 +24,21 @@ use crate::train::{Experiment, Stepper};
 
 /// How a workload is timed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Settings {
+pub struct BenchSettings {
     /// Untimed iterations (full batch) or epochs (minibatches) before the first repeat.
     pub warmup: usize,
     /// Timed repeats.
     pub repeats: usize,
     /// Iterations per repeat (full batch only).
     pub steps: usize,
+}
+
+impl BenchSettings {
+    /// The warm-up `burnprop bench` runs unless told: one epoch of minibatches, or 20
+    /// full-batch iterations.
+    pub fn default_warmup(config: &ExperimentConfig) -> usize {
+        if config.batch_size.is_some() { 1 } else { 20 }
+    }
 }
 
 /// The unit one repeat times.
@@ -150,7 +158,7 @@ pub fn bench(
     engine: Engine,
     backend: Backend,
     device: &Device,
-    settings: Settings,
+    settings: BenchSettings,
 ) -> Result<Measurement> {
     if settings.repeats == 0 || settings.steps == 0 {
         return Err(Error::InvalidConfig(

@@ -72,6 +72,46 @@ impl Tolerance {
             Self::of(config.dtype)
         }
     }
+
+    /// These tolerances with the given ones in their place (`--loss-tol`, `--param-tol`), each
+    /// zero or a positive number.
+    pub fn with_overrides(mut self, loss: Option<f64>, param: Option<f64>) -> Result<Self> {
+        for (given, field, flag) in [
+            (loss, &mut self.loss, "--loss-tol"),
+            (param, &mut self.param, "--param-tol"),
+        ] {
+            if let Some(value) = given {
+                if !(value.is_finite() && value >= 0.0) {
+                    return Err(Error::InvalidConfig(format!(
+                        "{flag} must be zero or a positive number (got {value})"
+                    )));
+                }
+                *field = value;
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// What a reader of the comparison of `config` should know before it starts: where burn's
+/// update differs from the notebook's by construction.
+pub fn notes(config: &ExperimentConfig) -> Vec<String> {
+    let opt = &config.optimizer;
+    let mut notes = Vec::new();
+    if opt.momentum != 0.0 && opt.dampening != 0.0 {
+        notes.push(format!(
+            "burn's dampening {} has no counterpart in the notebook's update, so the engines part from step 2",
+            opt.dampening
+        ));
+    }
+    if burn_rounds_momentum(config) {
+        notes.push(format!(
+            "burn keeps the momentum factor as f32 ({} → {}), so in f64 the engines are held to f32's tolerance",
+            opt.momentum,
+            f64::from(opt.momentum as f32)
+        ));
+    }
+    notes
 }
 
 /// Whether burn's `Sgd` runs `config` with a momentum factor rounded to f32 that the f64
@@ -155,6 +195,28 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The verdict: `Ok(None)` when every step is within the tolerance, `Ok(Some(why))` with
+    /// the first step outside it when the engines part, and an error when a loss stopped being
+    /// finite (the learning rate is the likely cause: that is bad input, not a verdict).
+    pub fn verdict(&self) -> Result<Option<String>> {
+        if let Some(record) = self.first_non_finite() {
+            return Err(Error::InvalidConfig(format!(
+                "the loss stopped being finite at step {} (autodiff {}, manual {}); lower --lr",
+                record.step, record.loss_autodiff, record.loss_manual
+            )));
+        }
+        Ok(self.first_departure().map(|record| {
+            format!(
+                "the engines part at step {}: relative |Δloss| {:.2e} (tolerance {:e}), max|Δθ| {:.2e} relative (tolerance {:e})",
+                record.step,
+                record.relative_delta_loss(),
+                self.tolerance.loss,
+                record.relative_delta_param(),
+                self.tolerance.param
+            )
+        }))
+    }
+
     /// The first step outside the tolerance, if any.
     pub fn first_departure(&self) -> Option<&CompareRecord> {
         self.records.iter().find(|r| !r.agrees(&self.tolerance))
@@ -334,6 +396,11 @@ pub fn compare_engines(
     device: &Device,
     each: &mut dyn FnMut(&CompareRecord),
 ) -> Result<Comparison> {
+    if steps == 0 {
+        return Err(Error::InvalidConfig(
+            "--steps must be at least 1".to_string(),
+        ));
+    }
     let mut config = config.clone();
     config.max_steps = Some(steps);
     config.validate()?;

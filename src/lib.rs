@@ -6,11 +6,33 @@
 //! notebooks' own data drawn from a numpy-compatible random stream ([`rng`], [`data`]), so that
 //! a preset reproduces the numbers its notebook prints.
 //!
+//! # Layers
+//!
+//! The modules form layers, and a module uses only the layers below its own (the test
+//! `tests/it/layering.rs` fails on any `crate::` path that points up or sideways):
+//!
+//! ```text
+//! cli                                   the command line: clap types, flags → config, one module per command
+//! reproduce, progress                   every experiment into a gallery; progress lines for train
+//! plot                                  the figures, drawn from a run directory
+//! eval                                  a trained run on its test set, pictures of digits
+//! compare, gradcheck, bench             the engines side by side; gradients three ways; timings
+//! train                                 the steppers of both engines, the loop, a run kept in a directory
+//! manual                                backpropagation by hand: row, column, the fused kernel, momentum
+//! artifacts                             the run directory: file names, atomic writes, config and model
+//! config                                every hyperparameter, the presets, Engine and Kernel
+//! data, model                           the notebooks' data and MNIST; the network and its initialisers
+//! rng, loss, tensor, device             numpy's stream; the objectives; Precision, Layout, host tensors; backends
+//! error                                 one error type
+//! ```
+//!
 //! - [`config`]: every hyperparameter, and the presets named after the notebooks;
 //! - [`device`]: cargo features and `--device` to a burn device;
+//! - [`tensor`]: precision, the notebooks' matrix layout, values to and from a device;
 //! - [`loss`]: the three objectives and their output activations;
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
 //!   burn's row layout and notebook 002's column layout, and notebook 000's momentum update;
+//! - [`train`]: both engines behind one stepper interface, and the training loop;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
 //! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
@@ -19,6 +41,8 @@
 //! - [`reproduce`]: every experiment, its checks and figures, and a gallery of them;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
 //! - [`cli`], [`progress`]: the `burnprop` command.
+
+#![warn(missing_docs)]
 
 pub mod artifacts;
 pub mod bench;

@@ -1,4 +1,5 @@
-//! The `burnprop` command: parse, run, print the error chain, exit.
+//! The `burnprop` command: parse, run, print how it ended, exit with 0, 1 (a check failed) or 2
+//! (an error).
 
 use std::process::ExitCode;
 
@@ -13,13 +14,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(&err),
     };
-    match cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(cli::run(cli))
 }
 
 /// Lets a closed pipe end the process quietly, as it ends `cat` or `grep`: Rust ignores

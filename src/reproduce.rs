@@ -22,7 +22,7 @@ use crate::data::DataConfig;
 use crate::data::mnist;
 use crate::device::Backend;
 use crate::error::{Error, Result};
-use crate::gradcheck::{self, CheckOptions, Problem, Verdict};
+use crate::gradcheck::{self, Verdict};
 use crate::plot::{Plotted, plot_run};
 use crate::train::{self, RunSummary, Silent};
 
@@ -167,14 +167,16 @@ fn gradient_check(
     options: &ReproduceOptions,
     device: &Device,
 ) -> Result<gradcheck::GradcheckReport> {
-    let (_, device, _) = crate::device::for_f64(options.backend, device.clone())?;
-    let problem = Problem::from_config(config, options.quick.then_some(64), &device)?;
-    let options = CheckOptions {
-        eps: gradcheck::DEFAULT_EPS,
-        mode: gradcheck::auto_mode(&problem),
-        seed: config.seed,
-    };
-    gradcheck::check(&problem, options)
+    let examples = options.quick.then_some(64);
+    let (report, _, _) = gradcheck::check_config(
+        config,
+        examples,
+        gradcheck::DEFAULT_EPS,
+        false,
+        options.backend,
+        device.clone(),
+    )?;
+    Ok(report)
 }
 
 /// `compare circles` into `compare-circles/`.

@@ -7,10 +7,11 @@ use std::fmt;
 use burn::tensor::Tensor;
 
 use super::{Cache, column, row};
+use crate::config::Preset;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
-use crate::tensor::host_values;
+use crate::tensor::{Layout, host_values};
 
 /// One named matrix (or vector, or scalar) of a trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -228,6 +229,35 @@ fn assemble(
         }
     }
     Trace { entries }
+}
+
+/// A trace in `layout`: [`rows`] or [`columns`].
+pub fn in_layout(
+    layout: Layout,
+    model: &Mlp,
+    x: Tensor<2>,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Result<Trace> {
+    match layout {
+        Layout::Row => rows(model, x, targets, kind, reduction),
+        Layout::Column => columns(model, x, targets, kind, reduction),
+    }
+}
+
+/// What `preset`'s notebook calls the trace's entries, where its names differ from burnprop's
+/// (`[burnprop's, the notebook's]`), for [`Trace::alias`].
+pub fn notebook_names(preset: Preset, layout: Layout) -> &'static [(&'static str, &'static str)] {
+    match (preset, layout) {
+        (Preset::Xor, Layout::Row) => &[("A1", "X2"), ("Ŷ", "Yhat")],
+        (Preset::Circles, Layout::Row) => {
+            &[("A1", "H"), ("Ŷ", "y_hat"), ("dZ2", "δ^o"), ("dZ1", "δ^h")]
+        }
+        (Preset::Logreg, _) => &[("Ŷ", "A1")],
+        (Preset::ThreeLayer, Layout::Column) => &[("Ŷ", "A2")],
+        _ => &[],
+    }
 }
 
 /// A trace in burn's row layout (examples are rows), from [`row::forward`] and

@@ -1,8 +1,10 @@
-//! Training: setting a run up from its seed, the two engines, and the run directory.
+//! Training: setting a run up from its seed ([`Experiment`]), the engines' [`steppers`], the
+//! loop ([`fit`]), what it records ([`history`], [`metrics`]), and a run kept in a run
+//! directory.
 //!
-//! [`run`] is what `burnprop train` and the examples call: it writes `config.json`, trains with
-//! the chosen [`Engine`] (reporting each step to an [`Observer`]), and writes the history,
-//! summary and model.
+//! [`run_to_dir`] is what `burnprop train` and the examples call: it writes `config.json`,
+//! trains with the chosen [`Engine`](crate::config::Engine) (reporting each step to an
+//! [`Observer`]), and writes the history, the [`RunSummary`] and the model.
 
 pub mod fit;
 pub mod history;

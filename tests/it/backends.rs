@@ -326,6 +326,11 @@ fn one_line_failure(cmd: &mut assert_cmd::Command) -> String {
     let output = cmd.output().expect("the binary runs");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(!output.status.success(), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an error exits with 2: {stderr}"
+    );
     assert_ne!(
         output.status.code(),
         Some(101),

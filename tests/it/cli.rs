@@ -21,6 +21,11 @@ fn fails_with_one_line(args: &[&str], env: Option<(&str, &str)>) -> String {
 fn one_line_failure(mut cmd: Command, args: &[&str]) -> String {
     let output = cmd.output().expect("the binary runs");
     assert!(!output.status.success(), "{args:?} should fail");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: an error exits with 2"
+    );
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
     assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
@@ -76,6 +81,7 @@ fn run_directory_that_cannot_be_created() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "an error exits with 2");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("cannot create directory"), "{stderr}");

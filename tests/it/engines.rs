@@ -178,6 +178,11 @@ fn compare_reports_a_perturbed_engine_and_exits_non_zero() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a check that failed exits with 1"
+    );
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(stdout.contains("← parts here"), "{stdout}");
@@ -239,6 +244,11 @@ fn compare_rejects_bad_input_in_one_line() {
             .output()
             .expect("the binary runs");
         assert!(!output.status.success(), "{args:?}");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: an error exits with 2"
+        );
         let stderr = String::from_utf8(output.stderr).expect("UTF-8");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");

@@ -207,6 +207,7 @@ fn plot_redraws_a_run_from_its_files_and_reports_broken_ones_in_one_line() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "an error exits with 2");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("history.csv"), "{stderr}");
@@ -218,6 +219,7 @@ fn plot_redraws_a_run_from_its_files_and_reports_broken_ones_in_one_line() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "an error exits with 2");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(stderr.contains("has no config.json"), "{stderr}");
 }

@@ -540,4 +540,14 @@ fn a_perturbation_across_a_relu_kink_is_marked_not_failed() {
     // W1 and b1 move z across 0; W2 and b2 do not touch it.
     assert_eq!(kinks, [("W1", 1), ("b1", 1), ("W2", 0), ("b2", 0)]);
     assert_ne!(report.verdict, Verdict::Fail, "{report}");
+    // The verdict the CLI maps to exit status 1 is the library's: it names the failing tensors.
+    assert_eq!(report.failure(), None);
+    let mut failed = report.clone();
+    failed.tensors[0].verdict = Verdict::Fail;
+    failed.tensors[2].verdict = Verdict::Fail;
+    failed.verdict = Verdict::Fail;
+    assert_eq!(
+        failed.failure().as_deref(),
+        Some("gradient check failed for W1, W2: relative error above 1e-2")
+    );
 }

@@ -164,6 +164,11 @@ fn train_fails(args: &[&str]) -> String {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success(), "{args:?} should fail");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: an error exits with 2"
+    );
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -352,6 +357,7 @@ fn predict_refuses_a_file_that_is_not_a_picture_in_one_line() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "an error exits with 2");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(
@@ -384,6 +390,7 @@ fn a_retry_with_broken_data_leaves_the_earlier_run_intact() {
         .output()
         .expect("the binary runs");
     assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "an error exits with 2");
     for (name, bytes) in before {
         let after = std::fs::read(run.path().join(&name)).expect("still there");
         assert!(after == bytes, "{name} changed");

@@ -34,8 +34,8 @@
 //! engines' tolerance of each other.
 //!
 //! The parts: [`network`] (an [`Mlp`](crate::model::Mlp)'s parameters in host memory),
-//! [`lanes`] (the lane type and its vector math), [`sweep`] (a batch's sums, chunk by chunk,
-//! lane by lane) and [`step`] (a training step's loss and gradients from a sweep). The scalar
+//! [`lanes`] (the lane type and its vector math), [`sweep`](mod@sweep) (a batch's sums, chunk by chunk,
+//! lane by lane) and [`step`](mod@step) (a training step's loss and gradients from a sweep). The scalar
 //! type is [`Real`](super::real::Real).
 
 pub mod lanes;

@@ -10,6 +10,7 @@ use crate::model::activation::Activation;
 use crate::model::mlp::LayerParams;
 use crate::tensor::{Precision, host_tensor, host_values};
 
+/// An [`Mlp`]'s parameters in host memory, row layout (`W_l`: `[n_{l−1}, n_l]`, row-major).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network<R> {
     /// `[n_0, n_1, …, n_L]`.

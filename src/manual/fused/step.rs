@@ -11,6 +11,7 @@ use crate::manual::real::Real;
 use crate::model::Mlp;
 use crate::model::mlp::Gradients;
 
+/// One step's measurements and gradients: a [`sweep`] scaled by the reduction's `s`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step<R> {
     /// `J = s·Σᵢ ℓᵢ`.
@@ -56,7 +57,7 @@ pub fn step<R: Real>(
 }
 
 /// `J` and the gradients of `J` for one batch by the fused kernel, as tensors on `x`'s device:
-/// what [`row::gradients`](super::row::gradients) and the autodiff engine compute.
+/// what [`row::gradients`](crate::manual::row::gradients) and the autodiff engine compute.
 ///
 /// # Shapes
 /// - `x`: `[m, n_0]`, `targets`: `[m, n_L]`; the gradients have the parameters' shapes

@@ -15,6 +15,7 @@ use crate::manual::real::{Real, max};
 /// Examples per chunk: the unit of work of one thread, and of the fixed summation order.
 pub const CHUNK: usize = 1024;
 
+/// What one sweep adds up over a batch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sums<R> {
     /// `Σᵢ ℓᵢ`.
@@ -91,6 +92,7 @@ pub fn sweep<R: Real>(
         .unwrap_or_else(|| Sweep::new(network, kind).finish()))
 }
 
+/// One chunk's sums, in AVX2 instructions where the CPU has them (16 lanes' worth of f32 work
 /// per instruction pair instead of 8).
 ///
 /// The AVX2 and the baseline (SSE2) versions are the same code compiled twice: neither fuses a

@@ -1,0 +1,385 @@
+//! The clap types: every subcommand and flag, with their doc comments as `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Engine, Kernel, Preset, Schedule};
+use crate::gradcheck;
+use crate::loss::{LossKind, Reduction};
+use crate::model::activation::Activation;
+use crate::model::init::{BiasInit, Init};
+use crate::rng::RngKind;
+use crate::tensor::{Layout, Precision};
+
+/// The exit status, as `--help` states it (grep's and diff's convention).
+const EXIT_STATUS: &str = "Exit status: 0 success; 1 a check ran and failed (gradcheck, compare); \
+2 an error (bad input, a missing or malformed file, a device that cannot start).";
+
+/// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
+#[derive(Debug, Parser)]
+#[command(name = "burnprop", version, about, long_about = None, after_help = EXIT_STATUS)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a notebook experiment and write its run directory.
+    Train(Box<TrainArgs>),
+    /// Check the manual and autodiff gradients against finite differences (f64), one table row
+    /// per parameter tensor; exits with 1 when a gradient fails.
+    Gradcheck(Box<GradcheckArgs>),
+    /// One forward and one backward pass on a small batch, printing every intermediate matrix
+    /// (Z1, A1, …, Ŷ, loss, dZ, dW, db) in the order the notebooks derive them.
+    Trace(Box<TraceArgs>),
+    /// Train one network with both engines on the same batches and compare them step by step:
+    /// losses, |Δloss| and max|Δθ|; writes compare.csv and compare.json and exits with 1 when the
+    /// trajectories part beyond the stated tolerance.
+    Compare(Box<CompareArgs>),
+    /// Draw a run directory's figures (PNG and SVG) from its saved artifacts, without
+    /// retraining: loss and accuracy, the notebooks' pictures of the network, the engine
+    /// comparison, the gradient check.
+    Plot(RunArgs),
+    /// Run every notebook experiment at the notebook's settings, with gradient checks, the
+    /// engine comparison and every figure, and write a README gallery of them.
+    Reproduce(ReproduceArgs),
+    /// Evaluate a trained run on its test split (its training data if it has none): accuracy,
+    /// per-class precision and recall, the confusion matrix (also written as confusion.csv).
+    Eval(RunArgs),
+    /// Classify pictures of digits (PNG or JPEG, any size) with a trained MNIST run.
+    Predict(PredictArgs),
+    /// List the presets: their notebook, network, data and training.
+    List,
+    /// Time a preset as `train` runs it: per iteration (full batch) or per epoch (minibatches,
+    /// evaluation excluded), after a warm-up, over repeats; prints median/min/max, steps per
+    /// second and peak memory. scripts/bench-vs-reference.sh sets it beside numpy and PyTorch.
+    Bench(Box<BenchArgs>),
+}
+
+/// `burnprop train`: a preset, with any hyperparameter overridden by a flag.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The experiment and its overrides.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Where the gradients and the update come from: burn's autodiff and burn's Sgd, or the
+    /// hand-derived backward pass and notebook 000's update M ← mf·M − lr·∇, P ← P + M (no
+    /// dampening). Both write the same run directory.
+    #[arg(long, value_enum, default_value_t = Engine::Autodiff)]
+    pub engine: Engine,
+
+    /// Run directory [default: runs/PRESET].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Print the network layer by layer (as notebook 003's print(model)) and exit.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// With output piped, print a progress line every N steps [default: about 20 lines].
+    #[arg(long, value_name = "N")]
+    pub log_every: Option<usize>,
+}
+
+/// `burnprop compare`: the autodiff and manual engines, side by side.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The experiment and its overrides (--dampening other than 0 applies to burn's Sgd only:
+    /// the notebook's update has none, so the engines then part on purpose).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Updates each engine takes (the run stops there; a schedule spans these steps).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub steps: usize,
+
+    /// Print a row every K steps (the first departure is always printed) [default: about ten
+    /// rows].
+    #[arg(long, value_name = "K")]
+    pub every: Option<usize>,
+
+    /// Relative tolerance of the losses [default: 1e-5 in f32, 1e-10 in f64, 1e-5 in f64 when
+    /// burn's f32 momentum factor is not exact].
+    #[arg(long, allow_negative_numbers = true, value_name = "TOL")]
+    pub loss_tol: Option<f64>,
+
+    /// Tolerance of the largest parameter difference, relative to max(1, max|θ|) [default:
+    /// 1e-4 in f32, 1e-9 in f64, 1e-4 in f64 when burn's f32 momentum factor is not exact].
+    #[arg(long, allow_negative_numbers = true, value_name = "TOL")]
+    pub param_tol: Option<f64>,
+
+    /// Run directory [default: runs/PRESET-compare].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `burnprop bench`: one workload, timed.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The experiment and its overrides (e.g. --samples, --batch-size, --hidden for scaling).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// The engine to time (as for train).
+    #[arg(long, value_enum, default_value_t = Engine::Autodiff)]
+    pub engine: Engine,
+
+    /// Timed iterations per repeat (full-batch presets).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub steps: usize,
+
+    /// Untimed warm-up: iterations for a full batch, epochs for minibatches [default: 20
+    /// iterations, 1 epoch].
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+
+    /// Timed repeats.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeats: usize,
+
+    /// Print the measurement as one line of JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `burnprop gradcheck`: the three-way gradient check of a preset's initial network.
+#[derive(Debug, Args)]
+pub struct GradcheckArgs {
+    /// The experiment and its overrides (the check always runs in f64).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Finite-difference step ε.
+    #[arg(long, value_name = "E", allow_negative_numbers = true, default_value_t = gradcheck::DEFAULT_EPS)]
+    pub eps: f64,
+
+    /// One random direction per tensor instead of every element [default: element by element
+    /// up to 20000 parameters, directional above, as for MNIST].
+    #[arg(long)]
+    pub directional: bool,
+
+    /// Check on the first N training examples [default: all of them, or one minibatch].
+    #[arg(long, value_name = "N")]
+    pub examples: Option<usize>,
+
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `burnprop trace`: every matrix of one forward and backward pass.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The experiment and its overrides.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+
+    /// Print examples as rows (burn, notebooks 000, 001, 003) or columns (notebook 002).
+    #[arg(long, value_enum, default_value = "row")]
+    pub layout: Layout,
+
+    /// Trace the first N training examples.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub examples: usize,
+}
+
+/// `burnprop eval` and `burnprop plot`: a saved run directory.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The run directory: the --out of `burnprop train` (plot also takes that of `burnprop
+    /// compare`), or one of `burnprop reproduce`'s.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// Directory holding MNIST's IDX files [default: the one the run was trained from].
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// `burnprop reproduce`: everything, into one directory.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Shorten every run (300 circles iterations, one MNIST epoch, 20 compared steps, gradient
+    /// checks on 64 examples): a first look in seconds, not the notebooks' results.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// The artifacts directory.
+    #[arg(long, value_name = "DIR", default_value = "artifacts")]
+    pub out: PathBuf,
+
+    /// Directory holding MNIST's IDX files; without it, MNIST runs only if burn-dataset's
+    /// cache has it.
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// `burnprop predict`: pictures through a saved MNIST network.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run directory (the --out of `burnprop train mnist`).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// PNG or JPEG pictures of single digits, any size, dark on light or light on dark.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub pictures: Vec<PathBuf>,
+
+    /// How many classes to show per picture.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub top: usize,
+
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+/// A preset and every hyperparameter flag that overrides it.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// The notebook experiment.
+    #[arg(value_enum)]
+    pub preset: Preset,
+
+    /// Passes over the training data; a full-batch pass is one iteration.
+    #[arg(long, visible_alias = "iterations", value_name = "N")]
+    pub epochs: Option<usize>,
+
+    /// Stop after this many optimiser steps, even mid-epoch.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<usize>,
+
+    /// Learning rate.
+    #[arg(long, allow_negative_numbers = true, value_name = "LR")]
+    pub lr: Option<f64>,
+
+    /// Momentum factor μ of SGD (0 turns momentum off).
+    #[arg(long, allow_negative_numbers = true, value_name = "MU")]
+    pub momentum: Option<f64>,
+
+    /// Dampening d of burn's momentum velocity: v ← g at the first step, then
+    /// v ← μ·v + (1 − d)·g, θ ← θ − lr·v. With d = 0 (the default, as in PyTorch) this is
+    /// notebook 000's M ← μ·M − lr·g, θ ← θ + M, step for step (M = −lr·v). burn's own
+    /// MomentumConfig defaults to d = 0.1, which weighs every gradient after the first by 0.9
+    /// and parts from the notebook at the second step. The manual engine has no dampening.
+    #[arg(long, allow_negative_numbers = true, value_name = "D")]
+    pub dampening: Option<f64>,
+
+    /// Use Nesterov momentum (needs a positive --momentum and --dampening 0).
+    #[arg(long)]
+    pub nesterov: bool,
+
+    /// Learning-rate schedule over the run's steps.
+    #[arg(long, value_enum)]
+    pub schedule: Option<Schedule>,
+
+    /// L2 weight decay λ, added to the gradient as λ·θ.
+    #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA")]
+    pub weight_decay: Option<f64>,
+
+    /// Examples per step (minibatch SGD with seeded shuffling).
+    #[arg(long, value_name = "N", conflicts_with = "full_batch")]
+    pub batch_size: Option<usize>,
+
+    /// Train on the whole training set at every step.
+    #[arg(long)]
+    pub full_batch: bool,
+
+    /// Hidden-layer widths, comma-separated (e.g. 16,8).
+    #[arg(long, value_delimiter = ',', value_name = "WIDTHS")]
+    pub hidden: Option<Vec<usize>>,
+
+    /// Hidden-layer activations: one for all layers, or one per layer, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ACTIVATION")]
+    pub activation: Option<Vec<Activation>>,
+
+    /// Whether layers have biases.
+    #[arg(long, value_name = "BOOL")]
+    pub bias: Option<bool>,
+
+    /// The objective; it also sets the output activation (softmax, sigmoid, identity).
+    #[arg(long, value_enum)]
+    pub loss: Option<LossKind>,
+
+    /// Sum the per-example losses or average them.
+    #[arg(long, value_enum)]
+    pub reduction: Option<Reduction>,
+
+    /// Weight initialiser.
+    #[arg(long, value_enum)]
+    pub init: Option<Init>,
+
+    /// Bias initialiser.
+    #[arg(long, value_enum)]
+    pub bias_init: Option<BiasInit>,
+
+    /// Standard deviation of the normal initialiser.
+    #[arg(long, allow_negative_numbers = true, value_name = "SCALE")]
+    pub init_scale: Option<f64>,
+
+    /// Train from the N-th initialisation draw (notebook 000 trains from its second).
+    #[arg(long, value_name = "N")]
+    pub init_draw: Option<usize>,
+
+    /// Where random numbers come from.
+    #[arg(long, value_enum)]
+    pub rng: Option<RngKind>,
+
+    /// The seed of every random draw (data, weights, shuffling).
+    #[arg(long)]
+    pub seed: Option<u32>,
+
+    /// Floating-point precision.
+    #[arg(long, value_enum)]
+    pub dtype: Option<Precision>,
+
+    /// How the manual engine computes a step on the CPU: `fused` sweeps the examples once
+    /// (forward, loss, backward and gradient sums together, on all cores), `tensor` runs one
+    /// burn operation per line of the derivation. `auto` picks `fused` for layers up to 64
+    /// wide on flex or ndarray.
+    #[arg(long, value_enum)]
+    pub kernel: Option<Kernel>,
+
+    /// Number of examples of generated data (circles, three-layer).
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+
+    /// Noise of the circles data.
+    #[arg(long, allow_negative_numbers = true)]
+    pub noise: Option<f64>,
+
+    /// Inner-circle radius of the circles data, relative to the outer one.
+    #[arg(long, allow_negative_numbers = true)]
+    pub factor: Option<f64>,
+
+    /// Directory holding MNIST's four IDX files, raw or .gz (the MNIST presets) [default:
+    /// burn-dataset's cache, ~/.cache/burn-dataset/mnist].
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The two digits of mnist-binary, comma-separated; the second is target 1.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub digits: Option<Vec<u8>>,
+
+    /// Standardise MNIST pixels to (x − 0.1307) / 0.3081 instead of scaling them to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+
+    /// Compute device: flex, ndarray, wgpu, vulkan, metal, cuda, rocm or cpu (must be compiled
+    /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).
+    #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
+    pub device: Option<String>,
+}

@@ -1,0 +1,195 @@
+//! Flags onto an [`ExperimentConfig`]: a preset's configuration with every given flag in its
+//! place, and the rules of which data flags apply to which data.
+
+use anyhow::{Result, bail};
+
+use super::args::ExperimentArgs;
+use crate::config::ExperimentConfig;
+use crate::data::DataConfig;
+use crate::model::activation::Activation;
+
+impl ExperimentArgs {
+    /// The preset's config with every given flag applied.
+    pub fn to_config(&self) -> Result<ExperimentConfig> {
+        let mut c = self.preset.config();
+        let opt = &mut c.optimizer;
+        set(&mut opt.lr, self.lr);
+        set(&mut opt.momentum, self.momentum);
+        set(&mut opt.dampening, self.dampening);
+        set(&mut opt.weight_decay, self.weight_decay);
+        set(&mut opt.schedule, self.schedule);
+        opt.nesterov |= self.nesterov;
+        set(&mut c.epochs, self.epochs);
+        if self.max_steps.is_some() {
+            c.max_steps = self.max_steps;
+        }
+        if self.batch_size.is_some() {
+            c.batch_size = self.batch_size;
+        }
+        if self.full_batch {
+            c.batch_size = None;
+        }
+        if let Some(hidden) = &self.hidden {
+            c.hidden.clone_from(hidden);
+        }
+        let activations = self
+            .activation
+            .clone()
+            .unwrap_or_else(|| c.activations.first().map(|&a| vec![a]).unwrap_or_default());
+        c.activations = match activations.as_slice() {
+            // One activation (or the preset's first) serves every hidden layer.
+            [one] => vec![*one; c.hidden.len()],
+            // A logistic regressor given hidden layers gets the notebooks' sigmoid.
+            [] => vec![Activation::Sigmoid; c.hidden.len()],
+            many => many.to_vec(),
+        };
+        set(&mut c.bias, self.bias);
+        set(&mut c.loss, self.loss);
+        set(&mut c.reduction, self.reduction);
+        set(&mut c.init, self.init);
+        set(&mut c.bias_init, self.bias_init);
+        if self.init_scale.is_some() {
+            c.init_scale = self.init_scale;
+        }
+        set(&mut c.init_draw, self.init_draw);
+        set(&mut c.rng, self.rng);
+        set(&mut c.seed, self.seed);
+        set(&mut c.dtype, self.dtype);
+        set(&mut c.kernel, self.kernel);
+        self.apply_data_flags(&mut c.data)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
+        let name = data.name();
+        match data {
+            DataConfig::Circles {
+                samples,
+                factor,
+                noise,
+                ..
+            } => {
+                set(samples, self.samples);
+                set(factor, self.factor);
+                set(noise, self.noise);
+            }
+            DataConfig::Random { samples, .. } => {
+                set(samples, self.samples);
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
+            }
+            DataConfig::Mnist {
+                dir,
+                digits,
+                standardize,
+            } => {
+                reject("--samples", self.samples.is_some(), name)?;
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
+                if self.data_dir.is_some() {
+                    dir.clone_from(&self.data_dir);
+                }
+                *standardize |= self.standardize;
+                match (&self.digits, digits.as_mut()) {
+                    (None, _) => {}
+                    (Some(given), Some(pair)) => {
+                        *pair = <[u8; 2]>::try_from(given.as_slice()).map_err(|_| {
+                            anyhow::anyhow!(
+                                "--digits takes exactly two digits, e.g. --digits 3,5 (got {})",
+                                given.len()
+                            )
+                        })?;
+                    }
+                    (Some(_), None) => {
+                        bail!("--digits applies to mnist-binary; mnist classifies all ten digits")
+                    }
+                }
+                return Ok(());
+            }
+            DataConfig::Logreg | DataConfig::Xor => {
+                reject("--samples", self.samples.is_some(), name)?;
+                reject("--noise", self.noise.is_some(), name)?;
+                reject("--factor", self.factor.is_some(), name)?;
+            }
+        }
+        // --data-dir (also read from BURNPROP_MNIST_DIR) only concerns MNIST; the MNIST-only
+        // switches do not apply here.
+        reject("--digits", self.digits.is_some(), name)?;
+        reject("--standardize", self.standardize, name)?;
+        Ok(())
+    }
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+fn reject(flag: &str, given: bool, data: &str) -> Result<()> {
+    if given {
+        bail!(
+            "{flag} does not apply to the {data} data, which is a fixed table or has no such parameter"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::args::{Cli, Command};
+
+    fn parse(args: &[&str]) -> ExperimentArgs {
+        let cli = Cli::try_parse_from(std::iter::once("burnprop").chain(args.iter().copied()))
+            .expect("valid arguments");
+        match cli.command {
+            Command::Train(args) => args.experiment,
+            _ => panic!("expected train"),
+        }
+    }
+    #[test]
+    fn flags_override_the_preset() {
+        let config = parse(&[
+            "train",
+            "circles",
+            "--iterations",
+            "300",
+            "--lr",
+            "0.001",
+            "--hidden",
+            "4,4",
+            "--activation",
+            "tanh",
+            "--samples",
+            "500",
+        ])
+        .to_config()
+        .expect("a valid config");
+        assert_eq!(config.epochs, 300);
+        assert_eq!(config.optimizer.lr, 0.001);
+        assert_eq!(config.hidden, [4, 4]);
+        assert_eq!(config.activations, [Activation::Tanh, Activation::Tanh]);
+        assert!(matches!(
+            config.data,
+            DataConfig::Circles { samples: 500, .. }
+        ));
+        // Untouched fields keep the notebook's values.
+        assert_eq!(config.optimizer.momentum, 0.5);
+    }
+
+    #[test]
+    fn data_flags_that_do_not_apply_are_errors() {
+        let err = parse(&["train", "xor", "--samples", "10"])
+            .to_config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--samples does not apply to the xor data"),
+            "{err}"
+        );
+    }
+}
