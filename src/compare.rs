@@ -357,6 +357,16 @@ impl Comparison {
     }
 }
 
+/// A comparison takes at least one step.
+pub fn check_steps(steps: usize) -> Result<()> {
+    if steps == 0 {
+        return Err(Error::InvalidConfig(
+            "--steps must be at least 1".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// The header of the table [`table_row`] prints under.
 pub fn table_header() -> String {
     format!(
@@ -396,11 +406,7 @@ pub fn compare_engines(
     device: &Device,
     each: &mut dyn FnMut(&CompareRecord),
 ) -> Result<Comparison> {
-    if steps == 0 {
-        return Err(Error::InvalidConfig(
-            "--steps must be at least 1".to_string(),
-        ));
-    }
+    check_steps(steps)?;
     let mut config = config.clone();
     config.max_steps = Some(steps);
     config.validate()?;

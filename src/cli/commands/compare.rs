@@ -11,9 +11,7 @@ use crate::compare::{self, Tolerance};
 /// Runs `burnprop compare`: [`Outcome::CheckFailed`] when the engines part beyond the
 /// tolerance, an error when a loss stops being finite; what was measured is written either way.
 pub fn run(args: &CompareArgs) -> Result<Outcome> {
-    if args.steps == 0 {
-        bail!("--steps must be at least 1");
-    }
+    compare::check_steps(args.steps)?;
     if args.experiment.max_steps.is_some() {
         bail!("compare stops after --steps updates; drop --max-steps");
     }
