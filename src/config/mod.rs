@@ -2,7 +2,7 @@
 //! and the presets, one per notebook experiment, as values of it.
 //!
 //! A run writes its config as `config.json` before its first step, so any run directory says
-//! exactly what produced it; CLI flags override fields of a preset (see `cli.rs`).
+//! exactly what produced it; CLI flags override fields of a preset (see `cli::overrides`).
 //!
 //! The parts: [`Preset`] (the notebook experiments and their configurations),
 //! [`OptimizerConfig`] and [`Schedule`] (the update), [`Engine`] and [`Kernel`] (which

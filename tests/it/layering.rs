@@ -38,7 +38,7 @@ struct Use {
 /// The top-level modules that one source line names through `crate::` paths (also inside a
 /// `crate::{…}` group) and through `super::` chains that climb out of the file's top-level
 /// module. `depth` is how many modules the file sits below its top-level module
-/// (`src/data/mnist.rs`: 1, `src/data/mod.rs` and `src/data.rs`: 0), `inline` whether the line
+/// (`src/data/picture.rs`: 1, `src/data/mod.rs` and `src/tensor.rs`: 0), `inline` whether the line
 /// is inside an inline `mod … {` block, which adds one.
 fn named_modules(line: &str, depth: usize, inline: bool) -> Vec<String> {
     let mut found = Vec::new();
