@@ -10,8 +10,7 @@ use std::hint::black_box;
 use burn::tensor::Device;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use burnprop::config::Preset;
-use burnprop::config::{Engine, Kernel};
+use burnprop::config::{Engine, Kernel, Preset};
 use burnprop::data::Batch;
 use burnprop::gradcheck::{self, CheckOptions, Problem};
 use burnprop::loss::LossKind;

@@ -15,8 +15,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Engine;
-use crate::config::ExperimentConfig;
+use crate::config::{Engine, ExperimentConfig};
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::train::fit::{check_finite, stepper};

@@ -24,8 +24,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::{COMPARE, COMPARE_SUMMARY, RunDir};
-use crate::config::Engine;
-use crate::config::ExperimentConfig;
+use crate::config::{Engine, ExperimentConfig};
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::model::Mlp;

@@ -16,8 +16,7 @@ use burn::tensor::Device;
 
 use crate::artifacts::{GRADCHECK, RunDir, write_atomic};
 use crate::compare::{self, Tolerance};
-use crate::config::Engine;
-use crate::config::{ExperimentConfig, Preset};
+use crate::config::{Engine, ExperimentConfig, Preset};
 use crate::data::DataConfig;
 use crate::data::mnist;
 use crate::device::Backend;

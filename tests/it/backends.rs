@@ -14,8 +14,7 @@ use burn::tensor::Device;
 
 use burnprop::artifacts::RunDir;
 use burnprop::compare::{self, Tolerance};
-use burnprop::config::{Engine, Kernel};
-use burnprop::config::{ExperimentConfig, Preset};
+use burnprop::config::{Engine, ExperimentConfig, Kernel, Preset};
 use burnprop::data::DataConfig;
 use burnprop::device::{self, Backend};
 use burnprop::eval;

@@ -3,8 +3,7 @@
 use assert_cmd::Command;
 use burn::tensor::{Device, Tensor};
 
-use burnprop::config::Engine;
-use burnprop::config::{ExperimentConfig, Preset};
+use burnprop::config::{Engine, ExperimentConfig, Preset};
 use burnprop::data::DataConfig;
 use burnprop::model::Mlp;
 use burnprop::train::{Experiment, History, Silent, Trained, train_config};

@@ -6,8 +6,7 @@ use burn::tensor::Device;
 
 use burnprop::artifacts::{COMPARE, COMPARE_SUMMARY, CONFIG};
 use burnprop::compare::{self, CompareRecord, CompareSummary, Comparison, Tolerance};
-use burnprop::config::{Engine, Kernel};
-use burnprop::config::{ExperimentConfig, Preset};
+use burnprop::config::{Engine, ExperimentConfig, Kernel, Preset};
 use burnprop::tensor::Precision;
 
 use crate::common::{burnprop, offline_config, train_with};

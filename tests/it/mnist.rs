@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use burnprop::config::Engine;
-use burnprop::config::Preset;
+use burnprop::config::{Engine, Preset};
 use burnprop::data::DataConfig;
 use burnprop::data::mnist::{self, Split};
 use burnprop::error::Error;

@@ -6,8 +6,7 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
-use burnprop::config::Engine;
-use burnprop::config::Preset;
+use burnprop::config::{Engine, Preset};
 use burnprop::device::Backend;
 use burnprop::error::Error;
 use burnprop::train::{Silent, run_to_dir};
