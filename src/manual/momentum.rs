@@ -119,6 +119,24 @@ impl NotebookMomentum {
         }
     }
 
+    /// Where the update stands: `M` of every layer (`None` before the first step) and the
+    /// rate of the last step, for a checkpoint.
+    pub fn state(&self) -> (Option<Vec<LayerParams>>, Option<f64>) {
+        (self.buffers.clone(), self.previous_lr)
+    }
+
+    /// Continues from a [`state`](Self::state) saved earlier.
+    pub fn restore(&mut self, buffers: Option<Vec<LayerParams>>, previous_lr: Option<f64>) {
+        self.buffers = buffers;
+        self.previous_lr = previous_lr;
+    }
+
+    /// The rate of the last step (`None` before the first), for the fused kernel, which
+    /// keeps its `M` itself.
+    pub fn previous_lr(&self) -> Option<f64> {
+        self.previous_lr
+    }
+
     /// `c·mf`, the factor of `M` at a step at rate `lr`, with the momentum correction
     /// `c = lr / lr_previous` (1 under a constant rate); remembers `lr` for the next step.
     fn decay(&mut self, lr: f64) -> f64 {

@@ -68,6 +68,29 @@ impl<R: Real> Network<R> {
         all
     }
 
+    /// Vectors laid out as [`parameters_mut`](Self::parameters_mut) lists the parameters (one
+    /// per weight and bias, such as the momentum `M` of each) as tensors of the parameters'
+    /// shapes on `device`; `None` if their number or lengths do not match.
+    pub fn shaped(
+        &self,
+        values: &[Vec<R>],
+        precision: Precision,
+        device: &Device,
+    ) -> Option<Vec<LayerParams>> {
+        let mut values = values.iter();
+        let mut next = |len: usize| values.next().filter(|v| v.len() == len).map(|v| to_f64(v));
+        let mut layers = Vec::with_capacity(self.weights.len());
+        for (b, n) in self.biases.iter().zip(self.sizes.windows(2)) {
+            let weight = host_tensor(next(n[0] * n[1])?, [n[0], n[1]], precision, device);
+            let bias = match b {
+                Some(_) => Some(host_tensor(next(n[1])?, [n[1]], precision, device)),
+                None => None,
+            };
+            layers.push(LayerParams { weight, bias });
+        }
+        values.next().is_none().then_some(layers)
+    }
+
     pub(super) fn depth(&self) -> usize {
         self.weights.len()
     }

@@ -6,18 +6,25 @@
 //! logits = model.forward_logits(X)            forward
 //! loss   = L(logits, Y)                       objective
 //! grads  = loss.backward()                    reverse-mode autodiff
-//! grads  = GradientsParams::from_grads(…)     gradients keyed by parameter
-//! model  = optim.step(lr, model, grads)       SGD (with momentum) update
+//! θ, s   = Sgd::step(lr, θ, ∂J/∂θ, s)         burn's SGD (with momentum), each parameter
 //! ```
+//!
+//! burn's `ModuleOptimizer` would walk the parameters for `Sgd`; this stepper walks them
+//! itself and calls the same `Optimizer::step` with the same inputs, so that it holds every
+//! parameter's `SgdState` (the momentum velocity `v`) and a checkpoint can save and restore it
+//! exactly. (burn 0.22's `ModuleOptimizer::load_record` materialises a saved state in the
+//! default float type, f32, which would round an f64 run's velocity.)
 //!
 //! [`AutodiffStepper`] is this engine's step in the loop in [`fit`](crate::train::fit); [`gradients`]
 //! gives the same gradients for one batch, for the gradient check.
 
-use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Tensor;
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::optim::momentum::MomentumState;
+use burn::optim::{Optimizer, RecordState, Sgd, SgdState, StateSink};
+use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Measured, Stepper, no_forward};
+use super::{Measured, OptimizerState, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
@@ -26,11 +33,16 @@ use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
 use crate::train::metrics::{measure, scalar};
 
+/// burn's `SgdState` of one layer's weight and bias.
+type LayerState = (Option<SgdState<2>>, Option<SgdState<1>>);
+
 /// burn's training step: a tracked forward pass, `loss.backward()`, `Sgd`.
 pub struct AutodiffStepper {
     loss: LossKind,
     reduction: Reduction,
-    optim: ModuleOptimizer,
+    sgd: Sgd,
+    /// Every layer's optimiser state; empty before the first step.
+    states: Vec<LayerState>,
     /// The network, on the autodiff device; `None` only inside [`Stepper::step`].
     model: Option<Mlp>,
     /// The tracked loss of the last forward pass, whose graph `backward` walks.
@@ -44,7 +56,8 @@ impl AutodiffStepper {
         Self {
             loss: config.loss,
             reduction: config.reduction,
-            optim: config.optimizer.sgd().init(),
+            sgd: config.optimizer.sgd().build(),
+            states: Vec::new(),
             model: Some(model),
             pending: None,
         }
@@ -83,14 +96,112 @@ impl Stepper for AutodiffStepper {
     fn step(&mut self, lr: f64) -> Result<()> {
         let loss = self.pending.take().ok_or_else(no_forward)?;
         let model = self.model.take().ok_or_else(no_forward)?;
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optim.step(lr, model, grads));
+        let grads = loss.backward();
+        self.states
+            .resize_with(model.layers.len(), Default::default);
+        let mut layers = Vec::with_capacity(model.layers.len());
+        for (l, (layer, (weight_state, bias_state))) in
+            model.layers.into_iter().zip(&mut self.states).enumerate()
+        {
+            let weight = update(&self.sgd, lr, layer.weight, &grads, weight_state)
+                .ok_or_else(|| missing(format!("W{}", l + 1)))?;
+            let bias = match layer.bias {
+                Some(bias) => Some(
+                    update(&self.sgd, lr, bias, &grads, bias_state)
+                        .ok_or_else(|| missing(format!("b{}", l + 1)))?,
+                ),
+                None => None,
+            };
+            layers.push(Linear { weight, bias });
+        }
+        self.model = Some(Mlp {
+            layers,
+            hidden_activations: model.hidden_activations,
+            output: model.output,
+        });
         Ok(())
     }
 
     fn model(&self) -> Result<Mlp> {
         Ok(self.network()?.valid())
     }
+
+    fn optimizer_state(&self) -> Result<OptimizerState> {
+        // burn keeps a velocity once a step has been taken with momentum.
+        let velocity = self
+            .states
+            .iter()
+            .map(|(weight, bias)| {
+                Some(LayerParams {
+                    weight: velocity(weight.as_ref()?)?,
+                    bias: match bias {
+                        Some(state) => Some(velocity(state)?),
+                        None => None,
+                    },
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .filter(|layers| !layers.is_empty());
+        Ok(OptimizerState {
+            momentum: velocity,
+            previous_lr: None,
+        })
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> Result<()> {
+        self.states = state
+            .momentum
+            .unwrap_or_default()
+            .into_iter()
+            .map(|layer| {
+                (
+                    with_velocity(layer.weight),
+                    layer.bias.and_then(with_velocity),
+                )
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// One parameter through burn's `Sgd`: its gradient in `grads`, its state in `state`.
+/// `None` if autodiff computed no gradient for it.
+fn update<const D: usize>(
+    sgd: &Sgd,
+    lr: f64,
+    param: Param<Tensor<D>>,
+    grads: &burn::tensor::Gradients,
+    state: &mut Option<SgdState<D>>,
+) -> Option<Param<Tensor<D>>> {
+    let grad = param.val().grad(grads)?;
+    let (id, tensor, mapper) = param.consume();
+    let require_grad = tensor.is_require_grad();
+    let (updated, next) = sgd.step(lr, tensor.inner(), grad, state.take());
+    *state = next;
+    let mut updated = Tensor::from_inner(updated);
+    if require_grad {
+        updated = updated.require_grad();
+    }
+    Some(Param::from_mapped_value(id, updated, mapper))
+}
+
+/// The momentum velocity `v` in a parameter's `SgdState`, in its own precision.
+fn velocity<const D: usize>(state: &SgdState<D>) -> Option<Tensor<D>> {
+    let mut sink = StateSink::default();
+    state.state_flatten("", &mut sink);
+    let (_, data): (String, TensorData) = sink.tensors.into_iter().next()?;
+    let device = Device::default();
+    let dtype = data.dtype();
+    Some(Tensor::from_data(data, (&device, dtype)))
+}
+
+/// burn's `SgdState` holding velocity `v`.
+fn with_velocity<const D: usize>(v: Tensor<D>) -> Option<SgdState<D>> {
+    Some(SgdState::new(Some(MomentumState::new(v))))
+}
+
+fn missing(name: String) -> Error {
+    Error::Data(format!("autodiff produced no gradient for {name}"))
 }
 
 /// The objective `J` and burn's autodiff gradients of it, for one batch, at `model`'s current

@@ -13,10 +13,10 @@
 use burn::module::Module;
 use burn::tensor::Device;
 
-use super::{Measured, Stepper, no_forward};
+use super::{Measured, OptimizerState, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::manual::fused::{self, Network, to_host};
 use crate::manual::momentum::NotebookMomentum;
@@ -103,4 +103,46 @@ impl<R: Real> Stepper for ManualFusedStepper<R> {
             .template
             .with_params(self.network.params(R::PRECISION, &self.device)))
     }
+
+    fn optimizer_state(&self) -> Result<OptimizerState> {
+        let momentum = if self.buffers.is_empty() {
+            None
+        } else {
+            let shaped = self
+                .network
+                .shaped(&self.buffers, R::PRECISION, &self.device)
+                .ok_or_else(|| mismatch("the network's"))?;
+            Some(shaped)
+        };
+        Ok(OptimizerState {
+            momentum,
+            previous_lr: self.momentum.previous_lr(),
+        })
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> Result<()> {
+        self.buffers = match state.momentum {
+            None => Vec::new(),
+            Some(layers) => {
+                let m = Network::<R>::from_mlp(&self.template.with_params(layers))?;
+                if m.sizes != self.network.sizes {
+                    return Err(mismatch("the checkpoint's"));
+                }
+                m.weights
+                    .into_iter()
+                    .zip(m.biases)
+                    .flat_map(|(w, b)| std::iter::once(w).chain(b))
+                    .collect()
+            }
+        };
+        self.momentum.restore(None, state.previous_lr);
+        Ok(())
+    }
+}
+
+/// The error of momentum matrices whose shapes are not the network's.
+fn mismatch(whose: &str) -> Error {
+    Error::Data(format!(
+        "{whose} momentum matrices do not have the network's shapes"
+    ))
 }

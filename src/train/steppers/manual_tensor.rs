@@ -14,7 +14,7 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use super::{Measured, Stepper, no_forward};
+use super::{Measured, OptimizerState, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::Result;
@@ -85,5 +85,18 @@ impl Stepper for ManualTensorStepper {
 
     fn model(&self) -> Result<Mlp> {
         self.network().cloned()
+    }
+
+    fn optimizer_state(&self) -> Result<OptimizerState> {
+        let (momentum, previous_lr) = self.momentum.state();
+        Ok(OptimizerState {
+            momentum,
+            previous_lr,
+        })
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> Result<()> {
+        self.momentum.restore(state.momentum, state.previous_lr);
+        Ok(())
     }
 }

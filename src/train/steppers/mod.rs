@@ -20,6 +20,7 @@ use crate::config::{Engine, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
+use crate::model::mlp::LayerParams;
 
 pub use autodiff::AutodiffStepper;
 pub use manual_fused::ManualFusedStepper;
@@ -54,8 +55,30 @@ pub trait Stepper {
     /// [`Stepper::forward`].
     fn step(&mut self, lr: f64) -> Result<()>;
 
-    /// The network at the current parameters, on the plain (non-autodiff) device.
+    /// The network at the current parameters, on the plain (non-autodiff) device. The
+    /// autodiff engine's keeps its parameter ids, which key burn's optimiser state.
     fn model(&self) -> Result<Mlp>;
+
+    /// The optimiser's state after the last step, for a checkpoint.
+    fn optimizer_state(&self) -> Result<OptimizerState>;
+
+    /// Continues from a checkpoint: the optimiser state saved by
+    /// [`optimizer_state`](Stepper::optimizer_state) of a stepper of the same kind, whose
+    /// network this one was created with.
+    fn restore(&mut self, state: OptimizerState) -> Result<()>;
+}
+
+/// Where an engine's optimiser stands between two steps: what a checkpoint keeps besides the
+/// network, so that the run continues bit for bit.
+#[derive(Clone, Debug)]
+pub struct OptimizerState {
+    /// The momentum of every layer's weight and bias, `None` before the first step (or
+    /// without momentum): burn's velocity `v` for the autodiff engine, notebook 000's `M` for
+    /// the manual engine.
+    pub momentum: Option<Vec<LayerParams>>,
+    /// The manual engine's learning rate of the last step (for its momentum correction under
+    /// a schedule); burn's `Sgd` keeps none.
+    pub previous_lr: Option<f64>,
 }
 
 /// The error of a [`Stepper::step`] without a [`Stepper::forward`] before it.
