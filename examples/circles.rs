@@ -12,10 +12,10 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::Circles.config();
     let report = train::run_to_dir(
         &config,
-        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/circles".as_ref(),
+        &train::RunOptions::default(),
         &mut Progress::new(None),
     )?;
     // The notebook's loss stays on a plateau near 12890 until about iteration 6000.

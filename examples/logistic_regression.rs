@@ -19,10 +19,10 @@ fn main() -> anyhow::Result<()> {
     );
     let report = train::run_to_dir(
         &config,
-        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/logreg".as_ref(),
+        &train::RunOptions::default(),
         &mut Progress::new(None),
     )?;
     println!("{report}");

@@ -25,10 +25,10 @@ fn main() -> anyhow::Result<()> {
     let out = PathBuf::from("runs/mnist");
     let report = train::run_to_dir(
         &config,
-        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         &out,
+        &train::RunOptions::default(),
         &mut Progress::new(None),
     )?;
     println!("{report}\n");

@@ -11,10 +11,10 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::ThreeLayer.config();
     let report = train::run_to_dir(
         &config,
-        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/three-layer".as_ref(),
+        &train::RunOptions::default(),
         &mut Silent,
     )?;
     // The notebook prints cost.mean(): the loss averaged over the n2 outputs as well.

@@ -13,10 +13,10 @@ fn main() -> anyhow::Result<()> {
     let config = Preset::Xor.config();
     let report = train::run_to_dir(
         &config,
-        burnprop::config::Engine::Autodiff,
         backend,
         &device,
         "runs/xor".as_ref(),
+        &train::RunOptions::default(),
         &mut Progress::new(None),
     )?;
     println!("{}\n\n{report}\n", report.trained.model.summary());

@@ -6,8 +6,9 @@
 //! |---|---|---|
 //! | `config.json` | before the first step | the [`ExperimentConfig`] |
 //! | `history.csv` | at the end, also when training stops early | one row per step |
-//! | `summary.json` | at the end | final figures (`train::RunSummary`) |
-//! | `model.bpk` | at the end | the trained weights (burn's burnpack record) |
+//! | `summary.json` | at the end, also when training stops early | final figures and how the run ended (`train::RunSummary`) |
+//! | `model.bpk` | at the end, also when training is interrupted | the trained weights (burn's burnpack record) |
+//! | `checkpoint.bin` | every 60 s of training (or `--checkpoint-every` steps), at each epoch end, when interrupted; removed when the run completes | everything `train --resume` needs (`train::checkpoint`) |
 //! | `compare.csv`, `compare.json` | by `burnprop compare` | both engines at every step, and the verdict |
 //! | `gradcheck.json`, `confusion.csv` | by `burnprop reproduce`, `burnprop eval` | the gradient check, the test-set confusion matrix |
 //!
@@ -44,6 +45,8 @@ pub const CONFUSION: &str = "confusion.csv";
 pub const SUMMARY: &str = "summary.json";
 /// `model.bpk`.
 pub const MODEL: &str = "model.bpk";
+/// `checkpoint.bin`: where an unfinished run stands (written by `train`).
+pub const CHECKPOINT: &str = "checkpoint.bin";
 /// `compare.csv`, written by `burnprop compare`: both engines at every step.
 pub const COMPARE: &str = "compare.csv";
 /// `compare.json`, written by `burnprop compare`: its verdict and figures.
@@ -88,6 +91,7 @@ impl RunDir {
     /// in the same directory, which would otherwise sit beside a config they do not match.
     pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
         for stale in [
+            CHECKPOINT,
             SUMMARY,
             MODEL,
             EPOCHS,
@@ -97,20 +101,23 @@ impl RunDir {
             COMPARE_SUMMARY,
             GRADCHECK,
         ] {
-            let path = self.path.join(stale);
-            match fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(Error::Io {
-                        action: "remove",
-                        path,
-                        source,
-                    });
-                }
-            }
+            self.remove(stale)?;
         }
         self.write_json(CONFIG, config)
+    }
+
+    /// Removes the run's file `name` if it is there.
+    pub fn remove(&self, name: &str) -> Result<()> {
+        let path = self.path.join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io {
+                action: "remove",
+                path,
+                source,
+            }),
+        }
     }
 
     /// The directory.
@@ -146,21 +153,9 @@ impl RunDir {
         write_atomic(&path, &bytes)
     }
 
-    /// Reads `config.json`.
+    /// Reads `config.json`, checked as flags are.
     pub fn config(&self) -> Result<ExperimentConfig> {
-        let path = self.path.join(CONFIG);
-        serde_json::from_slice(&read(&path)?).map_err(|e| {
-            // A field added since (such as the optimiser's `schedule`) is the likely cause.
-            let hint = if e.to_string().contains("missing field") {
-                "; an older burnprop may have written it: train the run again"
-            } else {
-                ""
-            };
-            Error::InvalidRun {
-                path,
-                reason: format!("cannot parse it: {e}{hint}"),
-            }
-        })
+        read_config(&self.path.join(CONFIG))
     }
 
     /// Loads the trained network saved by a finished run, on `device`.
@@ -197,6 +192,33 @@ impl RunDir {
     }
 }
 
+/// Reads a run's configuration: a `config.json` file, or the one in a run directory. It is
+/// checked as flags are ([`ExperimentConfig::validate`]), and every problem names the file.
+pub fn read_config(path: &Path) -> Result<ExperimentConfig> {
+    let path = if path.is_dir() {
+        path.join(CONFIG)
+    } else {
+        path.to_path_buf()
+    };
+    let config: ExperimentConfig = serde_json::from_slice(&read(&path)?).map_err(|e| {
+        // A field added since (such as the optimiser's `schedule`) is the likely cause.
+        let hint = if e.to_string().contains("missing field") {
+            "; an older burnprop may have written it: train the run again"
+        } else {
+            ""
+        };
+        Error::InvalidRun {
+            path: path.clone(),
+            reason: format!("cannot parse it: {e}{hint}"),
+        }
+    })?;
+    config.validate().map_err(|e| Error::InvalidRun {
+        path,
+        reason: format!("it is not a valid configuration: {e}"),
+    })?;
+    Ok(config)
+}
+
 fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|source| Error::Io {
         action: "read",
@@ -206,7 +228,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// A network of `config`'s shape with zero parameters, ready to receive a saved record.
-fn skeleton(config: &ExperimentConfig, device: &Device) -> Mlp {
+pub fn skeleton(config: &ExperimentConfig, device: &Device) -> Mlp {
     let params = config
         .sizes()
         .windows(2)

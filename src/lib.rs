@@ -22,7 +22,7 @@
 //! artifacts                             the run directory: file names, atomic writes, config and model
 //! config                                every hyperparameter, the presets, Engine and Kernel
 //! data, model                           the notebooks' data and MNIST; the network and its initialisers
-//! rng, loss, tensor, device             numpy's stream; the objectives; Precision, Layout, host tensors; backends
+//! rng, loss, tensor, device, interrupt  numpy's stream; the objectives; Precision, Layout, host tensors; backends; Ctrl-C
 //! error                                 one error type
 //! ```
 //!
@@ -32,7 +32,9 @@
 //! - [`loss`]: the three objectives and their output activations;
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
 //!   burn's row layout and notebook 002's column layout, and notebook 000's momentum update;
-//! - [`train`]: both engines behind one stepper interface, and the training loop;
+//! - [`train`]: both engines behind one stepper interface, the training loop, checkpoints
+//!   and resuming;
+//! - [`interrupt`]: Ctrl-C and SIGTERM, noted and answered between steps;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
 //! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
@@ -54,6 +56,7 @@ pub mod device;
 pub mod error;
 pub mod eval;
 pub mod gradcheck;
+pub mod interrupt;
 pub mod loss;
 pub mod manual;
 pub mod model;

@@ -70,10 +70,11 @@ fn digits(n: usize) -> usize {
 }
 
 impl Observer for Progress {
-    fn started(&mut self, total_steps: usize) {
+    fn started(&mut self, done: usize, total_steps: usize) {
         self.total = total_steps;
         if let Mode::Bar(bar) = &self.mode {
             bar.set_length(total_steps as u64);
+            bar.set_position(done as u64);
             bar.set_draw_target(ProgressDrawTarget::stderr());
             if let Ok(style) =
                 ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")

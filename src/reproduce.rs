@@ -16,14 +16,14 @@ use burn::tensor::Device;
 
 use crate::artifacts::{GRADCHECK, RunDir, write_atomic};
 use crate::compare::{self, Tolerance};
-use crate::config::{Engine, ExperimentConfig, Preset};
+use crate::config::{ExperimentConfig, Preset};
 use crate::data::DataConfig;
 use crate::data::mnist;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::gradcheck::{self, Verdict};
 use crate::plot::{Plotted, plot_run};
-use crate::train::{self, RunSummary, Silent};
+use crate::train::{self, RunOptions, RunSummary, Silent};
 
 /// The steps `compare` takes in a full reproduction (the README's `compare circles`).
 pub const COMPARE_STEPS: usize = 1000;
@@ -130,10 +130,10 @@ pub fn reproduce(
         let dir = options.out.join(&name);
         let report = train::run_to_dir(
             &config,
-            Engine::Autodiff,
             options.backend,
             device,
             &dir,
+            &RunOptions::default(),
             &mut Silent,
         )?;
         say(&format!("{name}: gradient check"));
@@ -221,16 +221,15 @@ fn measured(
     summary: &RunSummary,
     check: &gradcheck::GradcheckReport,
 ) -> String {
-    let mut text = format!(
-        "{} steps, final loss {:.6}",
-        summary.steps, summary.final_loss
-    );
+    // A run that returned a summary completed, so it has a final loss.
+    let final_loss = summary.final_loss.unwrap_or(f64::NAN);
+    let mut text = format!("{} steps, final loss {final_loss:.6}", summary.steps);
     if config.preset == Preset::ThreeLayer {
         // Notebook 002 prints cost.mean(), the loss averaged over its outputs too.
         let _ = write!(
             text,
             " (cost.mean() = {:.4})",
-            summary.final_loss / config.data.outputs() as f64
+            final_loss / config.data.outputs() as f64
         );
     }
     if let Some(accuracy) = summary.accuracy {

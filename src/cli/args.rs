@@ -14,7 +14,8 @@ use crate::tensor::{Layout, Precision};
 
 /// The exit status, as `--help` states it (grep's and diff's convention).
 const EXIT_STATUS: &str = "Exit status: 0 success; 1 a check ran and failed (gradcheck, compare); \
-2 an error (bad input, a missing or malformed file, a device that cannot start).";
+2 an error (bad input, a missing or malformed file, a device that cannot start); 130 or 143 a \
+training run that Ctrl-C or SIGTERM stopped after saving it (continue it with train --resume).";
 
 /// Backpropagation from scratch, verified: the classic feedforward notebooks, trained with burn.
 #[derive(Debug, Parser)]
@@ -69,13 +70,29 @@ pub struct TrainArgs {
 
     /// Where the gradients and the update come from: burn's autodiff and burn's Sgd, or the
     /// hand-derived backward pass and notebook 000's update M ← mf·M − lr·∇, P ← P + M (no
-    /// dampening). Both write the same run directory.
-    #[arg(long, value_enum, default_value_t = Engine::Autodiff)]
-    pub engine: Engine,
+    /// dampening). Both write the same run directory [default: autodiff, or the --config's].
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
 
     /// Run directory [default: runs/PRESET].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
+
+    /// Continue the run in DIR, stopped by Ctrl-C, `kill` or a crash, from its last
+    /// checkpoint to its configured end; the result equals an uninterrupted run's bit for
+    /// bit. Flags that would change its configuration are refused.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+
+    /// Also write a checkpoint every N steps (one is written every --checkpoint-seconds, at
+    /// each epoch end of a minibatch run, and when the run is interrupted).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_every: Option<u64>,
+
+    /// Write a checkpoint whenever this many seconds of training have passed since the last
+    /// one (0: only at epoch ends, every --checkpoint-every steps and when interrupted).
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub checkpoint_seconds: f64,
 
     /// Print the network layer by layer (as notebook 003's print(model)) and exit.
     #[arg(long)]
@@ -247,12 +264,17 @@ pub struct PredictArgs {
     pub device: Option<String>,
 }
 
-/// A preset and every hyperparameter flag that overrides it.
+/// A preset (or a saved configuration) and every hyperparameter flag that overrides it.
 #[derive(Debug, Args)]
 pub struct ExperimentArgs {
-    /// The notebook experiment.
-    #[arg(value_enum)]
-    pub preset: Preset,
+    /// The notebook experiment (`burnprop list`); or give --config.
+    #[arg(value_enum, conflicts_with = "config")]
+    pub preset: Option<Preset>,
+
+    /// Start from a saved configuration instead of a preset: a run's config.json (or its
+    /// directory), rerun exactly; flags given beside it override it as they override a preset.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Passes over the training data; a full-batch pass is one iteration.
     #[arg(long, visible_alias = "iterations", value_name = "N")]

@@ -9,7 +9,8 @@
 //! Exit status, as grep and diff have it: 0 success; 1 a check ran and failed (a gradient
 //! check, an engine comparison: the library returns the verdict, [`Outcome::CheckFailed`]
 //! carries it); 2 an error (bad input, a missing or malformed file, a device that cannot
-//! start). Every error and every failed check is one line on stderr.
+//! start); 130 or 143 a run that Ctrl-C or SIGTERM stopped, after saving it (`train`). Every
+//! error and every failed check is one line on stderr.
 
 pub mod args;
 pub mod commands;
@@ -26,6 +27,7 @@ pub use args::{Cli, Command};
 
 use crate::artifacts::RunDir;
 use crate::device;
+use crate::interrupt::Signal;
 use crate::tensor::Precision;
 
 /// How a command that ran to its end came out.
@@ -35,6 +37,9 @@ pub enum Outcome {
     Success,
     /// A check ran and failed; the sentence says which and why.
     CheckFailed(String),
+    /// A signal stopped it before its end, after it saved its work (the command said how to
+    /// continue); the exit status is `128 + signal`.
+    Stopped(Signal),
 }
 
 /// Exit status 1: a check ran and failed.
@@ -67,6 +72,7 @@ pub fn finish(result: Result<Outcome>) -> ExitCode {
             eprintln!("error: {why}");
             ExitCode::from(EXIT_CHECK_FAILED)
         }
+        Ok(Outcome::Stopped(signal)) => ExitCode::from(signal.exit_code()),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_ERROR)

@@ -4,14 +4,40 @@
 use anyhow::{Result, bail};
 
 use super::args::ExperimentArgs;
+use crate::artifacts::read_config;
 use crate::config::ExperimentConfig;
 use crate::data::DataConfig;
 use crate::model::activation::Activation;
 
 impl ExperimentArgs {
-    /// The preset's config with every given flag applied.
+    /// The preset's config (or the --config file's) with every given flag applied.
     pub fn to_config(&self) -> Result<ExperimentConfig> {
-        let mut c = self.preset.config();
+        self.over(self.base()?)
+    }
+
+    /// The config these flags describe over `saved` (a run being resumed): `saved` itself
+    /// unless a preset or --config names another base, with every given flag applied.
+    pub fn over_saved(&self, saved: &ExperimentConfig) -> Result<ExperimentConfig> {
+        let base = match (self.preset, &self.config) {
+            (None, None) => saved.clone(),
+            _ => self.base()?,
+        };
+        self.over(base)
+    }
+
+    /// The preset's config or the --config file's.
+    fn base(&self) -> Result<ExperimentConfig> {
+        Ok(match (self.preset, &self.config) {
+            (Some(preset), _) => preset.config(),
+            (None, Some(path)) => read_config(path)?,
+            (None, None) => {
+                bail!("name a preset (`burnprop list` shows them) or pass --config FILE")
+            }
+        })
+    }
+
+    /// `c` with every given flag applied, validated.
+    fn over(&self, mut c: ExperimentConfig) -> Result<ExperimentConfig> {
         let opt = &mut c.optimizer;
         set(&mut opt.lr, self.lr);
         set(&mut opt.momentum, self.momentum);
@@ -32,17 +58,22 @@ impl ExperimentArgs {
         if let Some(hidden) = &self.hidden {
             c.hidden.clone_from(hidden);
         }
-        let activations = self
-            .activation
-            .clone()
-            .unwrap_or_else(|| c.activations.first().map(|&a| vec![a]).unwrap_or_default());
-        c.activations = match activations.as_slice() {
-            // One activation (or the preset's first) serves every hidden layer.
-            [one] => vec![*one; c.hidden.len()],
-            // A logistic regressor given hidden layers gets the notebooks' sigmoid.
-            [] => vec![Activation::Sigmoid; c.hidden.len()],
-            many => many.to_vec(),
-        };
+        match (&self.activation, &self.hidden) {
+            // One activation (or the base's first) serves every hidden layer.
+            (Some(given), _) if given.len() == 1 => c.activations = vec![given[0]; c.hidden.len()],
+            (Some(given), _) => c.activations.clone_from(given),
+            (None, Some(_)) => {
+                // New layers: the base's first activation for all, or, for a logistic
+                // regressor given hidden layers, the notebooks' sigmoid.
+                let first = c
+                    .activations
+                    .first()
+                    .copied()
+                    .unwrap_or(Activation::Sigmoid);
+                c.activations = vec![first; c.hidden.len()];
+            }
+            (None, None) => {}
+        }
         set(&mut c.bias, self.bias);
         set(&mut c.loss, self.loss);
         set(&mut c.reduction, self.reduction);

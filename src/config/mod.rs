@@ -72,6 +72,10 @@ pub struct ExperimentConfig {
     /// How the manual engine computes its steps on the CPU (the kernels round differently).
     #[config(default = "Kernel::Auto")]
     pub kernel: Kernel,
+    /// Which gradients and update train the network (`burnprop train --engine`); `compare`
+    /// runs both engines whatever this says.
+    #[config(default = "Engine::Autodiff")]
+    pub engine: Engine,
 }
 
 impl ExperimentConfig {

@@ -3,7 +3,7 @@
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, Kernel, OptimizerConfig, Schedule};
+use super::{Engine, ExperimentConfig, Kernel, OptimizerConfig, Schedule};
 use crate::data::DataConfig;
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -115,6 +115,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
             // np.random.seed(0); bounds = sqrt(6 / (n_inputs + n_outputs)) for both layers;
             // no biases; the notebook derives backprop but never trains, so the schedule is
@@ -140,6 +141,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
             // np.random.seed(42); make_circles(50000, factor=.1, noise=.1); randn weights and
             // biases drawn twice (gradient check, then training); M = .5 M - 1e-4 grad; P += M.
@@ -176,6 +178,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
             // X = randn(nx, m), Y = randint(2, (ny, m)), n1 = 12 (the notebook's printed draw),
             // parameter_scale = rand(), W = randn(n_l, n_l-1) * scale, b = 0; lr 0.01, 8 epochs.
@@ -204,6 +207,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Column,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
             // The 784-128-10 MLP of the reference scripts: torch's Linear initialisation
             // (burn's default, U(±1/√n_in) for weights and biases), minibatches of 64. The
@@ -241,6 +245,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
             // Notebook 002's n0-n1-1 sigmoid network on two digits (target 1 for the second);
             // Glorot-uniform weights, since randn weights saturate 784-input sigmoids.
@@ -276,6 +281,7 @@ impl Preset {
                 dtype: Precision::F32,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
             },
         }
     }

@@ -4,20 +4,30 @@
 //! for each epoch, for each batch:
 //!     J      = forward(θ, batch)          record loss and accuracy at the current θ
 //!     θ      = step(θ, lr_t)              the engine's gradients and update
-//! after each epoch (MNIST): evaluate on the test split
+//!     a stop was asked for (Ctrl-C)?      checkpoint and stop
+//!     a checkpoint is due?                checkpoint
+//! after each epoch (MNIST): evaluate on the test split, checkpoint
 //! after the last step: evaluate on the whole training set
 //! ```
+//!
+//! A resumed run enters the same loop at its checkpoint's [`Position`]: the epochs before it
+//! replay only their shuffles, the steps of its epoch already taken are skipped, and the
+//! epoch's running means are summed again from the history, in the same order.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
+use super::checkpoint::{Checkpoint, Position};
 use super::history::{EpochRecord, History, StepRecord};
 use super::metrics::{Evaluation, evaluate};
 use super::steppers::{AutodiffStepper, ManualFusedStepper, ManualTensorStepper, Stepper};
 use super::{Batches, Experiment, Observer};
+use crate::artifacts::RunDir;
 use crate::config::{Engine, ExperimentConfig, Kernel};
+use crate::device::Backend;
 use crate::error::{Error, Result};
+use crate::interrupt::Signal;
 use crate::model::Mlp;
 use crate::tensor::Precision;
 
@@ -28,14 +38,65 @@ pub struct Trained {
     pub model: Mlp,
     /// Loss and accuracy of that network over the whole training set.
     pub evaluation: Evaluation,
-    /// Optimiser steps taken.
+    /// Optimiser steps taken (by this run and, when it was resumed, before it).
     pub steps: usize,
-    /// Seconds spent training (data generation and initialisation excluded).
+    /// Seconds spent training (data generation and initialisation excluded), resumed runs
+    /// included.
     pub wall_seconds: f64,
     /// The engine that trained it.
     pub engine: Engine,
     /// The kernel that computed it.
     pub kernel: Kernel,
+    /// Whether it ran to its end or a signal stopped it.
+    pub stopped_by: Option<Signal>,
+}
+
+/// When a run writes a checkpoint, besides when it is interrupted and at each epoch end of a
+/// minibatch run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CheckpointPolicy {
+    /// Every this many steps.
+    pub every_steps: Option<usize>,
+    /// Whenever this much time has passed since the last checkpoint (checked after each step).
+    pub every: Option<Duration>,
+}
+
+impl Default for CheckpointPolicy {
+    /// Every 60 seconds of training: at most a minute of work lost to a crash or `kill -9`,
+    /// for a file write a minute (a circles history of 50000 rows is 2 MB).
+    fn default() -> Self {
+        Self {
+            every_steps: None,
+            every: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+/// How a run saves itself and learns that it should stop.
+pub struct Controls<'a> {
+    /// Where checkpoints go, and when; `None`: the run keeps none.
+    pub checkpoints: Option<(&'a RunDir, Backend, CheckpointPolicy)>,
+    /// Asked after every step: a signal that arrived stops the run there.
+    pub stop: &'a dyn Fn() -> Option<Signal>,
+}
+
+impl Controls<'_> {
+    /// No checkpoints, no stopping: a run that only ends at its last step (or diverges).
+    pub fn none() -> Controls<'static> {
+        Controls {
+            checkpoints: None,
+            stop: &|| None,
+        }
+    }
+}
+
+/// Where a loop begins: at step 0, or where a checkpoint left a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Start {
+    /// The position.
+    pub position: Position,
+    /// Seconds trained before it.
+    pub wall_seconds: f64,
 }
 
 /// Trains `config` on `device` with `engine`, appending every step to `history`.
@@ -68,7 +129,15 @@ pub fn train_experiment(
     engine.check(config)?;
     let stepper = stepper(config, engine, experiment.model, device)?;
     let (batches, test) = experiment.data.batches(config, device)?;
-    fit_loop(stepper, &batches, test.as_ref(), config, history, observer)
+    fit(
+        stepper,
+        (&batches, test.as_ref()),
+        config,
+        history,
+        observer,
+        Start::default(),
+        &mut Controls::none(),
+    )
 }
 
 /// The stepper that trains `model` (drawn on `device.autodiff()`) with `engine`, on the kernel
@@ -96,24 +165,42 @@ pub fn stepper(
     )
 }
 
-/// The loop itself: data stay on the plain device; the network lives in `stepper`.
-fn fit_loop(
+/// The loop itself, from `start` (with `history` holding the steps before it): data stay on
+/// the plain device; the network lives in `stepper`.
+pub fn fit(
     mut stepper: Box<dyn Stepper>,
-    batches: &Batches,
-    test: Option<&Batches>,
+    (batches, test): (&Batches, Option<&Batches>),
     config: &ExperimentConfig,
     history: &mut History,
     observer: &mut dyn Observer,
+    start: Start,
+    controls: &mut Controls<'_>,
 ) -> Result<Trained> {
     let total = config.total_steps(batches.examples());
+    let per_epoch = config.steps_per_epoch(batches.examples());
     let lr = config.optimizer.lr;
+    let mut saver = Saver {
+        total,
+        offset: start.wall_seconds,
+        clock: Instant::now(),
+        last: Instant::now(),
+    };
 
-    observer.started(total);
-    let start = Instant::now();
-    let mut step = 0;
-    'epochs: for epoch in 0..config.epochs {
+    observer.started(start.position.step, total);
+    batches.replay_shuffles(start.position.epoch);
+    let mut step = start.position.step;
+    let mut stopped_by = None;
+    'epochs: for epoch in start.position.epoch..config.epochs {
+        let skip = if epoch == start.position.epoch {
+            start.position.epoch_steps
+        } else {
+            0
+        };
         let mut seen = EpochTally::default();
-        for batch in batches.epoch() {
+        for record in history.records.iter().filter(|r| r.epoch == epoch) {
+            seen.add(record);
+        }
+        for (taken, batch) in (skip + 1..).zip(batches.epoch().skip(skip)) {
             if step == total {
                 break 'epochs;
             }
@@ -126,7 +213,7 @@ fn fit_loop(
                 epoch,
                 loss: measured.loss,
                 accuracy: measured.accuracy,
-                wall_seconds: start.elapsed().as_secs_f64(),
+                wall_seconds: saver.elapsed(),
             };
             history.push(record);
             observer.step(&record);
@@ -134,6 +221,31 @@ fn fit_loop(
             seen.add(&record);
             stepper.step(config.optimizer.lr_at(step, total))?;
             step += 1;
+            // After the epoch's last step, a run without a test split stands at the next
+            // epoch; one with a test split has that epoch's evaluation still to do.
+            let position = if taken == per_epoch && test.is_none() {
+                Position {
+                    step,
+                    epoch: epoch + 1,
+                    epoch_steps: 0,
+                }
+            } else {
+                Position {
+                    step,
+                    epoch,
+                    epoch_steps: taken,
+                }
+            };
+            if step < total {
+                stopped_by = (controls.stop)();
+                let due = stopped_by.is_some() || saver.due(step, controls);
+                if due {
+                    saver.save(stepper.as_ref(), config, position, history, controls)?;
+                }
+                if stopped_by.is_some() {
+                    break 'epochs;
+                }
+            }
         }
         if let Some(test) = test {
             let evaluation = evaluate(
@@ -142,15 +254,28 @@ fn fit_loop(
                 config.loss,
                 config.reduction,
             )?;
-            let record = seen.record(epoch + 1, &evaluation, start.elapsed().as_secs_f64());
+            let record = seen.record(epoch + 1, &evaluation, saver.elapsed());
             history.epochs.push(record);
             observer.epoch(&record);
+        }
+        if step < total && !batches.is_full() {
+            // Every epoch end of a minibatch run: a checkpoint, and a place to stop.
+            let position = Position {
+                step,
+                epoch: epoch + 1,
+                epoch_steps: 0,
+            };
+            saver.save(stepper.as_ref(), config, position, history, controls)?;
+            stopped_by = (controls.stop)();
+            if stopped_by.is_some() {
+                break;
+            }
         }
     }
 
     let model = stepper.model()?;
     let evaluation = evaluate(&model, batches.in_order(), config.loss, config.reduction)?;
-    if batches.is_full() {
+    if batches.is_full() && stopped_by.is_none() {
         // The notebooks record the loss after every update, the last one included. A full
         // batch takes one step per epoch, so `step` also counts the epochs completed.
         let record = StepRecord {
@@ -158,13 +283,13 @@ fn fit_loop(
             epoch: step,
             loss: evaluation.loss,
             accuracy: evaluation.accuracy,
-            wall_seconds: start.elapsed().as_secs_f64(),
+            wall_seconds: saver.elapsed(),
         };
         history.push(record);
         observer.step(&record);
     }
     check_finite(evaluation.loss, step, lr)?;
-    let wall_seconds = start.elapsed().as_secs_f64();
+    let wall_seconds = saver.elapsed();
     observer.finished();
     Ok(Trained {
         model,
@@ -173,7 +298,62 @@ fn fit_loop(
         wall_seconds,
         engine: stepper.engine(),
         kernel: stepper.kernel(),
+        stopped_by,
     })
+}
+
+/// The loop's clock, and its checkpoints.
+struct Saver {
+    total: usize,
+    /// Seconds trained before this loop began.
+    offset: f64,
+    clock: Instant,
+    /// When the last checkpoint was written (or the loop began).
+    last: Instant,
+}
+
+impl Saver {
+    /// Seconds trained, earlier runs of a resumed one included.
+    fn elapsed(&self) -> f64 {
+        self.offset + self.clock.elapsed().as_secs_f64()
+    }
+
+    /// Whether `controls`' policy asks for a checkpoint after step `step`.
+    fn due(&self, step: usize, controls: &Controls<'_>) -> bool {
+        let Some((_, _, policy)) = &controls.checkpoints else {
+            return false;
+        };
+        policy.every_steps.is_some_and(|n| step.is_multiple_of(n))
+            || policy
+                .every
+                .is_some_and(|every| self.last.elapsed() >= every)
+    }
+
+    /// Writes a checkpoint of `stepper` at `position`, where `controls` keeps them.
+    fn save(
+        &mut self,
+        stepper: &dyn Stepper,
+        config: &ExperimentConfig,
+        position: Position,
+        history: &History,
+        controls: &Controls<'_>,
+    ) -> Result<()> {
+        let Some((dir, backend, _)) = &controls.checkpoints else {
+            return Ok(());
+        };
+        let checkpoint = Checkpoint::capture(
+            stepper,
+            config,
+            backend.name(),
+            position,
+            self.total,
+            self.elapsed(),
+            history,
+        )?;
+        checkpoint.write(dir)?;
+        self.last = Instant::now();
+        Ok(())
+    }
 }
 
 /// The running means of one epoch's step records.

@@ -6,6 +6,7 @@
 //! trains with the chosen [`Engine`](crate::config::Engine) (reporting each step to an
 //! [`Observer`]), and writes the history, the [`RunSummary`] and the model.
 
+pub mod checkpoint;
 pub mod fit;
 pub mod history;
 pub mod metrics;
@@ -30,16 +31,19 @@ use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, RngKind};
 use crate::tensor::host_values;
 
-pub use fit::{Trained, train_config, train_experiment};
+pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
-pub use run::{RunSummary, TrainReport, run_to_dir};
+pub use run::{
+    NothingToResume, Resumable, RunOptions, RunStatus, RunSummary, TrainReport, config_differences,
+    resume, run_to_dir, same_config,
+};
 pub use steppers::{Measured, Stepper};
 
 /// Receives a run's progress; printing is the caller's business.
 pub trait Observer {
-    /// Training is about to take `total_steps` optimiser steps.
-    fn started(&mut self, _total_steps: usize) {}
+    /// Training is about to continue from step `done` (0 unless resumed) to `total_steps`.
+    fn started(&mut self, _done: usize, _total_steps: usize) {}
     /// A step was recorded.
     fn step(&mut self, _record: &StepRecord) {}
     /// An epoch ended and was evaluated on the test split.
@@ -277,6 +281,18 @@ impl Batches {
         match self {
             Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
             Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone())),
+        }
+    }
+
+    /// Advances the minibatch shuffle past `epochs` epochs, as a resumed run must: burn's
+    /// loader draws each epoch's order from one generator seeded with the run's seed when the
+    /// epoch's iteration begins, so beginning (and dropping) `epochs` iterations leaves it
+    /// where the interrupted run left it. No batch is made.
+    pub fn replay_shuffles(&self, epochs: usize) {
+        if let Batches::Mini { train, .. } = self {
+            for _ in 0..epochs {
+                drop(train.iter());
+            }
         }
     }
 

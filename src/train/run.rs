@@ -1,27 +1,61 @@
 //! A training run kept in a run directory: [`run_to_dir`] is what `burnprop train` and the
-//! examples call. It writes `config.json`, trains with the chosen [`Engine`] (reporting each step
-//! to an [`Observer`]), and writes the history, the [`RunSummary`] and the model.
+//! examples call. It writes `config.json`, trains with the config's [`Engine`] (reporting each
+//! step to an [`Observer`], writing a checkpoint now and then), and writes the history, the
+//! [`RunSummary`] and the model. [`Resumable`] and [`resume`] continue a run that a signal, a
+//! crash or `kill -9` stopped, from its last checkpoint, to the end it was configured for.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::{Experiment, History, Observer, Trained, train_experiment};
-use crate::artifacts::{EPOCHS, HISTORY, OUTPUTS, RunDir, SUMMARY};
+use super::checkpoint::Checkpoint;
+use super::fit::{CheckpointPolicy, Controls, Start, fit, stepper};
+use super::{Experiment, History, Observer, Trained};
+use crate::artifacts::{CHECKPOINT, EPOCHS, HISTORY, OUTPUTS, RunDir, SUMMARY};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::device::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::interrupt::Signal;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// It took every step it was configured for.
+    #[default]
+    Completed,
+    /// A signal (Ctrl-C, `kill`) stopped it between two steps; `train --resume` continues it.
+    Interrupted,
+    /// Its loss stopped being a finite number.
+    Diverged,
+}
+
+impl RunStatus {
+    /// `completed`, `interrupted` or `diverged`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Completed => "completed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Diverged => "diverged",
+        }
+    }
+}
 
 /// The final figures of a run, as `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// The preset the run started from.
     pub preset: String,
-    /// The objective over the whole training set after training.
-    pub final_loss: f64,
-    /// Training accuracy after training, where the loss classifies.
+    /// How the run ended (summaries written before there was a choice: `completed`).
+    #[serde(default)]
+    pub status: RunStatus,
+    /// The objective over the whole training set after the last step taken (absent when the
+    /// run diverged).
+    pub final_loss: Option<f64>,
+    /// Training accuracy after the last step taken, where the loss classifies.
     pub accuracy: Option<f64>,
     /// Test loss after the last epoch, where the data have a test set.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -31,6 +65,9 @@ pub struct RunSummary {
     pub test_accuracy: Option<f64>,
     /// Optimiser steps taken.
     pub steps: usize,
+    /// The steps the run is configured for.
+    #[serde(default)]
+    pub total_steps: usize,
     /// Seconds spent training.
     pub wall_seconds: f64,
     /// `steps / wall_seconds`.
@@ -53,30 +90,71 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The summary of a trained run.
+    /// The summary of a run that completed or was interrupted.
     pub fn new(
         config: &ExperimentConfig,
         trained: &Trained,
         history: &History,
         backend: Backend,
+        total_steps: usize,
     ) -> Self {
         let last_epoch = history.epochs.last();
-        let steps_per_second = if trained.wall_seconds > 0.0 {
+        let mut summary = Self::of(config, history, backend, total_steps);
+        summary.status = if trained.stopped_by.is_some() {
+            RunStatus::Interrupted
+        } else {
+            RunStatus::Completed
+        };
+        summary.final_loss = Some(trained.evaluation.loss);
+        summary.accuracy = trained.evaluation.accuracy;
+        summary.test_loss = last_epoch.map(|e| e.test_loss);
+        summary.test_accuracy = last_epoch.and_then(|e| e.test_accuracy);
+        summary.steps = trained.steps;
+        summary.wall_seconds = trained.wall_seconds;
+        summary.steps_per_second = if trained.wall_seconds > 0.0 {
             trained.steps as f64 / trained.wall_seconds
         } else {
             0.0
         };
+        summary.kernel = trained.kernel.name().to_string();
+        summary
+    }
+
+    /// The summary of a run that diverged at `step`: no final figures.
+    fn diverged(
+        config: &ExperimentConfig,
+        history: &History,
+        backend: Backend,
+        total_steps: usize,
+        step: usize,
+    ) -> Self {
+        let mut summary = Self::of(config, history, backend, total_steps);
+        summary.status = RunStatus::Diverged;
+        summary.steps = step;
+        summary
+    }
+
+    /// What every summary of `config`'s run says, figures left empty.
+    fn of(
+        config: &ExperimentConfig,
+        history: &History,
+        backend: Backend,
+        total_steps: usize,
+    ) -> Self {
+        let wall_seconds = history.records.last().map_or(0.0, |r| r.wall_seconds);
         Self {
             preset: config.preset.name().to_string(),
-            final_loss: trained.evaluation.loss,
-            accuracy: trained.evaluation.accuracy,
-            test_loss: last_epoch.map(|e| e.test_loss),
-            test_accuracy: last_epoch.and_then(|e| e.test_accuracy),
-            steps: trained.steps,
-            wall_seconds: trained.wall_seconds,
-            steps_per_second,
-            engine: trained.engine.name().to_string(),
-            kernel: trained.kernel.name().to_string(),
+            status: RunStatus::Completed,
+            final_loss: None,
+            accuracy: None,
+            test_loss: None,
+            test_accuracy: None,
+            steps: 0,
+            total_steps,
+            wall_seconds,
+            steps_per_second: 0.0,
+            engine: config.engine.name().to_string(),
+            kernel: config.kernel.name().to_string(),
             backend: backend.name().to_string(),
             dtype: config.dtype.name().to_string(),
             seed: config.seed,
@@ -95,7 +173,7 @@ fn tensor() -> String {
     Kernel::Tensor.name().to_string()
 }
 
-/// What a finished run reports.
+/// What a run that ended reports: completed, or stopped by a signal.
 #[derive(Debug)]
 pub struct TrainReport {
     /// The configuration it ran.
@@ -108,6 +186,13 @@ pub struct TrainReport {
     pub summary: RunSummary,
     /// The run directory.
     pub out: PathBuf,
+}
+
+impl TrainReport {
+    /// The signal that stopped the run before its end, if one did.
+    pub fn stopped_by(&self) -> Option<Signal> {
+        self.trained.stopped_by
+    }
 }
 
 impl fmt::Display for TrainReport {
@@ -124,7 +209,7 @@ impl fmt::Display for TrainReport {
             s.dtype,
             s.engine,
             s.kernel,
-            s.final_loss
+            self.trained.evaluation.loss
         )?;
         if let Some(accuracy) = s.accuracy {
             write!(f, ", training accuracy {accuracy}")?;
@@ -132,44 +217,346 @@ impl fmt::Display for TrainReport {
         if let Some(accuracy) = s.test_accuracy {
             write!(f, ", test accuracy {accuracy}")?;
         }
-        write!(f, "\nwrote {}", self.out.display())
+        write!(f, "\nwrote {}", self.out.display())?;
+        if let Some(signal) = self.stopped_by() {
+            write!(
+                f,
+                "\n{} stopped the run after {} of {} steps; to continue it: burnprop train --resume {}",
+                signal.name(),
+                s.steps,
+                s.total_steps,
+                self.out.display()
+            )?;
+        }
+        Ok(())
     }
 }
 
-/// Trains `config` with `engine` and keeps everything in `out`: `config.json` before the first
-/// step, then `history.csv`, `summary.json` and `model.bpk` (the same files for both engines).
+/// How a run in a directory checkpoints and learns that it should stop.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// When to write checkpoints (besides each epoch end of a minibatch run and a stop).
+    pub checkpoints: CheckpointPolicy,
+    /// Asked after every step; a signal stops the run there (`interrupt::requested` in the
+    /// command line).
+    pub stop: &'a dyn Fn() -> Option<Signal>,
+}
+
+impl Default for RunOptions<'static> {
+    /// A checkpoint every 60 s of training; nothing stops the run but its end.
+    fn default() -> Self {
+        Self {
+            checkpoints: CheckpointPolicy::default(),
+            stop: &|| None,
+        }
+    }
+}
+
+/// Trains `config` with its engine and keeps everything in `out`: `config.json` before the
+/// first step, checkpoints while it trains, then `history.csv`, `summary.json` and `model.bpk`
+/// (the same files for both engines).
 ///
 /// The data are drawn or read before the directory is touched, so a missing or malformed data
 /// file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
-/// finite), the history up to that step is still written and the error is returned; files are
-/// written atomically, so none is ever half there.
+/// finite), the history up to that step and a summary saying so are still written and the
+/// error is returned; files are written atomically, so none is ever half there.
 pub fn run_to_dir(
     config: &ExperimentConfig,
-    engine: Engine,
     backend: Backend,
     device: &Device,
     out: &Path,
+    options: &RunOptions<'_>,
     observer: &mut dyn Observer,
 ) -> Result<TrainReport> {
-    engine.check(config)?;
+    config.engine.check(config)?;
     // Data and initial network first: a missing MNIST file must not touch an earlier run.
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
     let dir = RunDir::create(out)?;
     dir.start(config)?;
-    let mut history = History::default();
-    let outcome = train_experiment(experiment, config, engine, device, &mut history, observer);
-    write_history(&dir, &history)?;
-    let trained = outcome?;
-    let summary = RunSummary::new(config, &trained, &history, backend);
-    dir.write_model(&trained.model)?;
-    dir.write_json(SUMMARY, &summary)?;
-    Ok(TrainReport {
-        config: config.clone(),
-        trained,
-        history,
-        summary,
-        out: out.to_path_buf(),
-    })
+    let stepper = stepper(config, config.engine, experiment.model, device)?;
+    let parts = Parts {
+        dir,
+        config,
+        backend,
+        device,
+    };
+    parts.train(
+        stepper,
+        experiment.data,
+        History::default(),
+        Start::default(),
+        options,
+        observer,
+    )
+}
+
+/// A run directory whose run can be continued: its config, and its last checkpoint if it got
+/// to write one (without one, the run starts again from step 0, which is where it stood).
+#[derive(Debug)]
+pub struct Resumable {
+    dir: RunDir,
+    config: ExperimentConfig,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// Why a run directory has nothing to resume.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NothingToResume {
+    /// The run took every step; its summary says so.
+    Completed(RunSummary),
+    /// The run diverged; resuming would diverge again at the same step.
+    Diverged(RunSummary),
+}
+
+impl Resumable {
+    /// Opens the run in `path`: `config.json` (validated), `summary.json` if the run ended, and
+    /// `checkpoint.bin` if there is one. A run that completed or diverged has nothing to
+    /// resume (`Ok(Err(…))`); a damaged or inconsistent file is an error naming it.
+    pub fn open(path: &Path) -> Result<std::result::Result<Self, NothingToResume>> {
+        let dir = RunDir::open(path)?;
+        let config = dir.config()?;
+        config.validate()?;
+        if let Some(text) = dir.read_optional(SUMMARY)? {
+            let summary: RunSummary =
+                serde_json::from_str(&text).map_err(|e| Error::InvalidRun {
+                    path: path.join(SUMMARY),
+                    reason: format!("cannot parse it: {e}"),
+                })?;
+            match summary.status {
+                RunStatus::Completed => return Ok(Err(NothingToResume::Completed(summary))),
+                RunStatus::Diverged => return Ok(Err(NothingToResume::Diverged(summary))),
+                RunStatus::Interrupted => {}
+            }
+        }
+        let checkpoint = Checkpoint::read(&dir)?;
+        if let Some(checkpoint) = &checkpoint
+            && !same_config(&checkpoint.config, &config)
+        {
+            return Err(Error::InvalidRun {
+                path: path.join(CHECKPOINT),
+                reason: "it was written by a run of another configuration than config.json's"
+                    .to_string(),
+            });
+        }
+        Ok(Ok(Self {
+            dir,
+            config,
+            checkpoint,
+        }))
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.config
+    }
+
+    /// Steps taken before the stop (0 without a checkpoint).
+    pub fn steps_done(&self) -> usize {
+        self.checkpoint.as_ref().map_or(0, |c| c.position().step)
+    }
+
+    /// The backend the checkpoint was computed on, if there is a checkpoint.
+    pub fn backend(&self) -> Option<&str> {
+        self.checkpoint.as_ref().map(Checkpoint::backend)
+    }
+
+    /// Where MNIST's files are read from this time (the run's own location otherwise); the
+    /// data are the same wherever they lie.
+    pub fn set_data_dir(&mut self, dir: Option<PathBuf>) {
+        if let (Some(dir), crate::data::DataConfig::Mnist { dir: own, .. }) =
+            (dir, &mut self.config.data)
+        {
+            *own = Some(dir);
+        }
+    }
+}
+
+/// Whether two configurations describe the same run (MNIST's location aside).
+pub fn same_config(a: &ExperimentConfig, b: &ExperimentConfig) -> bool {
+    config_differences(a, b).is_empty()
+}
+
+/// The fields in which two configurations differ, each as `field (a → b)`, MNIST's location
+/// aside (the same files can lie anywhere).
+pub fn config_differences(a: &ExperimentConfig, b: &ExperimentConfig) -> Vec<String> {
+    let value = |c: &ExperimentConfig| {
+        let mut v = serde_json::to_value(c).unwrap_or_default();
+        if let Some(mnist) = v.pointer_mut("/data/mnist")
+            && let Some(fields) = mnist.as_object_mut()
+        {
+            fields.remove("dir");
+        }
+        v
+    };
+    let (a, b) = (value(a), value(b));
+    let mut differences = Vec::new();
+    differ("", &a, &b, &mut differences);
+    differences
+}
+
+fn differ(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let null = serde_json::Value::Null;
+                let name = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                differ(
+                    &name,
+                    x.get(key).unwrap_or(&null),
+                    y.get(key).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(format!("{path} ({a} → {b})")),
+        _ => {}
+    }
+}
+
+/// Continues `run` from its last checkpoint on `device` to the end its config sets, writing
+/// the same files as [`run_to_dir`]. The history and network it ends with are those of the
+/// same run made without a stop, bit for bit; so are its checkpoints. The checkpoint must have
+/// been computed on the same backend with the same kernel: another would round differently.
+pub fn resume(
+    run: Resumable,
+    backend: Backend,
+    device: &Device,
+    options: &RunOptions<'_>,
+    observer: &mut dyn Observer,
+) -> Result<TrainReport> {
+    let Resumable {
+        dir,
+        config,
+        checkpoint,
+    } = run;
+    let engine = config.engine;
+    engine.check(&config)?;
+    let experiment = Experiment::new(&config, &device.clone().autodiff())?;
+    let refuse = |reason: String| Error::InvalidRun {
+        path: dir.path().join(CHECKPOINT),
+        reason,
+    };
+    let (stepper, history, start) = match checkpoint {
+        None => (
+            stepper(&config, engine, experiment.model, device)?,
+            History::default(),
+            Start::default(),
+        ),
+        Some(checkpoint) => {
+            if checkpoint.backend() != backend.name() {
+                return Err(refuse(format!(
+                    "it was computed on {}, and a resumed run continues bit for bit only on the same backend: add --device {}",
+                    checkpoint.backend(),
+                    checkpoint.backend()
+                )));
+            }
+            let total = config.total_steps(experiment.data.len());
+            if checkpoint.total_steps() != total {
+                return Err(refuse(format!(
+                    "it counts {} steps in all, the config {total}",
+                    checkpoint.total_steps()
+                )));
+            }
+            let model = checkpoint.model(device)?.train();
+            let mut stepper = stepper(&config, engine, model, device)?;
+            if stepper.kernel() != checkpoint.kernel() || stepper.engine() != checkpoint.engine() {
+                return Err(refuse(format!(
+                    "it was computed by the {} engine's {} kernel, and this device runs the {} kernel",
+                    checkpoint.engine(),
+                    checkpoint.kernel(),
+                    stepper.kernel()
+                )));
+            }
+            stepper.restore(checkpoint.optimizer_state(device)?)?;
+            let start = Start {
+                position: checkpoint.position(),
+                wall_seconds: checkpoint.wall_seconds(),
+            };
+            (stepper, checkpoint.history, start)
+        }
+    };
+    let parts = Parts {
+        dir,
+        config: &config,
+        backend,
+        device,
+    };
+    parts.train(stepper, experiment.data, history, start, options, observer)
+}
+
+/// What [`run_to_dir`] and [`resume`] share: the directory and the run's settings.
+struct Parts<'a> {
+    dir: RunDir,
+    config: &'a ExperimentConfig,
+    backend: Backend,
+    device: &'a Device,
+}
+
+impl Parts<'_> {
+    /// Trains from `start` and writes the run's files as it ended.
+    fn train(
+        self,
+        stepper: Box<dyn super::Stepper>,
+        data: crate::data::TrainingData,
+        mut history: History,
+        start: Start,
+        options: &RunOptions<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<TrainReport> {
+        let Parts {
+            dir,
+            config,
+            backend,
+            device,
+        } = self;
+        let (batches, test) = data.batches(config, device)?;
+        let total = config.total_steps(batches.examples());
+        let mut controls = Controls {
+            checkpoints: Some((&dir, backend, options.checkpoints)),
+            stop: options.stop,
+        };
+        let outcome = fit(
+            stepper,
+            (&batches, test.as_ref()),
+            config,
+            &mut history,
+            observer,
+            start,
+            &mut controls,
+        );
+        write_history(&dir, &history)?;
+        let trained = match outcome {
+            Ok(trained) => trained,
+            Err(err) => {
+                if let Error::Diverged { step, .. } = err {
+                    let summary = RunSummary::diverged(config, &history, backend, total, step);
+                    dir.write_json(SUMMARY, &summary)?;
+                }
+                return Err(err);
+            }
+        };
+        let summary = RunSummary::new(config, &trained, &history, backend, total);
+        dir.write_model(&trained.model)?;
+        dir.write_json(SUMMARY, &summary)?;
+        if trained.stopped_by.is_none() {
+            // Complete: nothing is left to resume, and the summary says so.
+            dir.remove(CHECKPOINT)?;
+        }
+        Ok(TrainReport {
+            config: config.clone(),
+            trained,
+            history,
+            summary,
+            out: dir.path().to_path_buf(),
+        })
+    }
 }
 
 /// Writes `history.csv`, `epochs.csv` when epochs were evaluated on a test split, and

@@ -183,8 +183,15 @@ fn the_engines_agree_on_wgpu() {
 
 /// Trains `config` on `from` into `dir` as `burnprop train` does.
 fn train_into(dir: &Path, config: &ExperimentConfig, backend: Backend, device: &Device) {
-    train::run_to_dir(config, Engine::Autodiff, backend, device, dir, &mut Silent)
-        .expect("the run trains");
+    train::run_to_dir(
+        config,
+        backend,
+        device,
+        dir,
+        &train::RunOptions::default(),
+        &mut Silent,
+    )
+    .expect("the run trains");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// no other module of its own level.
 const LEVELS: &[&[&str]] = &[
     &["error"],
-    &["rng", "loss", "tensor", "device"],
+    &["rng", "loss", "tensor", "device", "interrupt"],
     &["data", "model"],
     &["config"],
     &["artifacts"],

@@ -10,4 +10,5 @@ mod layering;
 mod mnist;
 mod notebooks;
 mod options;
+mod resume;
 mod runs;

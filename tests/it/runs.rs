@@ -9,7 +9,7 @@ use burnprop::artifacts::{CONFIG, HISTORY, MODEL, RunDir, SUMMARY};
 use burnprop::config::{Engine, Preset};
 use burnprop::device::Backend;
 use burnprop::error::Error;
-use burnprop::train::{Silent, run_to_dir};
+use burnprop::train::{RunOptions, Silent, run_to_dir};
 
 use crate::common::{initial_network_and_inputs, values};
 
@@ -29,12 +29,13 @@ fn short_circles(seed: u32, engine: Engine, out: &Path) {
     config.seed = seed;
     config.max_steps = Some(40);
     config.batch_size = Some(5000);
+    config.engine = engine;
     run_to_dir(
         &config,
-        engine,
         Backend::Flex,
         &Device::flex(),
         out,
+        &RunOptions::default(),
         &mut Silent,
     )
     .expect("training succeeds");
@@ -77,13 +78,14 @@ fn a_run_writes_its_artifacts_and_the_model_loads_back() {
 }
 
 fn written_and_loaded(engine: Engine, out: &Path) {
-    let config = Preset::Xor.config();
+    let mut config = Preset::Xor.config();
+    config.engine = engine;
     let report = run_to_dir(
         &config,
-        engine,
         Backend::Flex,
         &Device::flex(),
         out,
+        &RunOptions::default(),
         &mut Silent,
     )
     .expect("training succeeds");
@@ -136,17 +138,17 @@ fn written_and_loaded(engine: Engine, out: &Path) {
 }
 
 #[test]
-fn a_diverging_run_keeps_its_config_and_history() {
+fn a_diverging_run_keeps_its_config_and_history_and_says_it_diverged() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("nan");
     let mut config = Preset::Xor.config();
     config.optimizer.lr = 1e30;
     let err = run_to_dir(
         &config,
-        Engine::Autodiff,
         Backend::Flex,
         &Device::flex(),
         &out,
+        &RunOptions::default(),
         &mut Silent,
     )
     .unwrap_err();
@@ -158,7 +160,13 @@ fn a_diverging_run_keeps_its_config_and_history() {
         3,
         "header, step 0, and the step that diverged"
     );
-    assert!(!out.join(MODEL).exists() && !out.join(SUMMARY).exists());
+    assert!(!out.join(MODEL).exists(), "a network of NaNs is not kept");
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join(SUMMARY)).expect("summary.json"))
+            .expect("JSON");
+    assert_eq!(summary["status"], "diverged");
+    assert_eq!(summary["steps"], 1, "the step whose loss was NaN");
+    assert!(summary["final_loss"].is_null());
 }
 
 #[test]
@@ -168,10 +176,10 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     let config = Preset::Xor.config();
     run_to_dir(
         &config,
-        Engine::Autodiff,
         Backend::Flex,
         &Device::flex(),
         &out,
+        &RunOptions::default(),
         &mut Silent,
     )
     .expect("training succeeds");
@@ -180,16 +188,21 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     diverging.optimizer.lr = 1e30;
     run_to_dir(
         &diverging,
-        Engine::Autodiff,
         Backend::Flex,
         &Device::flex(),
         &out,
+        &RunOptions::default(),
         &mut Silent,
     )
     .unwrap_err();
     assert!(
-        !out.join(MODEL).exists() && !out.join(SUMMARY).exists(),
-        "a summary or model left from the first run would not match the new config.json"
+        !out.join(MODEL).exists(),
+        "a model left from the first run would not match the new config.json"
+    );
+    let summary = fs::read_to_string(out.join(SUMMARY)).expect("the new run's summary.json");
+    assert!(
+        summary.contains("\"status\": \"diverged\""),
+        "the summary is the new run's: {summary}"
     );
 }
 

@@ -1,0 +1,573 @@
+//! Never lose a run: a run stopped between two steps (as Ctrl-C stops it) or killed at any
+//! moment (`kill -9`), then resumed, ends with the history and the network of the same run
+//! made without a stop, bit for bit, for both engines and every kernel, full-batch and
+//! minibatch, in f32 and f64. The in-process tests stop runs through `RunOptions::stop`; the
+//! command-line tests send real signals to a child `burnprop train`.
+
+use std::cell::Cell;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use burn::tensor::Device;
+
+use burnprop::artifacts::{CHECKPOINT, CONFIG, EPOCHS, HISTORY, OUTPUTS, RunDir, SUMMARY};
+use burnprop::config::{Engine, ExperimentConfig, Kernel, Preset};
+use burnprop::data::DataConfig;
+use burnprop::device::Backend;
+use burnprop::interrupt::Signal;
+use burnprop::rng::NumpyRng;
+use burnprop::tensor::Precision;
+use burnprop::train::{
+    CheckpointPolicy, NothingToResume, Resumable, RunOptions, Silent, TrainReport, resume,
+    run_to_dir,
+};
+
+use crate::common::{burnprop, offline_config, values};
+
+/// A short notebook-000 run: 400 points, 40 full-batch iterations.
+fn circles(engine: Engine, kernel: Kernel, dtype: Precision) -> ExperimentConfig {
+    let mut config = Preset::Circles.config();
+    if let DataConfig::Circles { samples, .. } = &mut config.data {
+        *samples = 400;
+    }
+    config.epochs = 40;
+    config.engine = engine;
+    config.kernel = kernel;
+    config.dtype = dtype;
+    config
+}
+
+/// The MNIST preset on the fixture (600 images, 10 minibatches of 64 per epoch), 3 epochs:
+/// shuffled minibatches, a cosine schedule, momentum 0.9 and an evaluation per epoch.
+fn mnist(engine: Engine, dtype: Precision) -> ExperimentConfig {
+    let mut config = offline_config(Preset::Mnist);
+    config.epochs = 3;
+    config.engine = engine;
+    config.dtype = dtype;
+    config
+}
+
+/// Checkpoints every 3 steps, no timed ones; `stop` is asked after every step.
+fn options(stop: &dyn Fn() -> Option<Signal>) -> RunOptions<'_> {
+    RunOptions {
+        checkpoints: CheckpointPolicy {
+            every_steps: Some(3),
+            every: None,
+        },
+        stop,
+    }
+}
+
+fn train(config: &ExperimentConfig, out: &Path, stop: &dyn Fn() -> Option<Signal>) -> TrainReport {
+    run_to_dir(
+        config,
+        Backend::Flex,
+        &Device::flex(),
+        out,
+        &options(stop),
+        &mut Silent,
+    )
+    .expect("training succeeds")
+}
+
+/// A stop request on the `n`-th time the loop asks (1-based).
+fn stop_at(n: usize) -> impl Fn() -> Option<Signal> {
+    let asked = Cell::new(0);
+    move || {
+        asked.set(asked.get() + 1);
+        (asked.get() == n).then_some(Signal::Interrupt)
+    }
+}
+
+fn never() -> Option<Signal> {
+    None
+}
+
+fn resumed(out: &Path, stop: &dyn Fn() -> Option<Signal>) -> TrainReport {
+    let run = Resumable::open(out)
+        .expect("the run directory reads")
+        .expect("the run has steps left");
+    resume(
+        run,
+        Backend::Flex,
+        &Device::flex(),
+        &options(stop),
+        &mut Silent,
+    )
+    .expect("resuming succeeds")
+}
+
+/// A CSV file of the run without its `wall_seconds` column (the last), the one field that
+/// differs between two runs of the same seed.
+fn without_times(dir: &Path, name: &str) -> Option<String> {
+    let text = fs::read_to_string(dir.join(name)).ok()?;
+    Some(
+        text.lines()
+            .map(|line| line.rsplit_once(',').map_or(line, |(kept, _)| kept))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// Every parameter of the run's saved network, as bits.
+fn parameter_bits(dir: &Path) -> Vec<u64> {
+    let run = RunDir::open(dir).expect("a run directory");
+    let config = run.config().expect("its config");
+    let model = run.model(&config, &Device::flex()).expect("its model");
+    model
+        .params()
+        .into_iter()
+        .flat_map(|p| {
+            let mut v = values(p.weight);
+            v.extend(p.bias.map(values).unwrap_or_default());
+            v
+        })
+        .map(f64::to_bits)
+        .collect()
+}
+
+/// Asserts that two runs recorded the same steps and epochs and ended with the same network,
+/// bit for bit.
+fn assert_same_run(a: &Path, b: &Path, what: &str) {
+    for name in [HISTORY, EPOCHS, OUTPUTS] {
+        assert_eq!(
+            without_times(a, name),
+            without_times(b, name),
+            "{what}: {name} differs"
+        );
+    }
+    assert!(
+        parameter_bits(a) == parameter_bits(b),
+        "{what}: the final networks differ"
+    );
+}
+
+fn status(dir: &Path) -> String {
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join(SUMMARY)).expect("summary.json"))
+            .expect("JSON");
+    summary["status"].as_str().expect("a status").to_string()
+}
+
+/// Stops `config`'s run at each of `stops` (the loop's n-th question), resumes it, and holds
+/// the result to the uninterrupted run.
+fn stopped_and_resumed_equals_uninterrupted(config: &ExperimentConfig, stops: &[usize]) {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let whole = root.path().join("whole");
+    train(config, &whole, &never);
+    assert_eq!(status(&whole), "completed");
+    assert!(
+        !whole.join(CHECKPOINT).exists(),
+        "a completed run keeps no checkpoint"
+    );
+    for &n in stops {
+        let what = format!(
+            "{} {} {} {}, stopped at question {n}",
+            config.preset.name(),
+            config.engine,
+            config.kernel,
+            config.dtype.name()
+        );
+        let out = root.path().join(format!("stopped-{n}"));
+        let first = train(config, &out, &stop_at(n));
+        assert_eq!(first.stopped_by(), Some(Signal::Interrupt), "{what}");
+        assert_eq!(status(&out), "interrupted", "{what}");
+        assert!(out.join(CHECKPOINT).exists(), "{what}: no checkpoint");
+        let last = resumed(&out, &never);
+        assert_eq!(last.stopped_by(), None, "{what}");
+        assert_eq!(status(&out), "completed", "{what}");
+        assert_same_run(&whole, &out, &what);
+    }
+}
+
+#[test]
+fn circles_full_batch_resumes_bit_for_bit_on_every_engine_kernel_and_precision() {
+    for dtype in [Precision::F32, Precision::F64] {
+        for (engine, kernel) in [
+            (Engine::Autodiff, Kernel::Auto),
+            (Engine::Manual, Kernel::Fused),
+            (Engine::Manual, Kernel::Tensor),
+        ] {
+            // Question 1 stops after the first step (before any momentum has built up),
+            // 17 in the middle, between two checkpoints.
+            stopped_and_resumed_equals_uninterrupted(&circles(engine, kernel, dtype), &[1, 17]);
+        }
+    }
+}
+
+#[test]
+fn mnist_minibatches_resume_bit_for_bit_on_both_engines_and_precisions() {
+    for dtype in [Precision::F32, Precision::F64] {
+        for engine in [Engine::Autodiff, Engine::Manual] {
+            // The loop asks after each of an epoch's 10 steps and at its end: question 5 is
+            // mid-epoch, 11 the end of epoch 1 (before its evaluation is recorded: asked
+            // after its last step), 12 the start of epoch 2 after that evaluation.
+            stopped_and_resumed_equals_uninterrupted(&mnist(engine, dtype), &[5, 11, 12]);
+        }
+    }
+}
+
+#[test]
+fn minibatches_on_the_fused_kernel_resume_bit_for_bit() {
+    let mut config = circles(Engine::Manual, Kernel::Fused, Precision::F32);
+    config.batch_size = Some(64);
+    config.epochs = 4;
+    stopped_and_resumed_equals_uninterrupted(&config, &[9, 15]);
+}
+
+#[test]
+fn a_run_stopped_twice_still_ends_where_the_uninterrupted_one_does() {
+    let config = mnist(Engine::Autodiff, Precision::F32);
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (whole, out) = (root.path().join("whole"), root.path().join("twice"));
+    train(&config, &whole, &never);
+    train(&config, &out, &stop_at(4));
+    assert_eq!(
+        resumed(&out, &stop_at(9)).stopped_by(),
+        Some(Signal::Interrupt)
+    );
+    resumed(&out, &never);
+    assert_same_run(&whole, &out, "stopped twice");
+}
+
+#[test]
+fn resuming_a_completed_run_says_there_is_nothing_to_do() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let out = root.path().join("done");
+    train(&Preset::Xor.config(), &out, &never);
+    match Resumable::open(&out).expect("readable") {
+        Err(NothingToResume::Completed(summary)) => assert_eq!(summary.steps, 1000),
+        other => panic!("expected a completed run, got {other:?}"),
+    }
+    // The command line says so and exits with 0.
+    let output = burnprop()
+        .args(["train", "--resume"])
+        .arg(&out)
+        .output()
+        .expect("burnprop runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Preset xor: notebook 003's 1000 iterations.
+    assert!(
+        stdout.contains("is complete: 1000 of 1000 steps"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_resume_that_would_change_the_configuration_is_refused() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let out = root.path().join("stopped");
+    train(&Preset::Xor.config(), &out, &stop_at(10));
+    for (flags, change) in [
+        (&["--seed", "7"][..], "seed (0 → 7)"),
+        (&["circles"][..], "preset"),
+        (&["--engine", "manual"][..], "engine"),
+        (&["--lr", "0.5"][..], "optimizer.lr"),
+    ] {
+        let output = burnprop()
+            .args(["train", "--resume"])
+            .arg(&out)
+            .args(flags)
+            .output()
+            .expect("burnprop runs");
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("cannot resume") && stderr.contains(change),
+            "{flags:?}: {stderr}"
+        );
+    }
+    // The same flags as the run's own are not a change.
+    burnprop()
+        .args([
+            "train",
+            "xor",
+            "--seed",
+            "0",
+            "--log-every",
+            "1000",
+            "--resume",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(status(&out), "completed");
+}
+
+#[test]
+fn a_saved_config_reruns_the_same_history_and_flags_override_it() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (first, again, changed) = (
+        root.path().join("first"),
+        root.path().join("again"),
+        root.path().join("changed"),
+    );
+    let run = |args: &[&str], out: &Path| {
+        burnprop()
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    run(
+        &[
+            "train",
+            "circles",
+            "--samples",
+            "300",
+            "--iterations",
+            "25",
+            "--engine",
+            "manual",
+        ],
+        &first,
+    );
+    let saved = first.join(CONFIG);
+    let saved = saved.to_str().expect("a UTF-8 path");
+    run(&["train", "--config", saved], &again);
+    assert_same_run(&first, &again, "--config");
+    assert_eq!(
+        fs::read_to_string(first.join(CONFIG)).expect("config.json"),
+        fs::read_to_string(again.join(CONFIG)).expect("config.json"),
+        "the rerun's config.json is the saved one"
+    );
+    run(
+        &["train", "--config", saved, "--iterations", "30"],
+        &changed,
+    );
+    let rows = without_times(&changed, HISTORY).expect("history.csv");
+    // 30 iterations: rows 0 to 30 and the header.
+    assert_eq!(rows.lines().count(), 32);
+    assert_eq!(
+        rows.lines().take(26).collect::<Vec<_>>(),
+        without_times(&first, HISTORY)
+            .expect("history.csv")
+            .lines()
+            .take(26)
+            .collect::<Vec<_>>(),
+        "the first 25 steps are the saved run's"
+    );
+}
+
+/// The path of the `burnprop` binary cargo built for these tests.
+fn binary() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("burnprop")
+}
+
+/// Starts `burnprop train ARGS --log-every 1 --checkpoint-every 5` with its progress lines
+/// piped back, on flex.
+fn spawn_train(args: &[&str]) -> Child {
+    std::process::Command::new(binary())
+        .args(["train"])
+        .args(args)
+        .args(["--log-every", "1", "--checkpoint-every", "5"])
+        .env("BURN_DEVICE", "flex")
+        .env_remove("BURNPROP_MNIST_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("burnprop starts")
+}
+
+/// Reads the child's progress until it reports step `step`, then sends it `signal`
+/// (`libc::SIGINT`, `SIGKILL`); returns its exit status and everything it printed.
+fn signal_at_step(mut child: Child, step: usize, signal: i32) -> (Option<i32>, String) {
+    let stdout = child.stdout.take().expect("piped");
+    let mut printed = String::new();
+    let mut lines = BufReader::new(stdout).lines();
+    // Progress lines read `step  17/400  loss …`.
+    let step_of = |line: &str| -> Option<usize> {
+        let rest = line.trim_start().strip_prefix("step")?.trim_start();
+        rest.split('/').next()?.parse().ok()
+    };
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        printed.push_str(&line);
+        printed.push('\n');
+        if step_of(&line) == Some(step) {
+            let pid = i32::try_from(child.id()).expect("a pid");
+            // SAFETY: sending a signal to our own child process.
+            unsafe { libc::kill(pid, signal) };
+            break;
+        }
+    }
+    for line in lines {
+        printed.push_str(&line.expect("text"));
+        printed.push('\n');
+    }
+    let status = child.wait().expect("the child ends");
+    (status.code(), printed)
+}
+
+/// A step drawn from the clock, in `range` (printed, so that a failure can be replayed).
+fn random_step(range: std::ops::Range<usize>) -> usize {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut rng = NumpyRng::new(nanos);
+    let step = range.start + (rng.random_sample() * (range.end - range.start) as f64) as usize;
+    eprintln!("the signal goes at step {step}");
+    step
+}
+
+/// The flags of the two command-line workloads: circles full-batch, mnist on the fixture.
+fn workloads() -> Vec<(Vec<String>, usize)> {
+    let fixture = crate::common::mnist_fixture();
+    vec![
+        (
+            ["circles", "--samples", "2000", "--iterations", "400"]
+                .map(String::from)
+                .to_vec(),
+            400,
+        ),
+        (
+            vec![
+                "mnist".to_string(),
+                "--epochs".to_string(),
+                "3".to_string(),
+                "--data-dir".to_string(),
+                fixture.display().to_string(),
+            ],
+            30,
+        ),
+    ]
+}
+
+#[test]
+fn ctrl_c_stops_a_child_run_which_then_resumes_bit_for_bit() {
+    for (flags, total) in workloads() {
+        for engine in ["autodiff", "manual"] {
+            let root = tempfile::tempdir().expect("a temporary directory");
+            let (whole, out) = (root.path().join("whole"), root.path().join("stopped"));
+            let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+            args.extend(["--engine", engine]);
+            let what = format!("{args:?}");
+            burnprop()
+                .arg("train")
+                .args(&args)
+                .arg("--out")
+                .arg(&whole)
+                .assert()
+                .success();
+            let mut stopped = args.clone();
+            let out_text = out.to_str().expect("UTF-8");
+            stopped.extend(["--out", out_text]);
+            let step = random_step(1..total * 3 / 4);
+            let (code, printed) = signal_at_step(spawn_train(&stopped), step, libc::SIGINT);
+            // 130 = 128 + SIGINT, as a shell reports it.
+            assert_eq!(code, Some(130), "{what}: {printed}");
+            let last = printed.lines().last().unwrap_or_default();
+            assert!(
+                last.contains("SIGINT stopped the run after")
+                    && last.ends_with(&format!("burnprop train --resume {out_text}")),
+                "{what}: the last line says how to resume: {last}"
+            );
+            assert_eq!(status(&out), "interrupted", "{what}");
+            burnprop()
+                .args(["train", "--resume", out_text])
+                .assert()
+                .success();
+            assert_same_run(&whole, &out, &what);
+        }
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments_leaves_a_run_that_resumes_bit_for_bit() {
+    for (flags, total) in workloads() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let (whole, out) = (root.path().join("whole"), root.path().join("killed"));
+        let args: Vec<&str> = flags.iter().map(String::as_str).collect();
+        burnprop()
+            .arg("train")
+            .args(&args)
+            .arg("--out")
+            .arg(&whole)
+            .assert()
+            .success();
+        let out_text = out.to_str().expect("UTF-8");
+        let mut killed = args.clone();
+        killed.extend(["--out", out_text]);
+        let (code, _) = signal_at_step(
+            spawn_train(&killed),
+            random_step(1..total / 2),
+            libc::SIGKILL,
+        );
+        assert_eq!(
+            code, None,
+            "SIGKILL ends the process without an exit status"
+        );
+        // Killed again while resuming, later on.
+        let (code, _) = signal_at_step(
+            spawn_train(&["--resume", out_text]),
+            random_step(total / 2..total - 2),
+            libc::SIGKILL,
+        );
+        assert_eq!(code, None);
+        for entry in fs::read_dir(&out).expect("the run directory") {
+            let name = entry.expect("an entry").file_name();
+            let name = name.to_string_lossy();
+            assert!(
+                !name.ends_with(".tmp") || name.starts_with('.'),
+                "only hidden temporary files may be left: {name}"
+            );
+        }
+        burnprop()
+            .args(["train", "--resume", out_text])
+            .assert()
+            .success();
+        assert_same_run(&whole, &out, &format!("{args:?}, killed twice"));
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_ends_the_process_at_once_and_the_run_still_resumes() {
+    let (flags, total) = workloads().remove(1);
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (whole, out) = (root.path().join("whole"), root.path().join("twice"));
+    let args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    burnprop()
+        .arg("train")
+        .args(&args)
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+    let out_text = out.to_str().expect("UTF-8");
+    let mut twice = args.clone();
+    twice.extend(["--out", out_text]);
+    let mut child = spawn_train(&twice);
+    let stdout = child.stdout.take().expect("piped");
+    // After step 12 (a checkpoint was written at step 10), two SIGINTs back to back: the
+    // first asks for a stop, the second ends the process without waiting for the step.
+    let at = random_step(12..total - 5);
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        if line.trim_start().starts_with("step") && line.contains(&format!(" {at}/")) {
+            let pid = i32::try_from(child.id()).expect("a pid");
+            // SAFETY: sending signals to our own child process.
+            unsafe {
+                libc::kill(pid, libc::SIGINT);
+                libc::kill(pid, libc::SIGINT);
+            }
+            break;
+        }
+    }
+    // Read on, so that the child does not meet a closed pipe.
+    lines.for_each(drop);
+    let status = child.wait().expect("the child ends");
+    // 130 = 128 + SIGINT, whichever of the two ended it.
+    assert_eq!(status.code(), Some(130));
+    burnprop()
+        .args(["train", "--resume", out_text])
+        .assert()
+        .success();
+    assert_same_run(&whole, &out, "two Ctrl-C");
+}
