@@ -6,6 +6,7 @@ mod common;
 mod engines;
 mod figures;
 mod gradients;
+mod inputs;
 mod layering;
 mod mnist;
 mod notebooks;

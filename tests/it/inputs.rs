@@ -1,0 +1,135 @@
+//! Bad files, one test each: everything burnprop reads from disk is checked before it is
+//! trusted, and a bad file is refused with one sentence that names it and says what is wrong;
+//! on the command line, one line on stderr and exit status 2, no panic.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use burnprop::data::mnist::{Digits, Split};
+
+use crate::cli::one_line_failure;
+use crate::common::{burnprop, mnist_fixture};
+
+/// A copy of the MNIST fixture in a temporary directory: gzip as committed, or every file
+/// decompressed (raw IDX).
+fn fixture_copy(raw: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for entry in fs::read_dir(mnist_fixture()).expect("the fixture") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().expect("a file name").to_owned();
+        if raw {
+            let mut bytes = Vec::new();
+            flate2::read::GzDecoder::new(fs::File::open(&path).expect("the fixture"))
+                .read_to_end(&mut bytes)
+                .expect("the fixture is gzip");
+            let name = Path::new(&name).with_extension("");
+            fs::write(dir.path().join(name), bytes).expect("written");
+        } else {
+            fs::copy(&path, dir.path().join(name)).expect("copied");
+        }
+    }
+    dir
+}
+
+/// `burnprop train mnist --data-dir DIR` (one step), which must fail in one line; its line.
+fn train_mnist_fails(dir: &Path) -> String {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let mut cmd = burnprop();
+    cmd.args(["train", "mnist", "--max-steps", "1", "--data-dir"])
+        .arg(dir)
+        .arg("--out")
+        .arg(out.path().join("run"));
+    one_line_failure(cmd, &["train", "mnist", "--data-dir", "(bad MNIST)"])
+}
+
+/// The error of reading the training split from `dir`.
+fn train_split_error(dir: &Path) -> String {
+    Digits::read(dir, Split::Train)
+        .expect_err("the broken file is refused")
+        .to_string()
+}
+
+/// Checks that the command's one line of stderr ends with the library's `error`.
+fn assert_cli_says(line: &str, error: &str) {
+    assert!(line.trim_end().ends_with(error), "{line}");
+}
+
+fn images_file(dir: &Path, gz: bool) -> PathBuf {
+    let name = Split::Train.file_names().0;
+    dir.join(if gz {
+        format!("{name}.gz")
+    } else {
+        name.to_string()
+    })
+}
+
+#[test]
+fn a_raw_idx_file_is_read_like_the_gzip_one_and_refused_by_name_when_truncated() {
+    let raw = fixture_copy(true);
+    assert_eq!(
+        Digits::read(raw.path(), Split::Train).expect("the raw fixture reads"),
+        Digits::read(&mnist_fixture(), Split::Train).expect("the gzip fixture reads"),
+    );
+    let path = images_file(raw.path(), false);
+    let bytes = fs::read(&path).expect("readable");
+    fs::write(&path, &bytes[..bytes.len() - 100]).expect("written");
+    // The fixture's 600 training images: 16 + 600·784 = 470416 bytes; 100 cut.
+    let expected = format!(
+        "MNIST file {}: its header declares 600 images (470416 bytes with the header) but the file has 470316 bytes: it is truncated",
+        path.display()
+    );
+    assert_eq!(train_split_error(raw.path()), expected);
+    assert_cli_says(&train_mnist_fails(raw.path()), &expected);
+}
+
+#[test]
+fn a_corrupt_gzip_stream_is_refused_by_name() {
+    let dir = fixture_copy(false);
+    let path = images_file(dir.path(), true);
+    let mut bytes = fs::read(&path).expect("readable");
+    // A byte in the middle of the deflate data, every bit flipped.
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    fs::write(&path, &bytes).expect("written");
+    // The flipped byte still inflates, to the wrong bytes: flate2's words for data that no
+    // longer match the CRC-32 in the gzip trailer.
+    let expected = format!(
+        "MNIST file {}: it is not a readable gzip file (corrupt gzip stream does not have a matching checksum)",
+        path.display()
+    );
+    assert_eq!(train_split_error(dir.path()), expected);
+    assert_cli_says(&train_mnist_fails(dir.path()), &expected);
+}
+
+#[test]
+fn a_raw_idx_file_named_gz_is_told_apart_from_a_corrupt_one() {
+    let raw = fixture_copy(true);
+    let dir = fixture_copy(false);
+    let path = images_file(dir.path(), true);
+    fs::copy(images_file(raw.path(), false), &path).expect("copied");
+    assert_eq!(
+        train_split_error(dir.path()),
+        format!(
+            "MNIST file {}: it is not gzip but a raw IDX file: remove .gz from its name",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn a_header_that_claims_a_billion_images_is_refused_by_name() {
+    let raw = fixture_copy(true);
+    let path = images_file(raw.path(), false);
+    let mut bytes = fs::read(&path).expect("readable");
+    // The count is the header's second big-endian word.
+    bytes[4..8].copy_from_slice(&1_000_000_000u32.to_be_bytes());
+    fs::write(&path, &bytes).expect("written");
+    // 10⁹ is more than burnprop's cap of 10⁶ images (src/data/mnist/idx.rs, MAX_ITEMS).
+    let expected = format!(
+        "MNIST file {}: its header declares 1000000000 images, more than any data set in MNIST's format holds (burnprop reads at most 1000000): the header is corrupt",
+        path.display()
+    );
+    assert_eq!(train_split_error(raw.path()), expected);
+    assert_cli_says(&train_mnist_fails(raw.path()), &expected);
+}
