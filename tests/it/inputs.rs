@@ -6,10 +6,16 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
+
+use burnprop::config::{Engine, Preset};
 use burnprop::data::mnist::{Digits, Split};
+use burnprop::data::picture::read_digit;
+use burnprop::device::Backend;
+use burnprop::train::{Silent, run_to_dir};
 
 use crate::cli::one_line_failure;
-use crate::common::{burnprop, mnist_fixture};
+use crate::common::{burnprop, mnist_fixture, offline_config};
 
 /// A copy of the MNIST fixture in a temporary directory: gzip as committed, or every file
 /// decompressed (raw IDX).
@@ -132,4 +138,118 @@ fn a_header_that_claims_a_billion_images_is_refused_by_name() {
     );
     assert_eq!(train_split_error(raw.path()), expected);
     assert_cli_says(&train_mnist_fails(raw.path()), &expected);
+}
+
+/// A run of the mnist preset on the fixture, one step long: enough for `burnprop predict`.
+fn mnist_run() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut config = offline_config(Preset::Mnist);
+    config.max_steps = Some(1);
+    config.epochs = 1;
+    run_to_dir(
+        &config,
+        Engine::Autodiff,
+        Backend::Flex,
+        &Device::flex(),
+        dir.path(),
+        &mut Silent,
+    )
+    .expect("training succeeds");
+    dir
+}
+
+/// `burnprop predict --run RUN PICTURE`, which must fail in one line; its line.
+fn predict_fails(run: &Path, picture: &Path) -> String {
+    let mut cmd = burnprop();
+    cmd.args(["predict", "--run"]).arg(run).arg(picture);
+    one_line_failure(cmd, &["predict", "(bad picture)"])
+}
+
+/// Test digit 0 of the fixture (a 7) as a 56 × 56 picture, dark ink on light paper.
+fn seven(dir: &Path, extension: &str) -> PathBuf {
+    let digits = Digits::read(&mnist_fixture(), Split::Test).expect("the fixture");
+    let digit = image::GrayImage::from_raw(28, 28, digits.image(0).to_vec()).expect("784 pixels");
+    let mut big = image::imageops::resize(&digit, 56, 56, image::imageops::FilterType::Triangle);
+    image::imageops::invert(&mut big);
+    let path = dir.join(format!("seven.{extension}"));
+    big.save(&path).expect("the picture is written");
+    path
+}
+
+/// The error `read_digit` gives for `path`, and the line `burnprop predict` prints for it;
+/// both must end with `reason`, after the file's name.
+fn assert_picture_refused(run: &Path, path: &Path, reason: &str) {
+    let expected = format!("cannot read {} as a digit: {reason}", path.display());
+    let err = read_digit(path).expect_err("the picture is refused");
+    assert_eq!(err.to_string(), expected);
+    assert_cli_says(&predict_fails(run, path), &expected);
+}
+
+#[test]
+fn an_empty_picture_is_refused_by_name() {
+    let run = mnist_run();
+    let path = run.path().join("empty.png");
+    fs::write(&path, b"").expect("written");
+    assert_picture_refused(run.path(), &path, "it is empty (0 bytes)");
+}
+
+#[test]
+fn a_one_pixel_picture_is_refused_by_name() {
+    let run = mnist_run();
+    let path = run.path().join("dot.png");
+    image::GrayImage::from_pixel(1, 1, image::Luma([128]))
+        .save(&path)
+        .expect("written");
+    // MIN_SIDE is 8 (src/data/picture.rs).
+    assert_picture_refused(
+        run.path(),
+        &path,
+        "it is 1×1 pixels, too small to hold a digit (at least 8×8)",
+    );
+}
+
+#[test]
+fn a_jpeg_digit_is_read_and_a_truncated_one_is_refused_by_name() {
+    let run = mnist_run();
+    let png = read_digit(&seven(run.path(), "png")).expect("the PNG reads");
+    let path = seven(run.path(), "jpg");
+    let jpeg = read_digit(&path).expect("the JPEG reads");
+    // JPEG is lossy, but after the conversion to 28 × 28 it is the same 7: the mean pixel
+    // difference measured 0.23 grey levels (of 255); 8 leaves room for another encoder.
+    let mean_difference = png
+        .iter()
+        .zip(&jpeg)
+        .map(|(&a, &b)| f64::from(a.abs_diff(b)))
+        .sum::<f64>()
+        / png.len() as f64;
+    assert!(mean_difference < 8.0, "{mean_difference}");
+    let bytes = fs::read(&path).expect("readable");
+    // Half the file: zune-jpeg alone would decode it, inventing the missing rows.
+    fs::write(&path, &bytes[..bytes.len() / 2]).expect("written");
+    assert_picture_refused(
+        run.path(),
+        &path,
+        "it is a truncated or damaged JPEG: its image data do not reach the end-of-image marker",
+    );
+}
+
+#[test]
+fn a_picture_that_claims_100000_pixels_a_side_is_refused_before_it_is_decoded() {
+    let run = mnist_run();
+    let path = seven(run.path(), "png");
+    let mut bytes = fs::read(&path).expect("readable");
+    // The IHDR chunk follows the 8-byte signature: length (4), "IHDR" (4), width (4),
+    // height (4), 5 more bytes, then the CRC-32 of type and data.
+    bytes[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    bytes[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&bytes[12..29]);
+    bytes[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    fs::write(&path, &bytes).expect("written");
+    // 100000² one-byte grey pixels = 10¹⁰ bytes = 9536.7 MiB; MAX_DECODED_BYTES is 128 MiB.
+    assert_picture_refused(
+        run.path(),
+        &path,
+        "it is 100000×100000 pixels, 9536 MiB decoded, more than the 128 MiB burnprop reads; scale it down",
+    );
 }
