@@ -146,10 +146,10 @@ impl RunDir {
         write_atomic(&path, &bytes)
     }
 
-    /// Reads `config.json`.
+    /// Reads `config.json`, checked as flags are ([`ExperimentConfig::validate`]).
     pub fn config(&self) -> Result<ExperimentConfig> {
         let path = self.path.join(CONFIG);
-        serde_json::from_slice(&read(&path)?).map_err(|e| {
+        let config: ExperimentConfig = serde_json::from_slice(&read(&path)?).map_err(|e| {
             // A field added since (such as the optimiser's `schedule`) is the likely cause.
             let hint = if e.to_string().contains("missing field") {
                 "; an older burnprop may have written it: train the run again"
@@ -157,13 +157,20 @@ impl RunDir {
                 ""
             };
             Error::InvalidRun {
-                path,
+                path: path.clone(),
                 reason: format!("cannot parse it: {e}{hint}"),
             }
-        })
+        })?;
+        config.validate().map_err(|e| Error::InvalidRun {
+            path,
+            reason: format!("it is not a valid configuration: {e}"),
+        })?;
+        Ok(config)
     }
 
-    /// Loads the trained network saved by a finished run, on `device`.
+    /// Loads the trained network saved by a finished run, on `device`, after checking that it
+    /// is the network `config` describes: the same parameters, of the same shapes, in the
+    /// config's precision.
     pub fn model(&self, config: &ExperimentConfig, device: &Device) -> Result<Mlp> {
         let path = self.path.join(MODEL);
         let bytes = read(&path)?;
@@ -171,11 +178,41 @@ impl RunDir {
             path: path.clone(),
             reason,
         };
+        // The network is allocated before the record is loaded into it: a config.json whose
+        // widths were changed to billions must not allocate them. The file holds every
+        // parameter, so it is at least as long as they are.
+        let parameter_bytes = parameters(config).saturating_mul(config.dtype.dtype().size());
+        if parameter_bytes > bytes.len() {
+            return Err(invalid(format!(
+                "it has {} bytes, too few for the {} network of config.json ({parameter_bytes} bytes of parameters): they are not from the same run",
+                bytes.len(),
+                config.network()
+            )));
+        }
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
             .map_err(|e| invalid(format!("cannot decode the model: {e}")))?;
-        skeleton(config, device)
+        let model = skeleton(config, device)
             .try_load_record(record)
-            .map_err(|e| invalid(format!("the model does not match config.json: {e}")))
+            .map_err(|e| {
+                invalid(format!(
+                    "it is not the {} network of config.json ({e})",
+                    config.network()
+                ))
+            })?;
+        let expected = config.dtype.dtype();
+        let stored = model
+            .params()
+            .into_iter()
+            .flat_map(|layer| [Some(layer.weight.dtype()), layer.bias.map(|b| b.dtype())])
+            .flatten()
+            .find(|dtype| *dtype != expected);
+        if let Some(dtype) = stored {
+            return Err(invalid(format!(
+                "its parameters are {dtype:?}, but config.json says {}",
+                config.dtype.name()
+            )));
+        }
+        Ok(model)
     }
 
     /// Writes the run's file `name` (one of the names above), atomically.
@@ -203,6 +240,18 @@ fn read(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// The number of parameters of `config`'s network, saturating rather than overflowing.
+fn parameters(config: &ExperimentConfig) -> usize {
+    config
+        .sizes()
+        .windows(2)
+        .map(|pair| {
+            let biases = if config.bias { pair[1] } else { 0 };
+            pair[0].saturating_mul(pair[1]).saturating_add(biases)
+        })
+        .fold(0, usize::saturating_add)
 }
 
 /// A network of `config`'s shape with zero parameters, ready to receive a saved record.

@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 
+use burnprop::artifacts::{COMPARE, CONFIG, EPOCHS, GRADCHECK, HISTORY, MODEL, OUTPUTS, RunDir};
+use burnprop::compare::Comparison;
 use burnprop::config::{Engine, Preset};
 use burnprop::data::mnist::{Digits, Split};
 use burnprop::data::picture::read_digit;
 use burnprop::device::Backend;
-use burnprop::train::{Silent, run_to_dir};
+use burnprop::train::{History, Silent, run_to_dir};
 
 use crate::cli::one_line_failure;
 use crate::common::{burnprop, mnist_fixture, offline_config};
@@ -251,5 +253,194 @@ fn a_picture_that_claims_100000_pixels_a_side_is_refused_before_it_is_decoded() 
         run.path(),
         &path,
         "it is 100000×100000 pixels, 9536 MiB decoded, more than the 128 MiB burnprop reads; scale it down",
+    );
+}
+
+/// A short run of the xor preset (20 steps).
+fn xor_run() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut config = Preset::Xor.config();
+    config.max_steps = Some(20);
+    run_to_dir(
+        &config,
+        Engine::Autodiff,
+        Backend::Flex,
+        &Device::flex(),
+        dir.path(),
+        &mut Silent,
+    )
+    .expect("training succeeds");
+    dir
+}
+
+/// Rewrites the run's `config.json` with `change` applied to its JSON.
+fn edit_config(run: &Path, change: impl FnOnce(&mut serde_json::Value)) {
+    let path = run.join(CONFIG);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("readable")).expect("JSON");
+    change(&mut json);
+    fs::write(&path, json.to_string()).expect("written");
+}
+
+/// `burnprop COMMAND --run RUN`, which must fail in one line; its line.
+fn run_command_fails(command: &str, run: &Path) -> String {
+    let mut cmd = burnprop();
+    cmd.args([command, "--run"]).arg(run);
+    one_line_failure(cmd, &[command, "--run", "(bad run)"])
+}
+
+/// The library's error for the run in `run` (`config.json`, then `model.bpk`), which must be
+/// the one `burnprop eval` prints.
+fn run_error(run: &Path) -> String {
+    let dir = RunDir::open(run).expect("a run directory");
+    let err = dir
+        .config()
+        .and_then(|config| dir.model(&config, &Device::flex()))
+        .expect_err("the run is refused")
+        .to_string();
+    assert_cli_says(&run_command_fails("eval", run), &err);
+    err
+}
+
+#[test]
+fn a_config_json_out_of_range_is_refused_as_its_flag_would_be() {
+    let run = xor_run();
+    edit_config(run.path(), |json| json["optimizer"]["lr"] = (-1.0).into());
+    // The sentence of ExperimentConfig::validate for --lr -1 (src/config/mod.rs).
+    assert_eq!(
+        run_error(run.path()),
+        format!(
+            "{} is not a usable run: it is not a valid configuration: --lr must be a positive number (got -1)",
+            run.path().join(CONFIG).display()
+        )
+    );
+    let line = run_command_fails("plot", run.path());
+    assert!(line.contains("--lr must be a positive number"), "{line}");
+}
+
+#[test]
+fn a_model_bpk_of_another_shape_than_its_config_is_refused_by_name() {
+    let run = xor_run();
+    // xor is 2-3-1; the saved first weight is [2, 3].
+    edit_config(run.path(), |json| json["hidden"] = serde_json::json!([4]));
+    let err = run_error(run.path());
+    let prefix = format!(
+        "{} is not a usable run: it is not the 2-4-1 relu → sigmoid, no biases network of config.json (",
+        run.path().join(MODEL).display()
+    );
+    assert!(err.starts_with(&prefix), "{err}");
+    assert!(err.contains("shape mismatch"), "{err}");
+    assert!(err.contains("[2, 4]") && err.contains("[2, 3]"), "{err}");
+}
+
+#[test]
+fn a_config_claiming_billions_of_hidden_units_is_refused_before_they_are_allocated() {
+    let run = xor_run();
+    edit_config(run.path(), |json| {
+        json["hidden"] = serde_json::json!([4_000_000_000u64])
+    });
+    let on_disk = fs::metadata(run.path().join(MODEL)).expect("there").len();
+    // 2·4·10⁹ + 4·10⁹·1 weights (xor has no biases), 4 bytes each in f32.
+    assert_eq!(
+        run_error(run.path()),
+        format!(
+            "{} is not a usable run: it has {on_disk} bytes, too few for the 2-4000000000-1 relu → sigmoid, no biases network of config.json (48000000000 bytes of parameters): they are not from the same run",
+            run.path().join(MODEL).display()
+        )
+    );
+}
+
+#[test]
+fn a_model_bpk_in_another_precision_than_its_config_is_refused_by_name() {
+    let run = xor_run();
+    edit_config(run.path(), |json| json["dtype"] = "f64".into());
+    // The run trained in f32, burn's DType::F32.
+    assert_eq!(
+        run_error(run.path()),
+        format!(
+            "{} is not a usable run: its parameters are F32, but config.json says f64",
+            run.path().join(MODEL).display()
+        )
+    );
+}
+
+/// Writes `text` as the run's `name` and checks that `burnprop plot` refuses it in one line,
+/// naming it and saying `reason`.
+fn assert_plot_refuses(run: &Path, name: &str, text: &[u8], reason: &str) {
+    let path = run.join(name);
+    fs::write(&path, text).expect("written");
+    assert_cli_says(
+        &run_command_fails("plot", run),
+        &format!("{}{reason}", path.display()),
+    );
+}
+
+#[test]
+fn a_history_csv_with_a_bad_field_is_refused_by_name() {
+    let run = xor_run();
+    let header = History::HEADER;
+    assert_plot_refuses(
+        run.path(),
+        HISTORY,
+        format!("{header}\n0,0,0.7,0.75,0\n-1,0,0.7,0.75,0.1\n").as_bytes(),
+        " is not a usable run: row 2 has step -1, not a whole number from 0 up",
+    );
+    assert_plot_refuses(
+        run.path(),
+        HISTORY,
+        format!("{header}\n0,0,0.7,1.5,0\n").as_bytes(),
+        " is not a usable run: row 1 has accuracy 1.5, outside the fractions 0 to 1",
+    );
+    // Latin-1 "é": the operating system's words for text that is not UTF-8.
+    assert_plot_refuses(
+        run.path(),
+        HISTORY,
+        b"step,\xe9poch\n",
+        ": stream did not contain valid UTF-8",
+    );
+}
+
+#[test]
+fn an_epochs_csv_with_a_bad_field_is_refused_by_name() {
+    let run = xor_run();
+    assert_plot_refuses(
+        run.path(),
+        EPOCHS,
+        format!("{}\n1,0.5,2,0.4,,1\n", History::EPOCHS_HEADER).as_bytes(),
+        " is not a usable run: row 1 has train_accuracy 2, outside the fractions 0 to 1",
+    );
+}
+
+#[test]
+fn an_outputs_csv_with_a_missing_cost_is_refused_by_name() {
+    let run = xor_run();
+    assert_plot_refuses(
+        run.path(),
+        OUTPUTS,
+        b"step,output_1,output_2\n0,0.5,\n",
+        " is not a usable run: a cost is missing",
+    );
+}
+
+#[test]
+fn a_compare_csv_with_a_fractional_step_is_refused_by_name() {
+    let run = xor_run();
+    assert_plot_refuses(
+        run.path(),
+        COMPARE,
+        format!("{}\n0.5,0,1,1,0,0,0,1\n", Comparison::HEADER).as_bytes(),
+        " is not a usable run: row 1 has step 0.5, not a whole number from 0 up",
+    );
+}
+
+#[test]
+fn a_gradcheck_json_that_is_not_json_is_refused_by_name() {
+    let run = xor_run();
+    // serde_json's words for a file cut after its first brace.
+    assert_plot_refuses(
+        run.path(),
+        GRADCHECK,
+        b"{",
+        " is not a usable run: EOF while parsing an object at line 1 column 1",
     );
 }
