@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod engines;
 mod figures;
+mod fuzz;
 mod gradients;
 mod inputs;
 mod layering;
