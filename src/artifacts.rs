@@ -158,19 +158,13 @@ impl RunDir {
         read_config(&self.path.join(CONFIG))
     }
 
-    /// Loads the trained network saved by a finished run, on `device`.
+    /// Loads the trained network saved by a finished run, on `device`, after checking that it
+    /// is the network `config` describes: the same parameters, of the same shapes, in the
+    /// config's precision.
     pub fn model(&self, config: &ExperimentConfig, device: &Device) -> Result<Mlp> {
         let path = self.path.join(MODEL);
         let bytes = read(&path)?;
-        let invalid = |reason: String| Error::InvalidRun {
-            path: path.clone(),
-            reason,
-        };
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-            .map_err(|e| invalid(format!("cannot decode the model: {e}")))?;
-        skeleton(config, device)
-            .try_load_record(record)
-            .map_err(|e| invalid(format!("the model does not match config.json: {e}")))
+        model_from_bytes(config, bytes, device).map_err(|reason| Error::InvalidRun { path, reason })
     }
 
     /// Writes the run's file `name` (one of the names above), atomically.
@@ -227,8 +221,65 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// The network `config` describes, on `device`, from a burnpack record (`model.bpk`'s
+/// bytes, or a checkpoint's): the same parameters, of the same shapes, in the config's
+/// precision; otherwise the reason, as a clause about the file.
+pub fn model_from_bytes(
+    config: &ExperimentConfig,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> std::result::Result<Mlp, String> {
+    // The network is allocated before the record is loaded into it: a config.json whose
+    // widths were changed to billions must not allocate them. The file holds every
+    // parameter, so it is at least as long as they are.
+    let parameter_bytes = parameters(config).saturating_mul(config.dtype.dtype().size());
+    if parameter_bytes > bytes.len() {
+        return Err(format!(
+            "it has {} bytes, too few for the {} network of config.json ({parameter_bytes} bytes of parameters): they are not from the same run",
+            bytes.len(),
+            config.network()
+        ));
+    }
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| format!("cannot decode the model: {e}"))?;
+    let model = skeleton(config, device)
+        .try_load_record(record)
+        .map_err(|e| {
+            format!(
+                "it is not the {} network of config.json ({e})",
+                config.network()
+            )
+        })?;
+    let expected = config.dtype.dtype();
+    let stored = model
+        .params()
+        .into_iter()
+        .flat_map(|layer| [Some(layer.weight.dtype()), layer.bias.map(|b| b.dtype())])
+        .flatten()
+        .find(|dtype| *dtype != expected);
+    if let Some(dtype) = stored {
+        return Err(format!(
+            "its parameters are {dtype:?}, but config.json says {}",
+            config.dtype.name()
+        ));
+    }
+    Ok(model)
+}
+
+/// The number of parameters of `config`'s network, saturating rather than overflowing.
+fn parameters(config: &ExperimentConfig) -> usize {
+    config
+        .sizes()
+        .windows(2)
+        .map(|pair| {
+            let biases = if config.bias { pair[1] } else { 0 };
+            pair[0].saturating_mul(pair[1]).saturating_add(biases)
+        })
+        .fold(0, usize::saturating_add)
+}
+
 /// A network of `config`'s shape with zero parameters, ready to receive a saved record.
-pub fn skeleton(config: &ExperimentConfig, device: &Device) -> Mlp {
+fn skeleton(config: &ExperimentConfig, device: &Device) -> Mlp {
     let params = config
         .sizes()
         .windows(2)

@@ -31,7 +31,7 @@ use crate::model::Mlp;
 use crate::tensor::{Precision, host_values};
 use crate::train::Experiment;
 use crate::train::fit::stepper;
-use crate::train::history::csv_rows;
+use crate::train::history::{count_field, csv_rows};
 
 /// How far the two trajectories may drift apart and still agree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -238,11 +238,12 @@ impl Comparison {
     /// The CSV header of [`Comparison::to_csv`].
     pub const HEADER: &'static str = "step,epoch,loss_autodiff,loss_manual,abs_delta_loss,rel_delta_loss,max_abs_delta_param,max_abs_param";
 
-    /// Reads the records of `compare.csv` back.
+    /// Reads the records of `compare.csv` back; steps and epochs must be whole numbers.
     pub fn records_from_csv(text: &str) -> std::result::Result<Vec<CompareRecord>, String> {
         csv_rows(text, Self::HEADER)?
             .into_iter()
-            .map(|row| match row[..] {
+            .enumerate()
+            .map(|(i, row)| match row[..] {
                 [
                     Some(step),
                     Some(epoch),
@@ -253,8 +254,8 @@ impl Comparison {
                     Some(max_delta_param),
                     Some(max_param),
                 ] => Ok(CompareRecord {
-                    step: step as usize,
-                    epoch: epoch as usize,
+                    step: count_field(step, i + 1, "step")?,
+                    epoch: count_field(epoch, i + 1, "epoch")?,
                     loss_autodiff,
                     loss_manual,
                     max_delta_param,

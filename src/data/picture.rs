@@ -2,16 +2,27 @@
 //! MNIST's digits were made: white ink on black, the digit scaled to fit a 20 × 20 box with its
 //! aspect ratio kept, and placed so that its centre of mass is the image's centre.
 
+use std::fs;
+use std::io::Cursor;
 use std::path::Path;
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, Luma};
+use image::{
+    DynamicImage, GrayImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, Luma,
+};
 
 use super::mnist::{PIXELS, SIDE};
 use crate::error::{Error, Result};
 
 /// The side of the box the digit is scaled into.
 const BOX: u32 = 20;
+/// The narrowest picture that can hold a digit, in pixels: fewer cannot draw the strokes that
+/// tell digits apart (MNIST's own digits span 20).
+pub const MIN_SIDE: u32 = 8;
+/// The most bytes a picture may decode to (128 MiB): a 12-megapixel photo in 16-bit RGB
+/// (72 MiB) fits; a corrupt header that claims 100000 × 100000 pixels is refused before
+/// anything is allocated for it.
+pub const MAX_DECODED_BYTES: u64 = 128 << 20;
 /// Pixels darker than this fraction of the brightest are background when finding the digit.
 const INK: f64 = 0.1;
 
@@ -25,27 +36,75 @@ fn picture_error(path: &Path, reason: impl Into<String>) -> Error {
 /// Reads `path` and returns its 784 MNIST-style pixels (0 = background, 255 = ink).
 ///
 /// A picture that is already 28 × 28 is taken as it is (inverted if its background is light);
-/// any other size is cropped to the digit, scaled to fit 20 × 20 and centred by mass.
+/// any other size is cropped to the digit, scaled to fit 20 × 20 and centred by mass. The file
+/// is checked before it is decoded: an empty file, a picture smaller than [`MIN_SIDE`] on a
+/// side or one that would decode to more than [`MAX_DECODED_BYTES`] is refused with the reason.
 pub fn read_digit(path: &Path) -> Result<Vec<u8>> {
-    let picture = image::ImageReader::open(path)
-        .map_err(|source| Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })?
+    let io_error = |source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    };
+    let on_disk = fs::metadata(path).map_err(io_error)?.len();
+    if on_disk == 0 {
+        return Err(picture_error(path, "it is empty (0 bytes)"));
+    }
+    if on_disk > MAX_DECODED_BYTES {
+        return Err(picture_error(
+            path,
+            format!(
+                "it is {} MiB, more than the {} MiB burnprop reads; scale it down",
+                on_disk >> 20,
+                MAX_DECODED_BYTES >> 20
+            ),
+        ));
+    }
+    let bytes = fs::read(path).map_err(io_error)?;
+    let mut reader = ImageReader::new(Cursor::new(&bytes))
         .with_guessed_format()
-        .map_err(|source| Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })?
-        .decode()
-        .map_err(|e| {
-            picture_error(
-                path,
-                format!("it is not a readable PNG or JPEG image ({e})"),
-            )
-        })?;
+        .map_err(io_error)?;
+    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
+        return Err(picture_error(
+            path,
+            "it is a truncated or damaged JPEG: its image data do not reach the end-of-image marker",
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let unreadable = |e: ImageError| {
+        // The decoders' messages may span lines; the error is one.
+        let reason = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        picture_error(
+            path,
+            format!("it is not a readable PNG or JPEG image ({reason})"),
+        )
+    };
+    let decoder = reader.into_decoder().map_err(unreadable)?;
+    let (width, height) = decoder.dimensions();
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(picture_error(
+            path,
+            format!(
+                "it is {width}×{height} pixels, too small to hold a digit (at least {MIN_SIDE}×{MIN_SIDE})"
+            ),
+        ));
+    }
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(picture_error(
+            path,
+            format!(
+                "it is {width}×{height} pixels, {} MiB decoded, more than the {} MiB burnprop reads; scale it down",
+                decoder.total_bytes() >> 20,
+                MAX_DECODED_BYTES >> 20
+            ),
+        ));
+    }
+    let picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     let mut gray = picture.to_luma8();
     if light_background(&gray) {
         imageops::invert(&mut gray);
@@ -54,6 +113,57 @@ pub fn read_digit(path: &Path) -> Result<Vec<u8>> {
         return Ok(gray.into_raw());
     }
     center(&gray).ok_or_else(|| picture_error(path, "it is blank: no digit to read"))
+}
+
+/// Whether a JPEG stream's image data reach its end-of-image marker (`FF D9`). zune-jpeg, which
+/// `image` decodes JPEGs with, decodes a stream cut short inside its image data without an
+/// error, inventing the missing rows; this walk finds the cut.
+///
+/// The stream is a sequence of segments, each `FF`, a marker byte and (except for the
+/// standalone markers) a big-endian length that counts itself. After a start-of-scan segment
+/// (`FF DA`) come entropy-coded data, in which a data byte `FF` is followed by `00` and `FF D0`
+/// to `FF D7` are restart markers; any other marker ends the scan. Data after the end-of-image
+/// marker (a motion photo's video) are allowed.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut at = 2; // past the start-of-image marker, FF D8
+    loop {
+        match bytes.get(at..at + 2) {
+            Some([0xff, 0xd9]) => return true,
+            // A fill byte before a marker.
+            Some([0xff, 0xff]) => at += 1,
+            Some([0xff, 0x01 | 0xd0..=0xd7]) => at += 2,
+            Some([0xff, marker]) => {
+                let Some(&[high, low]) = bytes.get(at + 2..at + 4) else {
+                    return false;
+                };
+                let length = usize::from(u16::from_be_bytes([high, low]));
+                if length < 2 {
+                    return false;
+                }
+                at += 2 + length;
+                if *marker == 0xda {
+                    at = match end_of_scan(bytes, at) {
+                        Some(next) => next,
+                        None => return false,
+                    };
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Where the entropy-coded data that start at `from` end: the position of the first marker
+/// that is not a restart marker, `None` if the stream ends first.
+fn end_of_scan(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let ff = at + bytes.get(at..)?.iter().position(|&b| b == 0xff)?;
+        match bytes.get(ff + 1)? {
+            0x00 | 0xd0..=0xd7 => at = ff + 2,
+            _ => return Some(ff),
+        }
+    }
 }
 
 /// Whether the picture's border is, on average, lighter than mid-grey (dark ink on paper).
@@ -154,6 +264,26 @@ mod tests {
             .filter(|&y| (0..SIDE).any(|x| at(x, y) > 128))
             .count();
         assert_eq!(ink_rows, 20);
+    }
+
+    #[test]
+    fn a_jpeg_is_complete_only_up_to_its_end_of_image_marker() {
+        // A noisy 64 × 64 picture, so that its scan data hold FF bytes (stuffed as FF 00).
+        let page = GrayImage::from_fn(64, 64, |x, y| Luma([((x * 37 + y * 101) % 256) as u8]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        page.write_to(&mut jpeg, ImageFormat::Jpeg)
+            .expect("the picture encodes");
+        let jpeg = jpeg.into_inner();
+        assert!(jpeg.windows(2).any(|w| w == [0xff, 0x00]), "stuffed bytes");
+        assert!(jpeg_is_complete(&jpeg));
+        // A motion photo's video after the end-of-image marker does not matter.
+        let mut with_video = jpeg.clone();
+        with_video.extend_from_slice(b"\0\0\0\x18ftypmp42");
+        assert!(jpeg_is_complete(&with_video));
+        // Cut anywhere before the marker, it is not complete.
+        for cut in [4, jpeg.len() / 3, jpeg.len() / 2, jpeg.len() - 2] {
+            assert!(!jpeg_is_complete(&jpeg[..cut]), "cut at {cut}");
+        }
     }
 
     #[test]

@@ -23,13 +23,12 @@
 //! reported as such.
 
 use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::history::{History, StepRecord};
 use super::steppers::{OptimizerState, Stepper};
-use crate::artifacts::{CHECKPOINT, RunDir, skeleton};
+use crate::artifacts::{CHECKPOINT, RunDir, model_from_bytes};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::error::{Error, Result};
 use crate::model::Mlp;
@@ -299,19 +298,8 @@ fn decode_model(
     bytes: &[u8],
     device: &Device,
 ) -> std::result::Result<Mlp, String> {
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| format!("its network cannot be decoded: {e}"))?;
-    let model = skeleton(config, device)
-        .try_load_record(record)
-        .map_err(|e| format!("its network does not match its config: {e}"))?;
-    let sizes = model.sizes();
-    if sizes != config.sizes() || model.has_bias() != config.bias {
-        return Err(format!(
-            "its network has layer widths {sizes:?}, its config {:?}",
-            config.sizes()
-        ));
-    }
-    Ok(model)
+    model_from_bytes(config, bytes.to_vec(), device)
+        .map_err(|reason| format!("a network in it is unusable: {reason}"))
 }
 
 /// The file: magic, the parts, the checksum.

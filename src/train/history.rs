@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::error::compact;
+
 /// The state of training before one optimiser step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepRecord {
@@ -95,11 +97,14 @@ impl History {
         csv
     }
 
-    /// Reads `history.csv` back.
+    /// Reads `history.csv` back, checking every field: steps and epochs are whole numbers,
+    /// accuracies fractions, times seconds (a loss may be anything, `NaN` included: a run that
+    /// diverged records the step where it did).
     pub fn records_from_csv(text: &str) -> std::result::Result<Vec<StepRecord>, String> {
         csv_rows(text, Self::HEADER)?
             .into_iter()
-            .map(|row| match row[..] {
+            .enumerate()
+            .map(|(i, row)| match row[..] {
                 [
                     Some(step),
                     Some(epoch),
@@ -107,22 +112,23 @@ impl History {
                     accuracy,
                     Some(wall_seconds),
                 ] => Ok(StepRecord {
-                    step: step as usize,
-                    epoch: epoch as usize,
+                    step: count_field(step, i + 1, "step")?,
+                    epoch: count_field(epoch, i + 1, "epoch")?,
                     loss,
-                    accuracy,
-                    wall_seconds,
+                    accuracy: fraction_field(accuracy, i + 1, "accuracy")?,
+                    wall_seconds: seconds_field(wall_seconds, i + 1)?,
                 }),
-                _ => Err(format!("a row has missing fields: {row:?}")),
+                _ => Err(format!("row {} has missing fields: {row:?}", i + 1)),
             })
             .collect()
     }
 
-    /// Reads `epochs.csv` back.
+    /// Reads `epochs.csv` back, checking every field as [`History::records_from_csv`] does.
     pub fn epochs_from_csv(text: &str) -> std::result::Result<Vec<EpochRecord>, String> {
         csv_rows(text, Self::EPOCHS_HEADER)?
             .into_iter()
-            .map(|row| match row[..] {
+            .enumerate()
+            .map(|(i, row)| match row[..] {
                 [
                     Some(epoch),
                     Some(train_loss),
@@ -131,14 +137,14 @@ impl History {
                     test_accuracy,
                     Some(wall_seconds),
                 ] => Ok(EpochRecord {
-                    epoch: epoch as usize,
+                    epoch: count_field(epoch, i + 1, "epoch")?,
                     train_loss,
-                    train_accuracy,
+                    train_accuracy: fraction_field(train_accuracy, i + 1, "train_accuracy")?,
                     test_loss,
-                    test_accuracy,
-                    wall_seconds,
+                    test_accuracy: fraction_field(test_accuracy, i + 1, "test_accuracy")?,
+                    wall_seconds: seconds_field(wall_seconds, i + 1)?,
                 }),
-                _ => Err(format!("a row has missing fields: {row:?}")),
+                _ => Err(format!("row {} has missing fields: {row:?}", i + 1)),
             })
             .collect()
     }
@@ -197,6 +203,51 @@ fn outputs_header(outputs: usize) -> String {
         let _ = write!(header, ",output_{k}");
     }
     header
+}
+
+/// Field `column` of data row `row` (counted from 1) as a count (a step, an epoch): a whole
+/// number from 0 to 2⁵³, beyond which an f64 no longer holds every integer.
+pub(crate) fn count_field(
+    value: f64,
+    row: usize,
+    column: &str,
+) -> std::result::Result<usize, String> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2⁵³
+    if (0.0..=EXACT).contains(&value) && value.fract() == 0.0 {
+        Ok(value as usize)
+    } else {
+        Err(format!(
+            "row {row} has {column} {}, not a whole number from 0 up",
+            compact(value)
+        ))
+    }
+}
+
+/// Field `column` of data row `row` as a fraction in [0, 1], where there is one.
+fn fraction_field(
+    value: Option<f64>,
+    row: usize,
+    column: &str,
+) -> std::result::Result<Option<f64>, String> {
+    match value {
+        Some(v) if !(0.0..=1.0).contains(&v) => Err(format!(
+            "row {row} has {column} {}, outside the fractions 0 to 1",
+            compact(v)
+        )),
+        _ => Ok(value),
+    }
+}
+
+/// The `wall_seconds` field of data row `row`: a finite number of seconds, 0 or more.
+fn seconds_field(value: f64, row: usize) -> std::result::Result<f64, String> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "row {row} has wall_seconds {}, not a time from 0 seconds up",
+            compact(value)
+        ))
+    }
 }
 
 /// The rows of a run's CSV file of numbers (`history.csv`, `epochs.csv`, `outputs.csv`,
@@ -284,6 +335,51 @@ mod tests {
         assert!(err.contains("`x` where a number belongs"), "{err}");
         let err =
             History::records_from_csv("step,epoch,loss,accuracy,wall_seconds\n0,0\n").unwrap_err();
-        assert!(err.contains("missing fields"), "{err}");
+        assert_eq!(err, "row 1 has missing fields: [Some(0.0), Some(0.0)]");
+    }
+
+    #[test]
+    fn every_field_is_checked_before_it_is_trusted() {
+        let header = History::HEADER;
+        let read = |row: &str| History::records_from_csv(&format!("{header}\n0,0,1,,0\n{row}\n"));
+        // A diverged run records its last loss as NaN: that row is read.
+        assert!(read("1,0,NaN,,0.5").expect("readable")[1].loss.is_nan());
+        for (row, expected) in [
+            (
+                "-1,0,1,,0",
+                "row 2 has step -1, not a whole number from 0 up",
+            ),
+            (
+                "1.5,0,1,,0",
+                "row 2 has step 1.5, not a whole number from 0 up",
+            ),
+            (
+                "1e300,0,1,,0",
+                "row 2 has step 1e300, not a whole number from 0 up",
+            ),
+            (
+                "1,NaN,1,,0",
+                "row 2 has epoch NaN, not a whole number from 0 up",
+            ),
+            (
+                "1,0,1,1.5,0",
+                "row 2 has accuracy 1.5, outside the fractions 0 to 1",
+            ),
+            (
+                "1,0,1,,-3",
+                "row 2 has wall_seconds -3, not a time from 0 seconds up",
+            ),
+            (
+                "1,0,1,,inf",
+                "row 2 has wall_seconds inf, not a time from 0 seconds up",
+            ),
+        ] {
+            assert_eq!(read(row).unwrap_err(), expected, "{row}");
+        }
+        let epochs = format!("{}\n1,0.5,-0.1,0.4,,1\n", History::EPOCHS_HEADER);
+        assert_eq!(
+            History::epochs_from_csv(&epochs).unwrap_err(),
+            "row 1 has train_accuracy -0.1, outside the fractions 0 to 1"
+        );
     }
 }

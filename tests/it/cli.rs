@@ -18,7 +18,7 @@ fn fails_with_one_line(args: &[&str], env: Option<(&str, &str)>) -> String {
 }
 
 /// Runs `cmd` expecting failure, and returns stderr after checking it is one line, no panic.
-fn one_line_failure(mut cmd: Command, args: &[&str]) -> String {
+pub(crate) fn one_line_failure(mut cmd: Command, args: &[&str]) -> String {
     let output = cmd.output().expect("the binary runs");
     assert!(!output.status.success(), "{args:?} should fail");
     assert_eq!(

@@ -8,14 +8,16 @@
 //! ```
 //!
 //! Everything a header claims is checked against the file: the magic number, the dimensions
-//! (28 × 28), the length (header + data, no more and no less), the label range and that images
-//! and labels agree in number. Any failure is one [`Error::Mnist`] that names the file and what
-//! was wrong with it.
+//! (28 × 28), the count (at most a million), the length (header + data, no more and no less),
+//! the label range and that images and labels agree in number. The header is checked before
+//! the data are read, and a gzip stream is never decompressed past the length its header
+//! declares, so a corrupt header or a gzip bomb cannot make burnprop allocate gigabytes. Any
+//! failure is one [`Error::Mnist`] that names the file and what was wrong with it.
 
 mod idx;
 
 pub use idx::holds;
-use idx::{find, mnist_error, parse_images, parse_labels, read_file};
+use idx::{Kind, find, mnist_error};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,11 +96,8 @@ impl Digits {
     /// `NAME.gz`).
     pub fn read(dir: &Path, split: Split) -> Result<Self> {
         let (images_name, labels_name) = split.file_names();
-        let (images_path, images) = read_file(dir, images_name)?;
-        let (labels_path, labels) = read_file(dir, labels_name)?;
-        let (count, pixels) =
-            parse_images(&images).map_err(|problem| mnist_error(&images_path, problem))?;
-        let labels = parse_labels(&labels).map_err(|problem| mnist_error(&labels_path, problem))?;
+        let (images_path, count, pixels) = idx::read(dir, images_name, Kind::Images)?;
+        let (labels_path, _, labels) = idx::read(dir, labels_name, Kind::Labels)?;
         if labels.len() != count {
             return Err(mnist_error(
                 &labels_path,
