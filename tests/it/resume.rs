@@ -440,9 +440,15 @@ fn workloads() -> Vec<(Vec<String>, usize)> {
 }
 
 #[test]
-fn ctrl_c_stops_a_child_run_which_then_resumes_bit_for_bit() {
+fn ctrl_c_and_sigterm_stop_a_child_run_which_then_resumes_bit_for_bit() {
+    // The autodiff runs get Ctrl-C's SIGINT (exit 130 = 128 + 2), the manual ones `kill`'s
+    // SIGTERM (143 = 128 + 15), as a shell reports a process a signal ended.
+    let signals = [
+        ("autodiff", libc::SIGINT, 130, "SIGINT"),
+        ("manual", libc::SIGTERM, 143, "SIGTERM"),
+    ];
     for (flags, total) in workloads() {
-        for engine in ["autodiff", "manual"] {
+        for (engine, signal, exit, name) in signals {
             let root = tempfile::tempdir().expect("a temporary directory");
             let (whole, out) = (root.path().join("whole"), root.path().join("stopped"));
             let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -459,12 +465,11 @@ fn ctrl_c_stops_a_child_run_which_then_resumes_bit_for_bit() {
             let out_text = out.to_str().expect("UTF-8");
             stopped.extend(["--out", out_text]);
             let step = random_step(1..total * 3 / 4);
-            let (code, printed) = signal_at_step(spawn_train(&stopped), step, libc::SIGINT);
-            // 130 = 128 + SIGINT, as a shell reports it.
-            assert_eq!(code, Some(130), "{what}: {printed}");
+            let (code, printed) = signal_at_step(spawn_train(&stopped), step, signal);
+            assert_eq!(code, Some(exit), "{what}: {printed}");
             let last = printed.lines().last().unwrap_or_default();
             assert!(
-                last.contains("SIGINT stopped the run after")
+                last.contains(&format!("{name} stopped the run after"))
                     && last.ends_with(&format!("burnprop train --resume {out_text}")),
                 "{what}: the last line says how to resume: {last}"
             );
