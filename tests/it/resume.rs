@@ -355,6 +355,17 @@ fn a_saved_config_reruns_the_same_history_and_flags_override_it() {
     );
 }
 
+/// Trains `args` through the command line into `out`, to its end.
+fn train_cli(args: &[&str], out: &Path) {
+    burnprop()
+        .arg("train")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 /// The path of the `burnprop` binary cargo built for these tests.
 fn binary() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("burnprop")
@@ -375,9 +386,10 @@ fn spawn_train(args: &[&str]) -> Child {
         .expect("burnprop starts")
 }
 
-/// Reads the child's progress until it reports step `step`, then sends it `signal`
-/// (`libc::SIGINT`, `SIGKILL`); returns its exit status and everything it printed.
-fn signal_at_step(mut child: Child, step: usize, signal: i32) -> (Option<i32>, String) {
+/// Reads the child's progress until it reports step `step`, then sends it `signals`, back to
+/// back (`libc::SIGINT`, `SIGKILL`); reads on to its end, so that it does not meet a closed
+/// pipe, and returns its exit status and everything it printed.
+fn signal_at_step(mut child: Child, step: usize, signals: &[i32]) -> (Option<i32>, String) {
     let stdout = child.stdout.take().expect("piped");
     let mut printed = String::new();
     let mut lines = BufReader::new(stdout).lines();
@@ -392,8 +404,10 @@ fn signal_at_step(mut child: Child, step: usize, signal: i32) -> (Option<i32>, S
         printed.push('\n');
         if step_of(&line) == Some(step) {
             let pid = i32::try_from(child.id()).expect("a pid");
-            // SAFETY: sending a signal to our own child process.
-            unsafe { libc::kill(pid, signal) };
+            for &signal in signals {
+                // SAFETY: sending a signal to our own child process.
+                unsafe { libc::kill(pid, signal) };
+            }
             break;
         }
     }
@@ -454,18 +468,12 @@ fn ctrl_c_and_sigterm_stop_a_child_run_which_then_resumes_bit_for_bit() {
             let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
             args.extend(["--engine", engine]);
             let what = format!("{args:?}");
-            burnprop()
-                .arg("train")
-                .args(&args)
-                .arg("--out")
-                .arg(&whole)
-                .assert()
-                .success();
+            train_cli(&args, &whole);
             let mut stopped = args.clone();
             let out_text = out.to_str().expect("UTF-8");
             stopped.extend(["--out", out_text]);
             let step = random_step(1..total * 3 / 4);
-            let (code, printed) = signal_at_step(spawn_train(&stopped), step, signal);
+            let (code, printed) = signal_at_step(spawn_train(&stopped), step, &[signal]);
             assert_eq!(code, Some(exit), "{what}: {printed}");
             let last = printed.lines().last().unwrap_or_default();
             assert!(
@@ -489,20 +497,14 @@ fn kill_9_at_random_moments_leaves_a_run_that_resumes_bit_for_bit() {
         let root = tempfile::tempdir().expect("a temporary directory");
         let (whole, out) = (root.path().join("whole"), root.path().join("killed"));
         let args: Vec<&str> = flags.iter().map(String::as_str).collect();
-        burnprop()
-            .arg("train")
-            .args(&args)
-            .arg("--out")
-            .arg(&whole)
-            .assert()
-            .success();
+        train_cli(&args, &whole);
         let out_text = out.to_str().expect("UTF-8");
         let mut killed = args.clone();
         killed.extend(["--out", out_text]);
         let (code, _) = signal_at_step(
             spawn_train(&killed),
             random_step(1..total / 2),
-            libc::SIGKILL,
+            &[libc::SIGKILL],
         );
         assert_eq!(
             code, None,
@@ -512,7 +514,7 @@ fn kill_9_at_random_moments_leaves_a_run_that_resumes_bit_for_bit() {
         let (code, _) = signal_at_step(
             spawn_train(&["--resume", out_text]),
             random_step(total / 2..total - 2),
-            libc::SIGKILL,
+            &[libc::SIGKILL],
         );
         assert_eq!(code, None);
         for entry in fs::read_dir(&out).expect("the run directory") {
@@ -537,39 +539,16 @@ fn a_second_ctrl_c_ends_the_process_at_once_and_the_run_still_resumes() {
     let root = tempfile::tempdir().expect("a temporary directory");
     let (whole, out) = (root.path().join("whole"), root.path().join("twice"));
     let args: Vec<&str> = flags.iter().map(String::as_str).collect();
-    burnprop()
-        .arg("train")
-        .args(&args)
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
+    train_cli(&args, &whole);
     let out_text = out.to_str().expect("UTF-8");
     let mut twice = args.clone();
     twice.extend(["--out", out_text]);
-    let mut child = spawn_train(&twice);
-    let stdout = child.stdout.take().expect("piped");
     // After step 12 (a checkpoint was written at step 10), two SIGINTs back to back: the
     // first asks for a stop, the second ends the process without waiting for the step.
     let at = random_step(12..total - 5);
-    let mut lines = BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("text");
-        if line.trim_start().starts_with("step") && line.contains(&format!(" {at}/")) {
-            let pid = i32::try_from(child.id()).expect("a pid");
-            // SAFETY: sending signals to our own child process.
-            unsafe {
-                libc::kill(pid, libc::SIGINT);
-                libc::kill(pid, libc::SIGINT);
-            }
-            break;
-        }
-    }
-    // Read on, so that the child does not meet a closed pipe.
-    lines.for_each(drop);
-    let status = child.wait().expect("the child ends");
+    let (code, printed) = signal_at_step(spawn_train(&twice), at, &[libc::SIGINT, libc::SIGINT]);
     // 130 = 128 + SIGINT, whichever of the two ended it.
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(code, Some(130), "{printed}");
     burnprop()
         .args(["train", "--resume", out_text])
         .assert()

@@ -222,7 +222,6 @@ pub fn gradients(
     let tracked = model.clone().train();
     let loss = kind.loss(reduction, tracked.forward_logits(inputs), targets); // [1]
     let grads = loss.backward();
-    let missing = |name: String| Error::Data(format!("autodiff produced no gradient for {name}"));
     let layers = tracked
         .layers
         .iter()
