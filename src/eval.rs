@@ -122,7 +122,9 @@ pub fn classes(config: &ExperimentConfig) -> Result<Vec<String>> {
                 ..
             },
         ) => Ok(vec![a.to_string(), b.to_string()]),
-        (LossKind::Bce, _) if outputs == 1 => Ok(vec!["0".to_string(), "1".to_string()]),
+        (LossKind::Bce | LossKind::Hinge, _) if outputs == 1 => {
+            Ok(vec!["0".to_string(), "1".to_string()])
+        }
         _ => Err(Error::InvalidConfig(format!(
             "eval needs a single-label classifier; {} trains {} outputs with {}, which has no confusion matrix",
             config.preset.name(),

@@ -11,13 +11,20 @@
 //! | cross-entropy (000) | `−Σₖ yᵢₖ log ŷᵢₖ` | `softmax(zᵢ)` |
 //! | binary cross-entropy (001, 002, 003) | `−Σₖ [yᵢₖ log ŷᵢₖ + (1 − yᵢₖ) log(1 − ŷᵢₖ)]` | `σ(zᵢₖ)` |
 //! | mean squared error | `½ Σₖ (ŷᵢₖ − yᵢₖ)²` | `zᵢₖ` |
+//! | hinge (micrograd's SVM loss) | `Σₖ max(0, 1 − ỹᵢₖ·zᵢₖ)`, `ỹ = 2y − 1 ∈ {−1, +1}` | `zᵢₖ` |
+//!
+//! The hinge loss is the exception to `Ŷ − Y`: its output delta is
+//! `∂ℓ/∂zᵢₖ = −ỹᵢₖ·[1 − ỹᵢₖ·zᵢₖ > 0]`, minus the signed target where the margin is violated
+//! and 0 elsewhere. At the kink (margin exactly 1) the derivative is taken as 0, as
+//! micrograd's `relu` takes it (`(out > 0) * out.grad`) and as burn's `relu` backward does.
+//! Targets stay 0/1 like BCE's, so the same data feed both; the loss maps them to ±1.
 //!
 //! Notebook 002 prints `cost.mean()`, the average over its `n2` outputs as well; its six
 //! backward equations differentiate the sum over outputs, which is what [`Reduction::Mean`]
 //! computes here, so the notebook's printed cost is this loss divided by `n2`.
 
 use burn::tensor::Tensor;
-use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid, softmax};
+use burn::tensor::activation::{log_sigmoid, log_softmax, relu, sigmoid, softmax};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +38,9 @@ pub enum LossKind {
     Bce,
     /// Squared error `½(ŷ − y)²` with an identity output.
     Mse,
+    /// The hinge (SVM max-margin) loss `max(0, 1 − ỹ·z)` of micrograd's demo, with an identity
+    /// output and 0/1 targets read as `ỹ = 2y − 1`.
+    Hinge,
 }
 
 /// How per-example losses combine into the objective.
@@ -94,7 +104,7 @@ impl LossKind {
         match self {
             LossKind::CrossEntropy => OutputActivation::Softmax,
             LossKind::Bce => OutputActivation::Sigmoid,
-            LossKind::Mse => OutputActivation::Identity,
+            LossKind::Mse | LossKind::Hinge => OutputActivation::Identity,
         }
     }
 
@@ -104,6 +114,7 @@ impl LossKind {
             LossKind::CrossEntropy => "cross-entropy",
             LossKind::Bce => "bce",
             LossKind::Mse => "mse",
+            LossKind::Hinge => "hinge",
         }
     }
 
@@ -116,7 +127,8 @@ impl LossKind {
     ///
     /// - cross-entropy: `−Σₖ yₖ · log_softmax(z)ₖ` (log-sum-exp, never `log(0)`);
     /// - BCE: `−Σₖ [yₖ log σ(zₖ) + (1 − yₖ) log σ(−zₖ)]`, using `1 − σ(z) = σ(−z)`;
-    /// - MSE: `½ Σₖ (zₖ − yₖ)²`.
+    /// - MSE: `½ Σₖ (zₖ − yₖ)²`;
+    /// - hinge: `Σₖ relu(1 − (2yₖ − 1)·zₖ)`.
     ///
     /// # Shapes
     /// - `logits`, `targets`: `[batch, outputs]` → `[batch, 1]`
@@ -125,7 +137,8 @@ impl LossKind {
     }
 
     /// The summands of the losses before their sign or factor: `yₖ·log_softmax(z)ₖ` (CE),
-    /// `y log σ(z) + (1 − y) log σ(−z)` (BCE), `(z − y)²` (MSE), element by element.
+    /// `y log σ(z) + (1 − y) log σ(−z)` (BCE), `(z − y)²` (MSE), `relu(1 − ỹ·z)` (hinge),
+    /// element by element.
     fn terms(self, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
         match self {
             LossKind::CrossEntropy => log_softmax(logits, 1) * targets,
@@ -135,21 +148,23 @@ impl LossKind {
                 positive + negative
             }
             LossKind::Mse => (logits - targets).square(),
+            LossKind::Hinge => relu(hinge_margin(logits, targets)),
         }
     }
 
     /// The sign or factor that turns summed [`terms`](LossKind::terms) into losses: `−1` for
-    /// the log losses, `½` for MSE.
+    /// the log losses, `½` for MSE, nothing for the hinge.
     fn finish<const D: usize>(self, sums: Tensor<D>) -> Tensor<D> {
         match self {
             LossKind::CrossEntropy | LossKind::Bce => sums.neg(),
             LossKind::Mse => sums.mul_scalar(0.5),
+            LossKind::Hinge => sums,
         }
     }
 
     /// The objective of each output unit on its own, `s · Σᵢ ℓᵢₖ`: notebook 002's `cost`
     /// vector, `(1/m)·Σᵢ BCE(ŷᵢₖ, yᵢₖ)` per output `k`, whose sum is [`LossKind::loss`].
-    /// Only the independent outputs of BCE and MSE have one (`None` for cross-entropy, whose
+    /// Only the independent outputs of BCE, MSE and the hinge have one (`None` for cross-entropy, whose
     /// softmax couples the outputs).
     ///
     /// # Shapes
@@ -185,4 +200,20 @@ impl LossKind {
             Reduction::Mean => total.mul_scalar(reduction.scale(batch)),
         }
     }
+}
+
+/// The signed targets `ỹ = 2y − 1` of 0/1 targets `y`: micrograd's `y = y*2 - 1`.
+///
+/// # Shapes
+/// - `targets`: any → the same
+pub fn signed_targets<const D: usize>(targets: Tensor<D>) -> Tensor<D> {
+    targets.mul_scalar(2.0).sub_scalar(1.0)
+}
+
+/// The hinge's margin term `1 − ỹ·z` (the loss is its positive part).
+///
+/// # Shapes
+/// - `logits`, `targets`: `[batch, outputs]` → `[batch, outputs]`
+pub fn hinge_margin(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
+    (signed_targets(targets) * logits).neg().add_scalar(1.0)
 }

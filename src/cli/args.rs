@@ -312,6 +312,17 @@ pub struct ExperimentArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA")]
     pub weight_decay: Option<f64>,
 
+    /// The L2 penalty α of the objective `J + α·Σθ²` over every weight and bias (micrograd's
+    /// `1e-4`): part of the printed loss and of both engines' gradients (`+2α·θ`). Unlike
+    /// --weight-decay λ, which only adds `λ·θ` to the gradient (`λ = 2α` takes the same steps).
+    #[arg(long, allow_negative_numbers = true, value_name = "ALPHA")]
+    pub l2: Option<f64>,
+
+    /// The rate a --schedule linear or cosine decays to (default 0), reached after the last
+    /// step; micrograd's demo: --lr 1 --schedule linear --lr-final 0.1.
+    #[arg(long, allow_negative_numbers = true, value_name = "LR")]
+    pub lr_final: Option<f64>,
+
     /// Examples per step (minibatch SGD with seeded shuffling).
     #[arg(long, value_name = "N", conflicts_with = "full_batch")]
     pub batch_size: Option<usize>,

@@ -44,6 +44,7 @@ impl ExperimentArgs {
         set(&mut opt.dampening, self.dampening);
         set(&mut opt.weight_decay, self.weight_decay);
         set(&mut opt.schedule, self.schedule);
+        set(&mut opt.lr_final, self.lr_final);
         opt.nesterov |= self.nesterov;
         set(&mut c.epochs, self.epochs);
         if self.max_steps.is_some() {
@@ -77,6 +78,7 @@ impl ExperimentArgs {
         set(&mut c.bias, self.bias);
         set(&mut c.loss, self.loss);
         set(&mut c.reduction, self.reduction);
+        set(&mut c.l2, self.l2);
         set(&mut c.init, self.init);
         set(&mut c.bias_init, self.bias_init);
         if self.init_scale.is_some() {

@@ -43,6 +43,12 @@ pub struct ExperimentConfig {
     pub loss: LossKind,
     /// How per-example losses combine: summed (notebook 000) or averaged (001, 002, 003).
     pub reduction: Reduction,
+    /// The L2 penalty `α` of the objective `J + α·Σθ²` over every weight and bias
+    /// (micrograd's `reg_loss`): part of the reported loss and of both engines' gradients
+    /// (`+2α·θ`). burn's weight decay (`optimizer.weight_decay`) adds `λ·θ` to the gradient only;
+    /// `λ = 2α` takes the same steps without the term in the loss.
+    #[config(default = 0.0)]
+    pub l2: f64,
     /// How weights are initialised.
     pub init: Init,
     /// How biases are initialised.
@@ -134,6 +140,18 @@ impl ExperimentConfig {
         check(
             !opt.nesterov || (opt.momentum > 0.0 && opt.dampening == 0.0),
             "--nesterov needs a positive --momentum and --dampening 0".to_string(),
+        )?;
+        check(
+            opt.lr_final.is_finite() && opt.lr_final >= 0.0,
+            format!("--lr-final must be zero or positive (got {})", opt.lr_final),
+        )?;
+        check(
+            opt.lr_final == 0.0 || opt.schedule != Schedule::Constant,
+            "--lr-final needs a decaying schedule: add --schedule linear (or cosine)".to_string(),
+        )?;
+        check(
+            self.l2.is_finite() && self.l2 >= 0.0,
+            format!("--l2 must be zero or positive (got {})", self.l2),
         )?;
         check(
             opt.weight_decay.is_finite() && opt.weight_decay >= 0.0,

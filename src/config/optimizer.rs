@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 pub enum Schedule {
     /// `lr` at every step (every notebook).
     Constant,
-    /// Cosine annealing to 0: `lr · (1 + cos(π·t/T)) / 2`.
+    /// Cosine annealing to `lr_final`: `lr_f + (lr − lr_f) · (1 + cos(π·t/T)) / 2`.
     Cosine,
-    /// Linear decay to 0: `lr · (1 − t/T)`.
+    /// Linear decay to `lr_final`: `lr − (lr − lr_f)·t / T`; micrograd's demo decays
+    /// `1.0 − 0.9·k/100`, i.e. `lr = 1`, `lr_final = 0.1`, `T = 100`.
     Linear,
 }
 
@@ -44,6 +45,9 @@ pub struct OptimizerConfig {
     /// How the learning rate changes over the run.
     #[config(default = "Schedule::Constant")]
     pub schedule: Schedule,
+    /// The rate a decaying schedule ends at (reached after the last step, at `t = T`).
+    #[config(default = 0.0)]
+    pub lr_final: f64,
 }
 
 impl OptimizerConfig {
@@ -54,11 +58,18 @@ impl OptimizerConfig {
 
     /// The learning rate of step `step` (0-based) of `total`.
     pub fn lr_at(&self, step: usize, total: usize) -> f64 {
-        let progress = step as f64 / total.max(1) as f64;
+        // Step counts are far below 2⁵³: usize → f64 is exact.
+        let (t, total) = (step as f64, total.max(1) as f64);
+        let span = self.lr - self.lr_final;
         match self.schedule {
             Schedule::Constant => self.lr,
-            Schedule::Cosine => self.lr * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()),
-            Schedule::Linear => self.lr * (1.0 - progress),
+            Schedule::Cosine => {
+                let progress = t / total;
+                self.lr_final + span * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+            // `(span·t)/T`, in micrograd's order of operations (`1.0 - 0.9*k/100`), so that
+            // its rates come out to the last bit.
+            Schedule::Linear => self.lr - span * t / total,
         }
     }
 
@@ -75,5 +86,39 @@ impl OptimizerConfig {
         SgdConfig::new()
             .with_momentum(momentum)
             .with_weight_decay(weight_decay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_decay_to_a_final_rate_is_micrograds_schedule_to_the_bit() {
+        // micrograd's demo.ipynb, cell 7: `learning_rate = 1.0 - 0.9*k/100` for k in 0..100.
+        let config = OptimizerConfig::plain(1.0)
+            .with_schedule(Schedule::Linear)
+            .with_lr_final(0.1);
+        for k in 0..100 {
+            let micrograd = 1.0 - 0.9 * k as f64 / 100.0;
+            assert_eq!(
+                config.lr_at(k, 100).to_bits(),
+                micrograd.to_bits(),
+                "step {k}"
+            );
+        }
+        assert!((config.lr_at(100, 100) - 0.1).abs() < 1e-15);
+    }
+
+    #[test]
+    fn schedules_end_at_the_final_rate() {
+        for schedule in [Schedule::Linear, Schedule::Cosine] {
+            let config = OptimizerConfig::plain(0.5)
+                .with_schedule(schedule)
+                .with_lr_final(0.05);
+            assert_eq!(config.lr_at(0, 40), 0.5, "{schedule:?}");
+            assert!((config.lr_at(40, 40) - 0.05).abs() < 1e-15, "{schedule:?}");
+            assert!(config.lr_at(20, 40) < 0.5 && config.lr_at(20, 40) > 0.05);
+        }
     }
 }

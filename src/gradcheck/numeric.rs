@@ -14,7 +14,7 @@ pub struct Numeric {
     pub loss: f64,
     /// `(J(θ + ε·eⱼ) − J(θ − ε·eⱼ)) / 2ε` per element, tensor by tensor.
     pub gradients: Vec<HostTensor>,
-    /// Per element: whether `θ ± ε·eⱼ` moved a ReLU input across 0.
+    /// Per element: whether `θ ± ε·eⱼ` moved a ReLU input or a hinge margin across 0.
     pub kinks: Vec<Vec<bool>>,
 }
 
@@ -22,8 +22,9 @@ pub struct Numeric {
 pub fn numeric_gradients(problem: &Problem, eps: f64) -> Result<Numeric> {
     problem.check_precision()?;
     let base = problem.params()?;
-    let (losses, signs) = problem.evaluate(&base)?;
-    let loss = problem.objective(&losses);
+    let at_base = problem.evaluate(&base)?;
+    let loss = problem.objective(&at_base);
+    let signs = &at_base.signs;
     let mut gradients = Vec::with_capacity(base.len());
     let mut kinks = Vec::with_capacity(base.len());
     let mut params = base.clone();
@@ -33,12 +34,12 @@ pub fn numeric_gradients(problem: &Problem, eps: f64) -> Result<Numeric> {
         for j in 0..base[t].values.len() {
             let theta = base[t].values[j];
             params[t].values[j] = theta + eps;
-            let (high, high_signs) = problem.evaluate(&params)?;
+            let high = problem.evaluate(&params)?;
             params[t].values[j] = theta - eps;
-            let (low, low_signs) = problem.evaluate(&params)?;
+            let low = problem.evaluate(&params)?;
             params[t].values[j] = theta;
             grad.push(problem.central_difference(&high, &low, eps));
-            kinked.push(high_signs != signs || low_signs != signs);
+            kinked.push(high.signs != *signs || low.signs != *signs);
         }
         gradients.push(HostTensor {
             values: grad,
@@ -70,8 +71,9 @@ pub struct Slope {
 pub fn numeric_slopes(problem: &Problem, eps: f64, seed: u32) -> Result<(f64, Vec<Slope>)> {
     problem.check_precision()?;
     let base = problem.params()?;
-    let (losses, signs) = problem.evaluate(&base)?;
-    let loss = problem.objective(&losses);
+    let at_base = problem.evaluate(&base)?;
+    let loss = problem.objective(&at_base);
+    let signs = &at_base.signs;
     let mut rng = NumpyRng::new(seed);
     let mut slopes = Vec::with_capacity(base.len());
     for t in 0..base.len() {
@@ -89,14 +91,14 @@ pub fn numeric_slopes(problem: &Problem, eps: f64, seed: u32) -> Result<(f64, Ve
             }
         };
         step(&mut params, 1.0);
-        let (high, high_signs) = problem.evaluate(&params)?;
+        let high = problem.evaluate(&params)?;
         step(&mut params, -1.0);
-        let (low, low_signs) = problem.evaluate(&params)?;
+        let low = problem.evaluate(&params)?;
         slopes.push(Slope {
             name: base[t].name.clone(),
             direction,
             numeric: problem.central_difference(&high, &low, eps),
-            kink: high_signs != signs || low_signs != signs,
+            kink: high.signs != *signs || low.signs != *signs,
         });
     }
     Ok((loss, slopes))

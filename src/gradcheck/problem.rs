@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::numeric::sum;
 use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{LossKind, Reduction, hinge_margin};
 use crate::manual;
 use crate::model::Mlp;
 use crate::model::activation::Activation;
@@ -28,6 +28,20 @@ pub struct Problem {
     pub loss: LossKind,
     /// Sum or mean over the examples.
     pub reduction: Reduction,
+    /// The L2 penalty `α` of `J + α·Σθ²` (0: none).
+    pub l2: f64,
+}
+
+/// The objective at one point θ, in the pieces the finite differences need.
+#[derive(Clone, Debug)]
+pub(super) struct Evaluation {
+    /// The per-example losses `ℓᵢ`.
+    pub losses: Vec<f64>,
+    /// `α·Σθ²`.
+    pub penalty: f64,
+    /// The side of every kink: each ReLU input `Z > 0` and, for the hinge, each margin
+    /// `1 − ỹ·z > 0`.
+    pub signs: Vec<bool>,
 }
 
 /// A parameter tensor or a gradient, copied to the host.
@@ -88,6 +102,7 @@ impl Problem {
             targets: batch.targets,
             loss: config.loss,
             reduction: config.reduction,
+            l2: config.l2,
         })
     }
 
@@ -96,9 +111,10 @@ impl Problem {
         self.inputs.dims()[0]
     }
 
-    /// Whether any hidden layer is a ReLU (whose kinks the check must watch for).
+    /// Whether any hidden layer is a ReLU or the loss is the hinge (whose kinks the check must
+    /// watch for).
     pub fn has_kinks(&self) -> bool {
-        self.model.hidden_activations.contains(&Activation::Relu)
+        self.model.hidden_activations.contains(&Activation::Relu) || self.loss == LossKind::Hinge
     }
 
     pub(super) fn check_precision(&self) -> Result<()> {
@@ -135,9 +151,8 @@ impl Problem {
         self.model.with_params(layers)
     }
 
-    /// The per-example losses `ℓᵢ` at `params`, and the sign of every ReLU input (`Z > 0`)
-    /// when the network has any.
-    pub(super) fn evaluate(&self, params: &[HostTensor]) -> Result<(Vec<f64>, Vec<bool>)> {
+    /// The per-example losses `ℓᵢ` at `params`, the penalty, and the side of every kink.
+    pub(super) fn evaluate(&self, params: &[HostTensor]) -> Result<Evaluation> {
         let model = self.model_at(params);
         let mut z = model.pre_activations(self.inputs.clone());
         let mut signs = Vec::new();
@@ -147,8 +162,17 @@ impl Problem {
             }
         }
         let logits = z.pop().unwrap_or_else(|| self.inputs.clone());
+        if self.loss == LossKind::Hinge {
+            let margins = hinge_margin(logits.clone(), self.targets.clone());
+            signs.extend(host_values(margins)?.into_iter().map(|v| v > 0.0));
+        }
         let losses = host_values(self.loss.per_example(logits, self.targets.clone()))?;
-        Ok((losses, signs))
+        let squares = params.iter().flat_map(|t| t.values.iter().map(|v| v * v));
+        Ok(Evaluation {
+            losses,
+            penalty: self.l2 * sum(squares),
+            signs,
+        })
     }
 
     /// `(J(θ⁺) − J(θ⁻)) / 2ε` from the per-example losses at `θ⁺` and `θ⁻`.
@@ -156,14 +180,15 @@ impl Problem {
     /// The losses are differenced example by example before they are summed: `J` itself can be
     /// large (notebook 000's summed loss is about 39000 over 50000 examples), and two such sums
     /// differ by less than their own rounding error when ε is small.
-    pub(super) fn central_difference(&self, high: &[f64], low: &[f64], eps: f64) -> f64 {
-        let s = self.reduction.scale(high.len());
-        s * sum(high.iter().zip(low).map(|(h, l)| h - l)) / (2.0 * eps)
+    pub(super) fn central_difference(&self, high: &Evaluation, low: &Evaluation, eps: f64) -> f64 {
+        let s = self.reduction.scale(high.losses.len());
+        let data = s * sum(high.losses.iter().zip(&low.losses).map(|(h, l)| h - l));
+        (data + (high.penalty - low.penalty)) / (2.0 * eps)
     }
 
-    /// `J` from per-example losses.
-    pub(super) fn objective(&self, losses: &[f64]) -> f64 {
-        self.reduction.scale(losses.len()) * sum(losses.iter().copied())
+    /// `J` from per-example losses and the penalty.
+    pub(super) fn objective(&self, at: &Evaluation) -> f64 {
+        self.reduction.scale(at.losses.len()) * sum(at.losses.iter().copied()) + at.penalty
     }
 
     /// The parameters θ on the host.
@@ -173,17 +198,19 @@ impl Problem {
 
     /// `J(θ)`.
     pub fn loss_value(&self) -> Result<f64> {
-        Ok(self.objective(&self.evaluate(&self.params()?)?.0))
+        Ok(self.objective(&self.evaluate(&self.params()?)?))
     }
 
     /// The manual module's gradients ([`manual::row`]).
     pub fn manual_gradients(&self) -> Gradients {
-        manual::row::gradients(
+        let data = manual::row::gradients(
             &self.model,
             self.inputs.clone(),
             self.targets.clone(),
+            self.loss,
             self.reduction,
-        )
+        );
+        manual::l2_gradients(data, &self.model, self.l2)
     }
 
     /// burn's autodiff gradients.
@@ -194,6 +221,7 @@ impl Problem {
             self.targets.clone(),
             self.loss,
             self.reduction,
+            self.l2,
         )
         .map(|(_, grads)| grads)
     }

@@ -26,7 +26,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, softmax};
 
-use super::{Cache, Gradients, activation_backward};
+use super::{Cache, Gradients, activation_backward, output_delta};
 use crate::loss::{LossKind, OutputActivation, Reduction};
 use crate::model::Mlp;
 use crate::model::activation::Activation;
@@ -152,7 +152,7 @@ impl ColumnBackward {
 /// Notebook 002's `backward_propagation`, for any depth and reduction:
 ///
 /// ```text
-/// dZ^[L]   = Ŷ − Y
+/// dZ^[L]   = Ŷ − Y                          (the hinge: −ỹ ⊙ [1 − ỹ ⊙ Z^[L] > 0])
 /// dW^[l]   = s · dZ^[l]·A^[l−1]ᵀ           s = 1/m (mean) or 1 (sum)
 /// db^[l]   = s · dZ^[l].sum(dim=1, keepdim=True)
 /// dZ^[l−1] = W^[l]ᵀ·dZ^[l] ⊙ g'(Z^[l−1])
@@ -164,6 +164,7 @@ pub fn backward(
     network: &ColumnNetwork,
     cache: &Cache,
     targets: Tensor<2>,
+    kind: LossKind,
     reduction: Reduction,
 ) -> ColumnBackward {
     let [_, m] = cache.inputs.dims();
@@ -171,7 +172,7 @@ pub fn backward(
     let depth = network.layers.len();
     let mut deltas = Vec::with_capacity(depth);
     let mut grads = Vec::with_capacity(depth);
-    let mut dz = cache.output.clone() - targets; // dZ^[L] = Ŷ − Y, [n_L, m]
+    let mut dz = output_delta(kind, cache, targets); // dZ^[L], [n_L, m]
     for l in (0..depth).rev() {
         let layer = &network.layers[l];
         let a_prev = cache.layer_input(l);

@@ -38,8 +38,11 @@ pub mod trace;
 
 use burn::tensor::Tensor;
 
+use crate::loss::{LossKind, hinge_margin, signed_targets};
+use crate::model::Mlp;
 use crate::model::activation::Activation;
 pub use crate::model::mlp::Gradients;
+use crate::model::mlp::LayerParams;
 
 /// What the forward pass keeps for the backward pass, in either layout: examples are rows in
 /// [`row`](mod@row) (`Z_l`: `[m, n_l]`) and columns in [`column`](mod@column) (`[n_l, m]`).
@@ -95,4 +98,58 @@ pub fn activation_backward(
         Activation::Relu => d_a.mask_fill(z.clone().lower_equal_elem(0.0), 0.0),
         Activation::Tanh => d_a * a.clone().square().neg().add_scalar(1.0),
     }
+}
+
+/// The output delta `dZ_L = ∂ℓᵢ/∂Z_L`, element-wise, in either layout.
+///
+/// For softmax + cross-entropy, sigmoid + BCE and identity + squared error it is `Ŷ − Y`
+/// (see [`crate::loss`]). For the hinge `ℓ = Σₖ max(0, 1 − ỹₖ·zₖ)` with `ỹ = 2y − 1`:
+///
+/// ```text
+/// ∂ℓ/∂zₖ = ∂/∂zₖ max(0, uₖ) with uₖ = 1 − ỹₖ·zₖ
+///        = [uₖ > 0] · ∂uₖ/∂zₖ = −ỹₖ·[1 − ỹₖ·zₖ > 0]
+/// ```
+///
+/// 0 where the margin is met (`ỹ·z ≥ 1`), `−ỹ` where it is violated; at the kink `ỹ·z = 1`
+/// the one-sided derivatives are `−ỹ` and 0, and 0 is taken, as micrograd's
+/// `relu` backward `(out > 0) * grad` and burn's do.
+///
+/// # Shapes
+/// - `targets`: the shape of `Z_L` → that shape
+pub fn output_delta(kind: LossKind, cache: &Cache, targets: Tensor<2>) -> Tensor<2> {
+    match kind {
+        LossKind::Hinge => {
+            let met = hinge_margin(cache.logits(), targets.clone()).lower_equal_elem(0.0);
+            signed_targets(targets).neg().mask_fill(met, 0.0)
+        }
+        LossKind::CrossEntropy | LossKind::Bce | LossKind::Mse => cache.output.clone() - targets,
+    }
+}
+
+/// The gradients of `J + α·Σθ²` from those of `J`: the L2 penalty's derivation.
+///
+/// ```text
+/// P(θ) = α · Σ_l (Σ W_l² + Σ b_l²)      every weight and bias, as micrograd's `reg_loss`
+/// ∂P/∂W_l = 2α·W_l,  ∂P/∂b_l = 2α·b_l
+/// ```
+///
+/// so each gradient gains `2α·θ`. burn's weight decay with `λ = 2α` adds the same term to the
+/// gradient, but leaves the reported loss without `P`.
+pub fn l2_gradients(gradients: Gradients, model: &Mlp, alpha: f64) -> Gradients {
+    if alpha == 0.0 {
+        return gradients;
+    }
+    let layers = gradients
+        .layers
+        .into_iter()
+        .zip(model.params())
+        .map(|(grad, param)| LayerParams {
+            weight: grad.weight + param.weight.mul_scalar(2.0 * alpha),
+            bias: match (grad.bias, param.bias) {
+                (Some(g), Some(b)) => Some(g + b.mul_scalar(2.0 * alpha)),
+                (g, _) => g,
+            },
+        })
+        .collect();
+    Gradients { layers }
 }

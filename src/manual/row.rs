@@ -21,7 +21,7 @@
 
 use burn::tensor::Tensor;
 
-use super::{Cache, Gradients, activation_backward};
+use super::{Cache, Gradients, activation_backward, output_delta};
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
@@ -83,25 +83,33 @@ pub struct Backward {
 /// The backward pass: every delta and parameter gradient by the chain rule.
 ///
 /// ```text
-/// dZ_L     = Ŷ − Y                           the output delta of all three losses
+/// dZ_L     = Ŷ − Y                           the output delta of CE, BCE and MSE
+///            −ỹ ⊙ [1 − ỹ ⊙ Z_L > 0]           the hinge's (ỹ = 2Y − 1)
 /// dW_l     = s · A_{l−1}ᵀ·dZ_l
 /// db_l     = s · Σᵢ dZ_l[i, :]
 /// dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'_{l−1}(Z_{l−1})
 /// ```
 ///
 /// `dZ_L = Ŷ − Y` holds for softmax + cross-entropy, sigmoid + binary cross-entropy and
-/// identity + squared error alike (see [`crate::loss`]); `s` is 1 for [`Reduction::Sum`] and
+/// identity + squared error alike (see [`crate::loss`]); the hinge has its own
+/// ([`output_delta`]); `s` is 1 for [`Reduction::Sum`] and
 /// `1/m` for [`Reduction::Mean`].
 ///
 /// # Shapes
 /// - `targets`: `[m, n_L]`; `dZ_l`: `[m, n_l]`; `dW_l`: `[n_{l−1}, n_l]`; `db_l`: `[n_l]`
-pub fn backward(model: &Mlp, cache: &Cache, targets: Tensor<2>, reduction: Reduction) -> Backward {
+pub fn backward(
+    model: &Mlp,
+    cache: &Cache,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Backward {
     let layers = model.params();
     let [m, _] = cache.inputs.dims();
     let s = reduction.scale(m);
     let mut deltas = Vec::with_capacity(layers.len());
     let mut grads = Vec::with_capacity(layers.len());
-    let mut dz = cache.output.clone() - targets; // dZ_L = Ŷ − Y, [m, n_L]
+    let mut dz = output_delta(kind, cache, targets); // dZ_L, [m, n_L]
     for l in (0..layers.len()).rev() {
         let a_prev = cache.layer_input(l);
         let dw = a_prev.clone().transpose().matmul(dz.clone()).mul_scalar(s); // [n_{l−1}, n_l]
@@ -136,7 +144,13 @@ pub fn backward(model: &Mlp, cache: &Cache, targets: Tensor<2>, reduction: Reduc
 ///
 /// # Shapes
 /// - `x`: `[m, n_0]`, `targets`: `[m, n_L]`
-pub fn gradients(model: &Mlp, x: Tensor<2>, targets: Tensor<2>, reduction: Reduction) -> Gradients {
+pub fn gradients(
+    model: &Mlp,
+    x: Tensor<2>,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+) -> Gradients {
     let cache = forward(model, x);
-    backward(model, &cache, targets, reduction).gradients
+    backward(model, &cache, targets, kind, reduction).gradients
 }

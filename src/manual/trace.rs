@@ -275,7 +275,7 @@ pub fn rows(
     let [m, _] = x.dims();
     let cache = row::forward(model, x);
     let loss = row::loss(&cache, targets.clone(), kind, reduction);
-    let backward = row::backward(model, &cache, targets.clone(), reduction);
+    let backward = row::backward(model, &cache, targets.clone(), kind, reduction);
     let params = model
         .params()
         .into_iter()
@@ -309,7 +309,7 @@ pub fn columns(
     let targets = targets.transpose(); // [n_L, m]
     let cache = column::forward(&network, x);
     let loss = column::loss(&cache, targets.clone(), kind, reduction);
-    let backward = column::backward(&network, &cache, targets.clone(), reduction);
+    let backward = column::backward(&network, &cache, targets.clone(), kind, reduction);
     let params = network
         .layers
         .into_iter()

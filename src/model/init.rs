@@ -10,7 +10,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::model::mlp::LayerParams;
-use crate::rng::NumpyRng;
+use crate::rng::{NumpyRng, PythonRng};
 use crate::tensor::{Layout, Precision, host_tensor};
 
 /// How weights are initialised. `n_in`/`n_out` are a layer's fans.
@@ -59,6 +59,15 @@ impl Distribution {
         }
     }
 
+    /// One draw from Python's `random`, as micrograd and CPython compute it:
+    /// `random.uniform(low, high)`, `random.gauss(0, std)`.
+    fn sample_python(self, rng: &mut PythonRng) -> f64 {
+        match self {
+            Distribution::Uniform { low, high } => rng.uniform(low, high),
+            Distribution::Normal { std } => rng.gauss(0.0, std),
+        }
+    }
+
     fn burn_initializer(self) -> Initializer {
         match self {
             Distribution::Uniform { low, high } => Initializer::Uniform {
@@ -76,6 +85,8 @@ pub enum ParamSource<'a> {
     Numpy(&'a mut NumpyRng),
     /// burn's device generator, seeded with this seed.
     Burn(u64),
+    /// Python's `random`, drawn neuron by neuron as micrograd's `Neuron(nin)` does.
+    Python(&'a mut PythonRng),
 }
 
 /// Everything the initialiser needs to know about the network.
@@ -149,6 +160,13 @@ impl InitSpec {
                 }
                 params
             }
+            ParamSource::Python(rng) => {
+                let mut params = self.draw_python(rng, device);
+                for _ in 1..draws {
+                    params = self.draw_python(rng, device);
+                }
+                params
+            }
             ParamSource::Burn(seed) => {
                 // burn's CPU generators are process-wide: hold a lock from seeding to the last
                 // draw so that concurrent runs in one process (tests) cannot interleave.
@@ -185,6 +203,36 @@ impl InitSpec {
                     };
                     host_tensor::<1>(values, [n_out], self.precision, device)
                 });
+                LayerParams { weight, bias }
+            })
+            .collect()
+    }
+
+    /// micrograd's order: `MLP` builds its layers in turn, each `Layer` its neurons, each
+    /// `Neuron(nin)` its `nin` weights `[random.uniform(-1, 1) for _ in range(nin)]` and then
+    /// its bias (`Value(0)` in micrograd; with [`BiasInit::Same`], drawn right after the
+    /// neuron's weights). The neurons' weights are the rows of an `[n_out, n_in]` matrix, whose
+    /// transpose burn stores.
+    fn draw_python(&self, rng: &mut PythonRng, device: &Device) -> Vec<LayerParams> {
+        self.sizes
+            .windows(2)
+            .map(|pair| {
+                let (n_in, n_out) = (pair[0], pair[1]);
+                let dist = self.weight_distribution(n_in, n_out);
+                let mut rows = Vec::with_capacity(n_in * n_out);
+                let mut biases = Vec::with_capacity(n_out);
+                for _ in 0..n_out {
+                    rows.extend((0..n_in).map(|_| dist.sample_python(rng)));
+                    biases.push(match self.bias_init {
+                        BiasInit::Same if self.bias => dist.sample_python(rng),
+                        _ => 0.0,
+                    });
+                }
+                let weight = transpose(&rows, n_out, n_in);
+                let weight = host_tensor::<2>(weight, [n_in, n_out], self.precision, device);
+                let bias = self
+                    .bias
+                    .then(|| host_tensor::<1>(biases, [n_out], self.precision, device));
                 LayerParams { weight, bias }
             })
             .collect()
@@ -345,5 +393,53 @@ mod tests {
         assert_ne!(values(&a[0].weight), values(&c[0].weight));
         // burn's default bound for n_in = 4 is 1/√4 = 0.5.
         assert!(values(&a[0].weight).iter().all(|w| w.abs() <= 0.5));
+    }
+
+    #[test]
+    fn python_source_draws_micrograd_weights() {
+        // micrograd's demo, cells 3 and 5: random.seed(1337); model = MLP(2, [16, 16, 1]);
+        // the parameters printed by /work/notes/issue16/micrograd_reference.py 1337
+        // --dump-weights (CPython 3.11.7), in `model.parameters()` order: neuron by neuron,
+        // `w0, w1, …, b`.
+        let first_neurons = [
+            0.23550571390294128,  // layer 1, neuron 0, w0
+            0.06653114721000164,  // layer 1, neuron 0, w1
+            -0.26830328150124894, // layer 1, neuron 1, w0
+            0.1715747078045431,   // layer 1, neuron 1, w1
+        ];
+        let output_neuron = [
+            0.9128783824023976,
+            -0.820982404658368,
+            0.9648285595338895,
+            0.3470665940198512,
+            0.5436156893249604,
+            0.49097996014038525,
+            -0.9353940167321961,
+            -0.707696853463387,
+            -0.543868634071563,
+            0.24162175370353833,
+            -0.6723901907230767,
+            -0.5973053326809556,
+            0.6457663814022516,
+            -0.2271549182489696,
+            -0.3223491002609964,
+            -0.2532524374373504,
+        ];
+        let device = Device::default();
+        let mut rng = PythonRng::new(1337);
+        let mut spec = spec(Init::SymmetricUniform, vec![2, 16, 16, 1]);
+        spec.bias = true;
+        spec.precision = Precision::F64;
+        let params = spec.draw(&mut ParamSource::Python(&mut rng), 1, &device);
+        // burn stores W1 as [n_in, n_out]: neuron j's weights are column j.
+        let w1 = values(&params[0].weight);
+        assert_eq!(params[0].weight.dims(), [2, 16]);
+        assert_eq!([w1[0], w1[16], w1[1], w1[17]], first_neurons);
+        assert_eq!(values(&params[2].weight), output_neuron);
+        let b1 = params[0]
+            .bias
+            .as_ref()
+            .map(|b| b.to_data().try_to_vec::<f64>());
+        assert_eq!(b1.and_then(|b| b.ok()), Some(vec![0.0; 16]));
     }
 }

@@ -80,6 +80,26 @@ impl Mlp {
             .collect()
     }
 
+    /// The L2 penalty `α·Σθ²` over every weight and bias, micrograd's
+    /// `alpha * sum(p*p for p in model.parameters())`; `None` when `α = 0`. Built from the
+    /// parameters as the network holds them, so on an autodiff device `backward` derives
+    /// `2α·θ` through it.
+    ///
+    /// # Shapes
+    /// - → `[1]`
+    pub fn l2_penalty(&self, alpha: f64) -> Option<Tensor<1>> {
+        if alpha == 0.0 {
+            return None;
+        }
+        let squares = self.layers.iter().flat_map(|layer| {
+            let bias = layer.bias.as_ref().map(|b| b.val().square().sum());
+            std::iter::once(layer.weight.val().square().sum()).chain(bias)
+        });
+        squares
+            .reduce(|total, part| total + part)
+            .map(|total| total.mul_scalar(alpha))
+    }
+
     /// A network with these activations and new parameters (of the same shapes).
     pub fn with_params(&self, params: Vec<LayerParams>) -> Self {
         Self::from_params(params, self.hidden_activations.clone(), self.output)

@@ -12,7 +12,8 @@ use crate::tensor::host_values;
 /// Correct predictions in a batch, and how many predictions were made.
 ///
 /// - cross-entropy: an example is right when `argmax ŷ` is its class;
-/// - BCE: each output unit is right when `ŷ > 0.5` (i.e. `z > 0`) agrees with its 0/1 target.
+/// - BCE: each output unit is right when `ŷ > 0.5` (i.e. `z > 0`) agrees with its 0/1 target;
+///   the hinge likewise (micrograd's `(yi > 0) == (scorei > 0)`).
 ///   The threshold is strict, as numpy's `round(0.5) = 0` makes it: notebook 003's bias-free
 ///   XOR net always outputs exactly 0.5 for input `[0, 0]`, which then counts as class 0.
 ///
@@ -39,7 +40,7 @@ pub fn correct(
 pub fn predictions(kind: LossKind, batch: usize, outputs: usize) -> Option<usize> {
     match kind {
         LossKind::CrossEntropy => Some(batch),
-        LossKind::Bce => Some(batch * outputs),
+        LossKind::Bce | LossKind::Hinge => Some(batch * outputs),
         LossKind::Mse => None,
     }
 }

@@ -28,7 +28,7 @@ use crate::data::{self, Batch, DataConfig, Example, ExampleBatcher, TrainingData
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource};
-use crate::rng::{NumpyRng, RngKind};
+use crate::rng::{NumpyRng, PythonRng, RngKind};
 use crate::tensor::host_values;
 
 pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_experiment};
@@ -92,9 +92,11 @@ impl Experiment {
             layout: config.layout,
             precision: config.dtype,
         };
+        let mut python = PythonRng::new(config.seed);
         let mut source = match config.rng {
             RngKind::Numpy => ParamSource::Numpy(&mut rng),
             RngKind::Burn => ParamSource::Burn(u64::from(config.seed)),
+            RngKind::Python => ParamSource::Python(&mut python),
         };
         let params = spec.draw(&mut source, config.init_draw, device);
         let model = Mlp::from_params(

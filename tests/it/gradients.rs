@@ -38,6 +38,8 @@ struct Case {
     y: Tensor<2>,
     loss: LossKind,
     reduction: Reduction,
+    /// The L2 penalty α of `J + α·Σθ²`.
+    l2: f64,
     description: String,
 }
 
@@ -46,7 +48,7 @@ fn pick<T: Copy>(rng: &mut NumpyRng, items: &[T]) -> T {
 }
 
 /// Depth 1–4 layers, widths 1–16, batch 1–32, a random activation per hidden layer, any loss and
-/// reduction, biases or not. Weights are N(0, 1/n_in) and inputs N(0, 1), so pre-activations of
+/// reduction, an L2 penalty half of the time, biases or not. Weights are N(0, 1/n_in) and inputs N(0, 1), so pre-activations of
 /// both signs reach every ReLU.
 fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Case {
     let depth = 1 + rng.randint(4) as usize;
@@ -65,8 +67,17 @@ fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Cas
             )
         })
         .collect();
-    let loss = pick(rng, &[LossKind::CrossEntropy, LossKind::Bce, LossKind::Mse]);
+    let loss = pick(
+        rng,
+        &[
+            LossKind::CrossEntropy,
+            LossKind::Bce,
+            LossKind::Mse,
+            LossKind::Hinge,
+        ],
+    );
     let reduction = pick(rng, &[Reduction::Sum, Reduction::Mean]);
+    let l2 = pick(rng, &[0.0, 0.0, 1e-4, 0.3]);
     let bias = rng.randint(2) == 1;
     let params = sizes
         .windows(2)
@@ -93,13 +104,13 @@ fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Cas
                 (0..n_out).map(move |k| if k == class { 1.0 } else { 0.0 })
             })
             .collect(),
-        LossKind::Bce => (0..batch * n_out)
+        LossKind::Bce | LossKind::Hinge => (0..batch * n_out)
             .map(|_| f64::from(rng.randint(2)))
             .collect(),
         LossKind::Mse => rng.randn_vec(batch * n_out),
     };
     let description = format!(
-        "sizes {sizes:?}, {activations:?}, {loss:?}, {reduction:?}, bias {bias}, batch {batch}"
+        "sizes {sizes:?}, {activations:?}, {loss:?}, {reduction:?}, l2 {l2}, bias {bias}, batch {batch}"
     );
     Case {
         model: Mlp::from_params(params, activations, loss.output_activation()),
@@ -107,6 +118,7 @@ fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Cas
         y: host_tensor(y, [batch, n_out], precision, device),
         loss,
         reduction,
+        l2,
         description,
     }
 }
@@ -163,7 +175,8 @@ fn kernel_equals_autodiff(
     let device = Device::flex();
     let mut rng = NumpyRng::new(seed);
     let mut relu_units = (0, 0);
-    let mut losses = [0usize; 3];
+    let mut losses = [0usize; 4];
+    let mut penalised = 0;
     for i in 0..CASES {
         let case = random_case(&mut rng, precision, &device);
         let manual = kernel(&case);
@@ -173,6 +186,7 @@ fn kernel_equals_autodiff(
             case.y.clone(),
             case.loss,
             case.reduction,
+            case.l2,
         )
         .expect("autodiff gradients");
         let what = format!("case {i} ({})", case.description);
@@ -181,15 +195,24 @@ fn kernel_equals_autodiff(
         relu_units.0 += positive;
         relu_units.1 += negative;
         losses[case.loss as usize] += 1;
+        penalised += usize::from(case.l2 > 0.0);
     }
-    // The cases did exercise both sides of the ReLU kink, and every loss.
+    // The cases did exercise both sides of the ReLU kink, every loss, and the penalty.
     assert!(relu_units.0 > 100 && relu_units.1 > 100, "{relu_units:?}");
     assert!(losses.iter().all(|&n| n > 20), "{losses:?}");
+    assert!(penalised > 50, "{penalised} cases with an L2 penalty");
 }
 
 fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
     kernel_equals_autodiff(precision, seed, rel, abs, |case| {
-        row::gradients(&case.model, case.x.clone(), case.y.clone(), case.reduction)
+        let data = row::gradients(
+            &case.model,
+            case.x.clone(),
+            case.y.clone(),
+            case.loss,
+            case.reduction,
+        );
+        manual::l2_gradients(data, &case.model, case.l2)
     });
 }
 
@@ -201,6 +224,7 @@ fn fused_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradie
         case.y.clone(),
         case.loss,
         case.reduction,
+        case.l2,
     )
     .expect("fused gradients")
 }
@@ -242,6 +266,7 @@ fn the_fused_loss_is_the_objective() {
             case.y.clone(),
             case.loss,
             case.reduction,
+            case.l2,
         )
         .expect("autodiff gradients");
         assert!(
@@ -285,9 +310,15 @@ fn fused_gradients_agree_on_partial_blocks_and_several_chunks() {
             .flat_map(|i| (0..2).map(move |k| f64::from(u8::from(i % 2 == k))))
             .collect();
         let y = host_tensor(y, [rows, 2], Precision::F64, &device);
-        let reference = row::gradients(&model, x.clone(), y.clone(), Reduction::Mean);
+        let reference = row::gradients(
+            &model,
+            x.clone(),
+            y.clone(),
+            LossKind::CrossEntropy,
+            Reduction::Mean,
+        );
         let (_, fused) =
-            fused::gradients::<f64>(&model, x, y, LossKind::CrossEntropy, Reduction::Mean)
+            fused::gradients::<f64>(&model, x, y, LossKind::CrossEntropy, Reduction::Mean, 0.0)
                 .expect("fused gradients");
         assert_gradients_close(
             &fused,
@@ -316,6 +347,7 @@ fn fused_gradients_pass_the_finite_difference_check_on_every_small_preset() {
             problem.targets.clone(),
             problem.loss,
             problem.reduction,
+            problem.l2,
         )
         .expect("fused gradients");
         assert!(
@@ -350,7 +382,13 @@ fn column_major_gradients_are_the_row_major_ones_transposed() {
     for i in 0..50 {
         let case = random_case(&mut rng, Precision::F64, &device);
         let rows = row::forward(&case.model, case.x.clone());
-        let row_grads = row::backward(&case.model, &rows, case.y.clone(), case.reduction);
+        let row_grads = row::backward(
+            &case.model,
+            &rows,
+            case.y.clone(),
+            case.loss,
+            case.reduction,
+        );
 
         let network = column::ColumnNetwork::from_mlp(&case.model);
         let columns = column::forward(&network, case.x.clone().transpose());
@@ -358,6 +396,7 @@ fn column_major_gradients_are_the_row_major_ones_transposed() {
             &network,
             &columns,
             case.y.clone().transpose(),
+            case.loss,
             case.reduction,
         );
 
@@ -530,6 +569,7 @@ fn a_perturbation_across_a_relu_kink_is_marked_not_failed() {
         targets: f64_tensor(vec![1.0], 1),
         loss: LossKind::Mse,
         reduction: Reduction::Sum,
+        l2: 0.0,
     };
     let report = gradcheck::check(&problem, CheckOptions::default()).expect("runs");
     let kinks: Vec<(&str, usize)> = report
@@ -550,4 +590,54 @@ fn a_perturbation_across_a_relu_kink_is_marked_not_failed() {
         failed.failure().as_deref(),
         Some("gradient check failed for W1, W2: relative error above 1e-2")
     );
+}
+
+/// The hinge loss and the L2 penalty, each derived by hand (`dZ = −ỹ·[1 − ỹ·z > 0]·s`,
+/// `+2α·θ`), against burn's autodiff and central differences, on random networks of several
+/// depths, widths and activations. The hinge's kink is watched like a ReLU's.
+#[test]
+fn hinge_and_l2_gradients_pass_the_finite_difference_check() {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(16);
+    let mut checked = 0;
+    let mut depths = std::collections::BTreeSet::new();
+    while checked < 24 {
+        let case = random_case(&mut rng, Precision::F64, &device);
+        if case.loss != LossKind::Hinge {
+            continue;
+        }
+        // Every third case without the penalty, the others with a small and a large one.
+        let l2 = [0.0, 1e-4, 0.3][checked % 3];
+        depths.insert(case.model.layers.len());
+        let problem = Problem {
+            model: case.model,
+            inputs: case.x,
+            targets: case.y,
+            loss: case.loss,
+            reduction: case.reduction,
+            l2,
+        };
+        let report = gradcheck::check(&problem, CheckOptions::default()).expect("the check runs");
+        assert_ne!(
+            report.verdict,
+            Verdict::Fail,
+            "{} (l2 {l2}):\n{report}",
+            case.description
+        );
+        for tensor in &report.tensors {
+            let band = if tensor.kinks > 0 {
+                PASS_WITH_KINKS
+            } else {
+                PASS
+            };
+            assert!(
+                tensor.manual.rel <= band && tensor.autodiff.rel <= band,
+                "{} (l2 {l2}) {}: {report}",
+                case.description,
+                tensor.name
+            );
+        }
+        checked += 1;
+    }
+    assert!(depths.len() >= 3, "depths {depths:?}");
 }

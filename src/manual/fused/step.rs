@@ -24,11 +24,14 @@ pub struct Step<R> {
     pub gradients: Vec<Vec<R>>,
 }
 
-/// `J` and its gradients on `rows` examples: `dW_l = s·ΣA_{l−1}ᵀ·dZ_l`, `db_l = s·ΣdZ_l`.
+/// `J` and its gradients on `rows` examples: `dW_l = s·ΣA_{l−1}ᵀ·dZ_l`, `db_l = s·ΣdZ_l`,
+/// plus, with an L2 penalty `α > 0`, `α·Σθ²` in `J` and `2α·θ` in every gradient (see
+/// [`manual::l2_gradients`](crate::manual::l2_gradients) for the derivation).
 pub fn step<R: Real>(
     network: &Network<R>,
     kind: LossKind,
     reduction: Reduction,
+    l2: f64,
     x: &[R],
     y: &[R],
     rows: usize,
@@ -48,8 +51,23 @@ pub fn step<R: Real>(
             gradients.push(scaled(b));
         }
     }
+    let mut penalty = 0.0;
+    if l2 != 0.0 {
+        let params = network
+            .weights
+            .iter()
+            .zip(&network.biases)
+            .flat_map(|(w, b)| std::iter::once(w).chain(b));
+        let twice = R::of(2.0 * l2);
+        for (grad, param) in gradients.iter_mut().zip(params) {
+            for (g, &p) in grad.iter_mut().zip(param) {
+                *g += twice * p;
+                penalty += p.to_f64() * p.to_f64();
+            }
+        }
+    }
     Ok(Step {
-        loss: sums.loss * s,
+        loss: sums.loss * s + l2 * penalty,
         outputs: sums.outputs.iter().map(|c| c * s).collect(),
         right: sums.right,
         gradients,
@@ -67,6 +85,7 @@ pub fn gradients<R: Real>(
     targets: Tensor<2>,
     kind: LossKind,
     reduction: Reduction,
+    l2: f64,
 ) -> Result<(f64, Gradients)> {
     let device = x.device();
     let rows = x.dims()[0];
@@ -75,6 +94,7 @@ pub fn gradients<R: Real>(
         &network,
         kind,
         reduction,
+        l2,
         &to_host(x)?,
         &to_host(targets)?,
         rows,

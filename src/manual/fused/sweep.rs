@@ -293,6 +293,24 @@ impl<'a, R: Real> Sweep<'a, R> {
                     add_lanes(cost, &terms, valid);
                 }
             }
+            LossKind::Hinge => {
+                // ℓₖ = max(0, uₖ), uₖ = 1 − ỹₖ·zₖ, ỹ = 2y − 1; dZ = −ỹ where uₖ > 0, else 0
+                for ((zk, yk), cost) in z.iter_mut().zip(y).zip(&mut self.outputs) {
+                    for t in 0..valid {
+                        self.right += usize::from((zk[t] > R::ZERO) == (yk[t] > R::of(0.5)));
+                    }
+                    let mut terms = [R::ZERO; LANES];
+                    for t in 0..LANES {
+                        let signed = R::of(2.0) * yk[t] - R::ONE;
+                        let margin = R::ONE - signed * zk[t];
+                        let violated = margin > R::ZERO;
+                        terms[t] = if violated { margin } else { R::ZERO };
+                        loss[t] += terms[t];
+                        zk[t] = if violated { -signed } else { R::ZERO };
+                    }
+                    add_lanes(cost, &terms, valid);
+                }
+            }
             LossKind::Mse => {
                 // ℓₖ = ½·(zₖ − yₖ)²; ŷ = z
                 for ((zk, yk), cost) in z.iter_mut().zip(y).zip(&mut self.outputs) {

@@ -40,6 +40,7 @@ type LayerState = (Option<SgdState<2>>, Option<SgdState<1>>);
 pub struct AutodiffStepper {
     loss: LossKind,
     reduction: Reduction,
+    l2: f64,
     sgd: Sgd,
     /// Every layer's optimiser state; empty before the first step.
     states: Vec<LayerState>,
@@ -56,6 +57,7 @@ impl AutodiffStepper {
         Self {
             loss: config.loss,
             reduction: config.reduction,
+            l2: config.l2,
             sgd: config.optimizer.sgd().build(),
             states: Vec::new(),
             model: Some(model),
@@ -78,10 +80,16 @@ impl Stepper for AutodiffStepper {
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
-        let logits = self.network()?.forward_logits(batch.inputs.clone()); // [batch, outputs]
-        let loss = self
-            .loss
-            .loss(self.reduction, logits.clone(), batch.targets.clone()); // [1]
+        let network = self.network()?;
+        let logits = network.forward_logits(batch.inputs.clone()); // [batch, outputs]
+        let loss = objective(
+            network,
+            self.loss,
+            self.reduction,
+            self.l2,
+            logits.clone(),
+            batch.targets.clone(),
+        ); // [1]
         let measured = measure(
             self.loss,
             self.reduction,
@@ -204,8 +212,30 @@ fn missing(name: String) -> Error {
     Error::Data(format!("autodiff produced no gradient for {name}"))
 }
 
-/// The objective `J` and burn's autodiff gradients of it, for one batch, at `model`'s current
-/// parameters: what the autodiff engine's `loss.backward()` computes at every step.
+/// The objective from the network's logits: the loss, plus `α·Σθ²` when `l2 = α > 0`. Both
+/// are burn operations on the tracked parameters, so `backward` differentiates the penalty
+/// too; nothing here is hand-derived.
+///
+/// # Shapes
+/// - `logits`, `targets`: `[batch, outputs]` → `[1]`
+fn objective(
+    model: &Mlp,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+    logits: Tensor<2>,
+    targets: Tensor<2>,
+) -> Tensor<1> {
+    let loss = kind.loss(reduction, logits, targets);
+    match model.l2_penalty(l2) {
+        Some(penalty) => loss + penalty,
+        None => loss,
+    }
+}
+
+/// The objective `J` (with its L2 penalty `l2·Σθ²`) and burn's autodiff gradients of it, for
+/// one batch, at `model`'s current parameters: what the autodiff engine's `loss.backward()`
+/// computes at every step.
 ///
 /// The network is copied onto the autodiff device of its own backend (`Module::train`); the
 /// inputs and targets enter as constants.
@@ -218,9 +248,11 @@ pub fn gradients(
     targets: Tensor<2>,
     kind: LossKind,
     reduction: Reduction,
+    l2: f64,
 ) -> Result<(f64, Gradients)> {
     let tracked = model.clone().train();
-    let loss = kind.loss(reduction, tracked.forward_logits(inputs), targets); // [1]
+    let logits = tracked.forward_logits(inputs);
+    let loss = objective(&tracked, kind, reduction, l2, logits, targets); // [1]
     let grads = loss.backward();
     let layers = tracked
         .layers

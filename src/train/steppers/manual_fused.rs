@@ -28,6 +28,7 @@ use crate::train::metrics::{costs_per_output, predictions};
 pub struct ManualFusedStepper<R> {
     loss: LossKind,
     reduction: Reduction,
+    l2: f64,
     device: Device,
     /// The network's shape and activations; its parameter values are those it started with.
     template: Mlp,
@@ -48,6 +49,7 @@ impl<R: Real> ManualFusedStepper<R> {
         Ok(Self {
             loss: config.loss,
             reduction: config.reduction,
+            l2: config.l2,
             device: device.clone(),
             template: model.valid(),
             network: Network::from_mlp(model)?,
@@ -80,7 +82,15 @@ impl<R: Real> Stepper for ManualFusedStepper<R> {
         };
         let (_, x, y, rows) = &data;
         let (examples, outputs) = (*rows, self.network.sizes.last().copied().unwrap_or(0));
-        let step = fused::step(&self.network, self.loss, self.reduction, x, y, examples)?;
+        let step = fused::step(
+            &self.network,
+            self.loss,
+            self.reduction,
+            self.l2,
+            x,
+            y,
+            examples,
+        )?;
         self.data = Some(data);
         self.pending = Some(step.gradients);
         Ok(Measured {

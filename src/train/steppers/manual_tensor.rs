@@ -3,7 +3,8 @@
 //! ```text
 //! cache  = row::forward(θ, X)                 Z_l, A_l of every layer
 //! J      = L(Z_L, Y)                          the same objective the autodiff engine records
-//! ∇      = row::backward(θ, cache, Y)         dZ_L = Ŷ − Y, then the chain rule down
+//! ∇      = row::backward(θ, cache, Y)         dZ_L (Ŷ − Y, or the hinge's), then the chain rule
+//! ∇     += 2α·θ                               the L2 penalty α·Σθ², when the objective has one
 //! M, θ   = M ← mf·M − lr·∇, θ ← θ + M         notebook 000's momentum update
 //! ```
 //!
@@ -20,7 +21,7 @@ use crate::data::Batch;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::manual::momentum::NotebookMomentum;
-use crate::manual::{Cache, row};
+use crate::manual::{Cache, l2_gradients, row};
 use crate::model::Mlp;
 use crate::train::metrics::measure;
 
@@ -28,6 +29,7 @@ use crate::train::metrics::measure;
 pub struct ManualTensorStepper {
     loss: LossKind,
     reduction: Reduction,
+    l2: f64,
     momentum: NotebookMomentum,
     /// The network, on the plain device; `None` only inside [`Stepper::step`].
     model: Option<Mlp>,
@@ -41,6 +43,7 @@ impl ManualTensorStepper {
         Self {
             loss: config.loss,
             reduction: config.reduction,
+            l2: config.l2,
             momentum: NotebookMomentum::new(&config.optimizer),
             model: Some(model.valid()),
             pending: None,
@@ -62,8 +65,12 @@ impl Stepper for ManualTensorStepper {
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
-        let cache = row::forward(self.network()?, batch.inputs.clone());
-        let loss = row::loss(&cache, batch.targets.clone(), self.loss, self.reduction); // [1]
+        let network = self.network()?;
+        let cache = row::forward(network, batch.inputs.clone());
+        let mut loss = row::loss(&cache, batch.targets.clone(), self.loss, self.reduction); // [1]
+        if let Some(penalty) = network.l2_penalty(self.l2) {
+            loss = loss + penalty;
+        }
         let measured = measure(
             self.loss,
             self.reduction,
@@ -78,7 +85,8 @@ impl Stepper for ManualTensorStepper {
     fn step(&mut self, lr: f64) -> Result<()> {
         let (cache, targets) = self.pending.take().ok_or_else(no_forward)?;
         let model = self.model.take().ok_or_else(no_forward)?;
-        let gradients = row::backward(&model, &cache, targets, self.reduction).gradients;
+        let gradients = row::backward(&model, &cache, targets, self.loss, self.reduction).gradients;
+        let gradients = l2_gradients(gradients, &model, self.l2);
         self.model = Some(self.momentum.step(model, gradients, lr));
         Ok(())
     }
