@@ -107,6 +107,11 @@ impl ExperimentArgs {
                 set(factor, self.factor);
                 set(noise, self.noise);
             }
+            DataConfig::Moons { samples, noise, .. } => {
+                set(samples, self.samples);
+                set(noise, self.noise);
+                reject("--factor", self.factor.is_some(), name)?;
+            }
             DataConfig::Random { samples, .. } => {
                 set(samples, self.samples);
                 reject("--noise", self.noise.is_some(), name)?;

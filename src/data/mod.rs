@@ -9,6 +9,7 @@
 pub mod batcher;
 pub mod circles;
 pub mod mnist;
+pub mod moons;
 pub mod picture;
 pub mod random;
 pub mod toy;
@@ -51,6 +52,15 @@ pub enum DataConfig {
         noise: f64,
         /// Whether the points are shuffled (they are generated outer circle first).
         shuffle: bool,
+    },
+    /// scikit-learn's `make_moons` (karpathy/micrograd's `demo.ipynb`), always shuffled.
+    Moons {
+        /// Number of points, `N // 2` on the upper moon (class 0), the rest on the lower one.
+        samples: usize,
+        /// Standard deviation of the Gaussian noise added to every coordinate (0: none drawn).
+        noise: f64,
+        /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
+        one_hot: bool,
     },
     /// Notebook 002's random data: standard-normal features, fair 0/1 targets.
     Random {
@@ -110,6 +120,7 @@ impl DataConfig {
             DataConfig::Logreg => "logreg",
             DataConfig::Xor => "xor",
             DataConfig::Circles { .. } => "circles",
+            DataConfig::Moons { .. } => "moons",
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
         }
@@ -119,7 +130,7 @@ impl DataConfig {
     pub fn inputs(&self) -> usize {
         match self {
             DataConfig::Logreg => 3,
-            DataConfig::Xor | DataConfig::Circles { .. } => 2,
+            DataConfig::Xor | DataConfig::Circles { .. } | DataConfig::Moons { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
         }
@@ -130,6 +141,7 @@ impl DataConfig {
         match self {
             DataConfig::Logreg | DataConfig::Xor => 1,
             DataConfig::Circles { .. } => 2,
+            DataConfig::Moons { one_hot, .. } => classes(*one_hot),
             DataConfig::Random { outputs, .. } => *outputs,
             DataConfig::Mnist { digits: None, .. } => mnist::CLASSES,
             DataConfig::Mnist {
@@ -143,7 +155,9 @@ impl DataConfig {
     pub fn one_hot(&self) -> bool {
         matches!(
             self,
-            DataConfig::Circles { .. } | DataConfig::Mnist { digits: None, .. }
+            DataConfig::Circles { .. }
+                | DataConfig::Moons { one_hot: true, .. }
+                | DataConfig::Mnist { digits: None, .. }
         )
     }
 
@@ -158,6 +172,9 @@ impl DataConfig {
                 noise,
                 ..
             } => format!("make_circles(N={samples}, factor={factor}, noise={noise})"),
+            DataConfig::Moons { samples, noise, .. } => {
+                format!("make_moons(N={samples}, noise={noise})")
+            }
             DataConfig::Random {
                 features,
                 samples,
@@ -184,6 +201,12 @@ impl DataConfig {
             DataConfig::Circles { noise, .. } if !(noise.is_finite() && *noise >= 0.0) => {
                 Some(format!("--noise must be zero or positive (got {noise})"))
             }
+            DataConfig::Moons { samples, .. } if *samples < 2 => Some(format!(
+                "--samples must be at least 2 for moons (got {samples})"
+            )),
+            DataConfig::Moons { noise, .. } if !(noise.is_finite() && *noise >= 0.0) => {
+                Some(format!("--noise must be zero or positive (got {noise})"))
+            }
             DataConfig::Random {
                 features,
                 samples,
@@ -203,6 +226,33 @@ impl DataConfig {
     }
 }
 
+/// Target columns of a two-class set: two one-hot columns, or one 0/1 column.
+fn classes(one_hot: bool) -> usize {
+    if one_hot { 2 } else { 1 }
+}
+
+/// Examples of a two-class set of 2-D points: targets one-hot (as notebook 000's
+/// `Y[y == c, c] = 1`) or the class itself as one 0/1 target.
+fn examples(points: Vec<[f64; 2]>, labels: Vec<usize>, one_hot: bool) -> Vec<Example> {
+    points
+        .into_iter()
+        .zip(labels)
+        .map(|(point, label)| {
+            let y = if one_hot {
+                let mut y = vec![0.0; 2];
+                y[label] = 1.0;
+                y
+            } else {
+                vec![label as f64]
+            };
+            Example {
+                x: point.to_vec(),
+                y,
+            }
+        })
+        .collect()
+}
+
 /// The training data: generated from `rng` in the notebook's order, or read from MNIST's files.
 pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<TrainingData> {
     let examples = match config {
@@ -215,19 +265,15 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             shuffle,
         } => {
             let (points, labels) = circles::make_circles(*samples, *factor, *noise, *shuffle, rng);
-            points
-                .into_iter()
-                .zip(labels)
-                .map(|(point, label)| {
-                    // One-hot, as the notebook's Y: Y[y == c, c] = 1.
-                    let mut y = vec![0.0; 2];
-                    y[label] = 1.0;
-                    Example {
-                        x: point.to_vec(),
-                        y,
-                    }
-                })
-                .collect()
+            examples(points, labels, true)
+        }
+        DataConfig::Moons {
+            samples,
+            noise,
+            one_hot,
+        } => {
+            let (points, labels) = moons::make_moons(*samples, *noise, rng);
+            examples(points, labels, *one_hot)
         }
         DataConfig::Random {
             features,
@@ -246,4 +292,31 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
         }
     };
     Ok(TrainingData::Examples(examples))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moons_targets_follow_the_encoding() {
+        for one_hot in [false, true] {
+            let config = DataConfig::Moons {
+                samples: 6,
+                noise: 0.1,
+                one_hot,
+            };
+            let data = load(&config, Layout::Row, &mut NumpyRng::new(3)).expect("generated data");
+            let TrainingData::Examples(examples) = data else {
+                panic!("moons are examples");
+            };
+            // make_moons(6) puts 6 // 2 = 3 points on each moon.
+            let ones = examples
+                .iter()
+                .filter(|e| *e.y.last().unwrap_or(&0.0) == 1.0);
+            assert_eq!(ones.count(), 3);
+            assert!(examples.iter().all(|e| e.y.len() == config.outputs()));
+            assert_eq!(config.one_hot(), one_hot);
+        }
+    }
 }

@@ -276,7 +276,7 @@ fn model_figures(
         Err(e) => return Err(e),
     };
     match &config.data {
-        DataConfig::Circles { .. } => {
+        DataConfig::Circles { .. } | DataConfig::Moons { .. } => {
             let examples = experiment.examples().unwrap_or_default();
             plotted.save(&Data::new(examples), dir)?;
             plotted.save(
