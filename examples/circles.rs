@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
         &device,
         "runs/circles".as_ref(),
         &train::RunOptions::default(),
-        &mut Progress::new(None),
+        &mut Progress::new(None, false),
     )?;
     // The notebook's loss stays on a plateau near 12890 until about iteration 6000.
     for step in [0, 1000, 3000, 6000, 7000, 10_000, 20_000, 50_000] {

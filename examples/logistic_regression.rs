@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
         &device,
         "runs/logreg".as_ref(),
         &train::RunOptions::default(),
-        &mut Progress::new(None),
+        &mut Progress::new(None, false),
     )?;
     println!("{report}");
     println!(

@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
         &device,
         &out,
         &train::RunOptions::default(),
-        &mut Progress::new(None),
+        &mut Progress::new(None, false),
     )?;
     println!("{report}\n");
     let (_, evaluation) = eval::evaluate_run(&RunDir::open(&out)?, None, &device)?;

@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
         &device,
         "runs/xor".as_ref(),
         &train::RunOptions::default(),
-        &mut Progress::new(None),
+        &mut Progress::new(None, false),
     )?;
     println!("{}\n\n{report}\n", report.trained.model.summary());
     let table = toy::xor();

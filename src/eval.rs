@@ -202,7 +202,7 @@ pub fn evaluate_run(
         Some(test) => ("test", test),
         None => ("training", train),
     };
-    let loss = evaluate(&model, batches.in_order(), config.loss, config.reduction)?.loss;
+    let loss = evaluate(&model, batches.in_order(), &config)?.loss;
     let confusion = confusion(&model, &batches, classes)?;
     Ok((
         config,

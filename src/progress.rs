@@ -15,6 +15,8 @@ pub struct Progress {
     mode: Mode,
     total: usize,
     every: Option<usize>,
+    /// Print losses to every digit (f64 runs) rather than to six decimals.
+    exact: bool,
     last_refresh: Option<Instant>,
 }
 
@@ -26,10 +28,13 @@ enum Mode {
 }
 
 impl Progress {
-    /// A bar when stderr is a terminal, plain lines otherwise. `every` sets the spacing of the
-    /// plain lines in steps (default: about twenty lines per run).
-    pub fn new(every: Option<usize>) -> Self {
-        let mode = if std::io::stderr().is_terminal() {
+    /// A bar when stderr is a terminal and no spacing is asked for, plain lines otherwise.
+    /// `every` sets the spacing of the lines in steps (default: every step of a run of at
+    /// most 100 steps, else about twenty lines). With `exact`, each loss is printed to every
+    /// digit, the shortest decimal that reads back as the same f64 (what Python's `repr`
+    /// prints, so an f64 run's lines can be compared with micrograd's digit for digit).
+    pub fn new(every: Option<usize>, exact: bool) -> Self {
+        let mode = if every.is_none() && std::io::stderr().is_terminal() {
             Mode::Bar(ProgressBar::hidden())
         } else {
             Mode::Lines
@@ -38,23 +43,35 @@ impl Progress {
             mode,
             total: 0,
             every,
+            exact,
             last_refresh: None,
         }
     }
 
-    fn line(record: &StepRecord, total: usize) -> String {
+    fn line(&self, record: &StepRecord) -> String {
         format!(
-            "step {:>width$}/{total}  {}",
+            "step {:>width$}/{}  {}",
             record.step,
-            figures(record),
-            width = digits(total)
+            self.total,
+            figures(record, self.exact),
+            width = digits(self.total)
         )
     }
 }
 
-/// Loss, accuracy where the loss classifies, and the step rate so far.
-fn figures(record: &StepRecord) -> String {
-    let mut text = format!("loss {:<12.6}", record.loss);
+/// Steps between two lines when no spacing is given: every step of a short run.
+fn default_spacing(total: usize) -> usize {
+    if total <= 100 { 1 } else { total / 20 }
+}
+
+/// Loss (to six decimals, or `exact`ly), accuracy where the loss classifies, and the step
+/// rate so far.
+fn figures(record: &StepRecord, exact: bool) -> String {
+    let mut text = if exact {
+        format!("loss {:<20}", record.loss)
+    } else {
+        format!("loss {:<12.6}", record.loss)
+    };
     if let Some(accuracy) = record.accuracy {
         text.push_str(&format!("  accuracy {accuracy:.5}"));
     }
@@ -90,14 +107,14 @@ impl Observer for Progress {
                 bar.set_position(record.step as u64);
                 let due = self.last_refresh.is_none_or(|t| t.elapsed() >= REFRESH);
                 if due {
-                    bar.set_message(figures(record));
+                    bar.set_message(figures(record, self.exact));
                     self.last_refresh = Some(Instant::now());
                 }
             }
             Mode::Lines => {
-                let every = self.every.unwrap_or((self.total / 20).max(1));
+                let every = self.every.unwrap_or(default_spacing(self.total)).max(1);
                 if record.step.is_multiple_of(every) || record.step == self.total {
-                    println!("{}", Self::line(record, self.total));
+                    println!("{}", self.line(record));
                 }
             }
         }

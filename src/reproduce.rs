@@ -77,6 +77,9 @@ fn reference(preset: Preset) -> &'static str {
             "the reference numpy and PyTorch MLPs: 97.9% test accuracy after 10 epochs"
         }
         Preset::MnistBinary => "two digits with the 3-layer sigmoid network; no accuracy printed",
+        Preset::Micrograd => {
+            "demo.ipynb cell 7: step 0 loss 0.8958441028683222, accuracy 50.0% → step 99 loss 0.010978370135492717, accuracy 100.0%"
+        }
     }
 }
 
@@ -90,7 +93,7 @@ fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
         match preset {
             Preset::Circles => config.epochs = 300,
             Preset::Mnist | Preset::MnistBinary => config.epochs = 1,
-            Preset::Logreg | Preset::Xor | Preset::ThreeLayer => {}
+            Preset::Logreg | Preset::Xor | Preset::ThreeLayer | Preset::Micrograd => {}
         }
     }
     config

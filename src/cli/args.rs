@@ -98,8 +98,10 @@ pub struct TrainArgs {
     #[arg(long)]
     pub summary: bool,
 
-    /// With output piped, print a progress line every N steps [default: about 20 lines].
-    #[arg(long, value_name = "N")]
+    /// Print a progress line every N steps, instead of the bar a terminal gets [default, piped:
+    /// every step of a run of at most 100 steps, else about 20 lines]. f64 runs print each
+    /// loss to every digit.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub log_every: Option<usize>,
 }
 

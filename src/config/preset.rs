@@ -28,17 +28,21 @@ pub enum Preset {
     /// Notebook 002's two-class MNIST network: two digits, sigmoid hidden layer, one sigmoid
     /// output.
     MnistBinary,
+    /// karpathy/micrograd's `demo.ipynb`: a 2-16-16-1 ReLU network on `make_moons` with the
+    /// SVM hinge loss and an L2 penalty, 100 steps of plain SGD with a decaying rate.
+    Micrograd,
 }
 
 impl Preset {
     /// Every preset, in notebook order of `list`.
-    pub const ALL: [Preset; 6] = [
+    pub const ALL: [Preset; 7] = [
         Preset::Logreg,
         Preset::Xor,
         Preset::Circles,
         Preset::ThreeLayer,
         Preset::Mnist,
         Preset::MnistBinary,
+        Preset::Micrograd,
     ];
 
     /// The name used on the command line and in run directories.
@@ -50,6 +54,7 @@ impl Preset {
             Preset::ThreeLayer => "three-layer",
             Preset::Mnist => "mnist",
             Preset::MnistBinary => "mnist-binary",
+            Preset::Micrograd => "micrograd",
         }
     }
 
@@ -64,6 +69,7 @@ impl Preset {
             Preset::MnistBinary => {
                 "002 \"Code and Equations for a 3-Layer Neural Network\" (its two-class MNIST)"
             }
+            Preset::Micrograd => "karpathy/micrograd demo.ipynb (beyond the four notebooks)",
         }
     }
 
@@ -85,6 +91,9 @@ impl Preset {
             }
             Preset::MnistBinary => {
                 "mean BCE, SGD lr 0.1 momentum 0.9, minibatch 64 shuffled per epoch, 5 epochs"
+            }
+            Preset::Micrograd => {
+                "mean hinge loss + 1e-4·Σθ², full-batch SGD lr 1 → 0.1 (linear), 100 steps, f64"
             }
         }
     }
@@ -288,6 +297,41 @@ impl Preset {
                 rng: RngKind::Burn,
                 seed: 0,
                 dtype: Precision::F32,
+                layout: Layout::Row,
+                kernel: Kernel::Auto,
+                engine: Engine::Autodiff,
+            },
+            // micrograd demo.ipynb, cells 3–7: np.random.seed(1337); random.seed(1337);
+            // X, y = make_moons(n_samples=100, noise=0.1); y = y*2 - 1;
+            // model = MLP(2, [16, 16, 1]) (random.uniform(-1, 1) weights, zero biases, ReLU
+            // hidden layers, linear output); loss = mean(relu(1 - yi*scorei)) + 1e-4*Σp²;
+            // 100 steps of p -= (1.0 - 0.9*k/100) * grad, in Python floats (f64).
+            Preset::Micrograd => ExperimentConfig {
+                preset: self,
+                data: DataConfig::Moons {
+                    samples: 100,
+                    noise: 0.1,
+                    one_hot: false,
+                },
+                hidden: vec![16, 16],
+                activations: vec![Activation::Relu, Activation::Relu],
+                bias: true,
+                loss: LossKind::Hinge,
+                reduction: Reduction::Mean,
+                l2: 1e-4,
+                init: Init::SymmetricUniform,
+                bias_init: BiasInit::Zeros,
+                init_scale: None,
+                init_draw: 1,
+                optimizer: OptimizerConfig::plain(1.0)
+                    .with_schedule(Schedule::Linear)
+                    .with_lr_final(0.1),
+                epochs: 100,
+                batch_size: None,
+                max_steps: None,
+                rng: RngKind::Python,
+                seed: 1337,
+                dtype: Precision::F64,
                 layout: Layout::Row,
                 kernel: Kernel::Auto,
                 engine: Engine::Autodiff,

@@ -248,12 +248,7 @@ pub fn fit(
             }
         }
         if let Some(test) = test {
-            let evaluation = evaluate(
-                &stepper.model()?,
-                test.in_order(),
-                config.loss,
-                config.reduction,
-            )?;
+            let evaluation = evaluate(&stepper.model()?, test.in_order(), config)?;
             let record = seen.record(epoch + 1, &evaluation, saver.elapsed());
             history.epochs.push(record);
             observer.epoch(&record);
@@ -274,7 +269,7 @@ pub fn fit(
     }
 
     let model = stepper.model()?;
-    let evaluation = evaluate(&model, batches.in_order(), config.loss, config.reduction)?;
+    let evaluation = evaluate(&model, batches.in_order(), config)?;
     if batches.is_full() && stopped_by.is_none() {
         // The notebooks record the loss after every update, the last one included. A full
         // batch takes one step per epoch, so `step` also counts the epochs completed.

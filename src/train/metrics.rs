@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 
 use super::steppers::Measured;
+use crate::config::ExperimentConfig;
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
@@ -113,13 +114,14 @@ pub struct Evaluation {
 }
 
 /// Evaluates `model` on every batch, combining the per-example losses exactly: their sum, or
-/// their sum over the total number of examples for [`Reduction::Mean`].
+/// their sum over the total number of examples for [`Reduction::Mean`]; plus the objective's
+/// L2 penalty `config.l2·Σθ²`, which does not depend on the examples.
 pub fn evaluate(
     model: &Mlp,
     batches: impl IntoIterator<Item = Result<Batch>>,
-    kind: LossKind,
-    reduction: Reduction,
+    config: &ExperimentConfig,
 ) -> Result<Evaluation> {
+    let (kind, reduction) = (config.loss, config.reduction);
     let mut total = 0.0;
     let mut examples = 0;
     let mut right = 0.0;
@@ -134,7 +136,8 @@ pub fn evaluate(
         }
         total += scalar(kind.per_example(logits, batch.targets).sum())?;
     }
-    let loss = total * reduction.scale(examples);
+    let penalty = model.l2_penalty(config.l2).map(scalar).transpose()?;
+    let loss = total * reduction.scale(examples) + penalty.unwrap_or(0.0);
     let accuracy = (predictions > 0).then(|| right / predictions as f64);
     Ok(Evaluation {
         loss,

@@ -9,6 +9,7 @@ mod fuzz;
 mod gradients;
 mod inputs;
 mod layering;
+mod micrograd;
 mod mnist;
 mod notebooks;
 mod options;

@@ -16,6 +16,7 @@ use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::interrupt;
 use crate::progress::Progress;
+use crate::tensor::Precision;
 use crate::train::{
     self, CheckpointPolicy, Experiment, NothingToResume, Resumable, RunOptions, TrainReport,
     config_differences,
@@ -43,7 +44,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     config.engine.check(&config)?;
     print_header(&config, backend, None);
     interrupt::install();
-    let mut progress = Progress::new(args.log_every);
+    let mut progress = Progress::new(args.log_every, config.dtype == Precision::F64);
     let report = train::run_to_dir(
         &config,
         backend,
@@ -97,7 +98,7 @@ fn resume(args: &TrainArgs, dir: &Path) -> Result<Outcome> {
     let (backend, device) = open_device(requested, saved.dtype)?;
     print_header(&saved, backend, Some(run.steps_done()));
     interrupt::install();
-    let mut progress = Progress::new(args.log_every);
+    let mut progress = Progress::new(args.log_every, saved.dtype == Precision::F64);
     let report = train::resume(run, backend, &device, &options(args)?, &mut progress)
         .with_context(|| format!("resuming {} failed", dir.display()))?;
     Ok(ended(&report))
