@@ -502,3 +502,28 @@ impl Figure for OutputSurface {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Preset;
+    use crate::data::PointSet;
+
+    #[test]
+    fn one_output_networks_and_targets_have_two_classes() {
+        // A single 0/1 target, a single logit (sigmoid 0.5 or margin 0 is the boundary).
+        assert_eq!((class(&[0.0]), class(&[1.0])), (0, 1));
+        assert_eq!((predicted(&[-0.1]), predicted(&[0.1])), (0, 1));
+        // One-hot rows and softmax logits: the first largest, as numpy's and burn's argmax.
+        assert_eq!(class(&[0.0, 1.0]), 1);
+        assert_eq!(predicted(&[0.3, 0.3]), 0);
+    }
+
+    #[test]
+    fn each_data_set_is_shown_on_its_own_square() {
+        // The notebook's square for circles, one that holds the moons, the Playground's ±6.
+        assert_eq!(View::of(&Preset::Circles.config().data).extent, 1.5);
+        assert_eq!(View::of(&PointSet::Moons.config(false)).extent, 2.5);
+        assert_eq!(View::of(&PointSet::Spiral.config(true)).extent, 6.0);
+    }
+}
