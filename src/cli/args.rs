@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Engine, Kernel, Preset, Schedule};
+use crate::data::PointSet;
 use crate::gradcheck;
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -388,11 +389,19 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum)]
     pub kernel: Option<Kernel>,
 
-    /// Number of examples of generated data (circles, three-layer).
+    /// Another 2-D data set in place of the preset's (circles and xor presets): scikit-learn's
+    /// moons or TensorFlow Playground's circle, xor, gauss or spiral. The targets keep the
+    /// preset's encoding (one-hot for circles, one 0/1 target for xor).
+    #[arg(long, value_enum, value_name = "SET")]
+    pub data: Option<PointSet>,
+
+    /// Number of examples of generated data (circles, moons, the playground sets,
+    /// three-layer).
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
 
-    /// Noise of the circles data.
+    /// Noise of the generated 2-D data: the standard deviation for circles and moons, the
+    /// Playground's percentage from 0 to 50 for circle, xor, gauss and spiral.
     #[arg(long, allow_negative_numbers = true)]
     pub noise: Option<f64>,
 

@@ -95,6 +95,16 @@ impl ExperimentArgs {
     }
 
     fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
+        if let Some(set) = self.data {
+            if !data.is_planar() {
+                bail!(
+                    "--data replaces 2-D data (the circles and xor presets); the {} data is not 2-D",
+                    data.name()
+                );
+            }
+            // The preset's network and loss stay: so does its target encoding.
+            *data = set.config(data.one_hot());
+        }
         let name = data.name();
         match data {
             DataConfig::Circles {
@@ -107,7 +117,8 @@ impl ExperimentArgs {
                 set(factor, self.factor);
                 set(noise, self.noise);
             }
-            DataConfig::Moons { samples, noise, .. } => {
+            DataConfig::Moons { samples, noise, .. }
+            | DataConfig::Playground { samples, noise, .. } => {
                 set(samples, self.samples);
                 set(noise, self.noise);
                 reject("--factor", self.factor.is_some(), name)?;

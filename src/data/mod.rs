@@ -11,15 +11,18 @@ pub mod circles;
 pub mod mnist;
 pub mod moons;
 pub mod picture;
+pub mod playground;
 pub mod random;
 pub mod toy;
 
 use std::path::PathBuf;
 
+use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 pub use batcher::{Batch, ExampleBatcher};
 pub use mnist::Digits;
+pub use playground::PlaygroundSet;
 
 use crate::error::{Error, Result};
 use crate::rng::NumpyRng;
@@ -62,6 +65,17 @@ pub enum DataConfig {
         /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
         one_hot: bool,
     },
+    /// One of TensorFlow Playground's classification sets, drawn from the numpy stream.
+    Playground {
+        /// Which set.
+        set: PlaygroundSet,
+        /// Number of points (the Playground's 500 by default).
+        samples: usize,
+        /// The Playground's noise slider, in percent from 0 to 50.
+        noise: f64,
+        /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
+        one_hot: bool,
+    },
     /// Notebook 002's random data: standard-normal features, fair 0/1 targets.
     Random {
         /// Input features `nx`.
@@ -82,6 +96,44 @@ pub enum DataConfig {
         /// Standardise pixels to `(x − 0.1307) / 0.3081` instead of only scaling them to [0, 1].
         standardize: bool,
     },
+}
+
+/// The 2-D classification sets that can take the place of a 2-D preset's data (`--data`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PointSet {
+    /// scikit-learn's `make_moons`: 100 points, noise 0.1 (karpathy/micrograd's demo).
+    Moons,
+    /// TensorFlow Playground's circle: a disc inside a ring (500 points, noise 0 %).
+    Circle,
+    /// TensorFlow Playground's XOR: the four quadrants (500 points, noise 0 %).
+    Xor,
+    /// TensorFlow Playground's two Gaussians (500 points, noise 0 %).
+    Gauss,
+    /// TensorFlow Playground's two spirals (500 points, noise 0 %).
+    Spiral,
+}
+
+impl PointSet {
+    /// The set at its source's default size and noise, with one-hot targets or one 0/1 target.
+    pub fn config(self, one_hot: bool) -> DataConfig {
+        let playground = |set| DataConfig::Playground {
+            set,
+            samples: playground::SAMPLES,
+            noise: 0.0,
+            one_hot,
+        };
+        match self {
+            PointSet::Moons => DataConfig::Moons {
+                samples: 100,
+                noise: 0.1,
+                one_hot,
+            },
+            PointSet::Circle => playground(PlaygroundSet::Circle),
+            PointSet::Xor => playground(PlaygroundSet::Xor),
+            PointSet::Gauss => playground(PlaygroundSet::Gauss),
+            PointSet::Spiral => playground(PlaygroundSet::Spiral),
+        }
+    }
 }
 
 /// The training data of a run, in memory.
@@ -121,6 +173,12 @@ impl DataConfig {
             DataConfig::Xor => "xor",
             DataConfig::Circles { .. } => "circles",
             DataConfig::Moons { .. } => "moons",
+            DataConfig::Playground { set, .. } => match set {
+                PlaygroundSet::Circle => "playground circle",
+                PlaygroundSet::Xor => "playground xor",
+                PlaygroundSet::Gauss => "playground gauss",
+                PlaygroundSet::Spiral => "playground spiral",
+            },
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
         }
@@ -130,7 +188,10 @@ impl DataConfig {
     pub fn inputs(&self) -> usize {
         match self {
             DataConfig::Logreg => 3,
-            DataConfig::Xor | DataConfig::Circles { .. } | DataConfig::Moons { .. } => 2,
+            DataConfig::Xor
+            | DataConfig::Circles { .. }
+            | DataConfig::Moons { .. }
+            | DataConfig::Playground { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
         }
@@ -141,7 +202,9 @@ impl DataConfig {
         match self {
             DataConfig::Logreg | DataConfig::Xor => 1,
             DataConfig::Circles { .. } => 2,
-            DataConfig::Moons { one_hot, .. } => classes(*one_hot),
+            DataConfig::Moons { one_hot, .. } | DataConfig::Playground { one_hot, .. } => {
+                classes(*one_hot)
+            }
             DataConfig::Random { outputs, .. } => *outputs,
             DataConfig::Mnist { digits: None, .. } => mnist::CLASSES,
             DataConfig::Mnist {
@@ -157,6 +220,7 @@ impl DataConfig {
             self,
             DataConfig::Circles { .. }
                 | DataConfig::Moons { one_hot: true, .. }
+                | DataConfig::Playground { one_hot: true, .. }
                 | DataConfig::Mnist { digits: None, .. }
         )
     }
@@ -175,6 +239,15 @@ impl DataConfig {
             DataConfig::Moons { samples, noise, .. } => {
                 format!("make_moons(N={samples}, noise={noise})")
             }
+            DataConfig::Playground {
+                set,
+                samples,
+                noise,
+                ..
+            } => format!(
+                "TensorFlow Playground's {} ({samples} points, noise {noise} %)",
+                set.name()
+            ),
             DataConfig::Random {
                 features,
                 samples,
@@ -187,6 +260,18 @@ impl DataConfig {
                 ),
             },
         }
+    }
+
+    /// Whether the examples are points of the plane in two classes, so that any of the
+    /// [`PointSet`]s can take their place.
+    pub fn is_planar(&self) -> bool {
+        matches!(
+            self,
+            DataConfig::Xor
+                | DataConfig::Circles { .. }
+                | DataConfig::Moons { .. }
+                | DataConfig::Playground { .. }
+        )
     }
 
     /// Checks the sizes and ranges.
@@ -206,6 +291,18 @@ impl DataConfig {
             )),
             DataConfig::Moons { noise, .. } if !(noise.is_finite() && *noise >= 0.0) => {
                 Some(format!("--noise must be zero or positive (got {noise})"))
+            }
+            DataConfig::Playground { samples, set, .. } if *samples < 2 => Some(format!(
+                "--samples must be at least 2 for the playground's {} (got {samples})",
+                set.name()
+            )),
+            DataConfig::Playground { noise, set, .. }
+                if !(0.0..=playground::MAX_NOISE).contains(noise) =>
+            {
+                Some(format!(
+                    "--noise is in percent from 0 to 50 for the playground's {}, like its slider (got {noise})",
+                    set.name()
+                ))
             }
             DataConfig::Random {
                 features,
@@ -273,6 +370,15 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             one_hot,
         } => {
             let (points, labels) = moons::make_moons(*samples, *noise, rng);
+            examples(points, labels, *one_hot)
+        }
+        DataConfig::Playground {
+            set,
+            samples,
+            noise,
+            one_hot,
+        } => {
+            let (points, labels) = playground::generate(*set, *samples, *noise, rng);
             examples(points, labels, *one_hot)
         }
         DataConfig::Random {

@@ -1,5 +1,6 @@
 //! Notebook 000's pictures of the circles network: the data, the decision boundary, the data
-//! projected onto the hidden layer, and the output surface.
+//! projected onto the hidden layer, and the output surface; drawn as well for every other 2-D
+//! data set (moons, the Playground's sets) over the square that [`View`] gives it.
 
 use std::ops::Range;
 
@@ -12,8 +13,9 @@ use plotters::prelude::*;
 use super::{
     BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
-use crate::data::Example;
+use crate::data::{DataConfig, Example, PlaygroundSet};
 use crate::error::Result;
+use crate::loss::OutputActivation;
 use crate::model::Mlp;
 use crate::tensor::{Precision, host_tensor, host_values};
 
@@ -21,12 +23,70 @@ use crate::tensor::{Precision, host_tensor, host_values};
 const SCATTER_POINTS: usize = 2500;
 /// The notebook's grid: `np.linspace(-1.5, 1.5, 200)` along each axis.
 pub const GRID: usize = 200;
-/// The plotted square of the input plane.
+/// The plotted square of the circles data: the notebook's `[-1.5, 1.5]²`.
 pub const EXTENT: f64 = 1.5;
+/// The plotted square of the moons: `x₁` spans about −1.2 to 2.2 at noise 0.1.
+const MOONS_EXTENT: f64 = 2.5;
+/// The plotted square of the Playground's sets: its own view, `xDomain = [-6, 6]`.
+const PLAYGROUND_EXTENT: f64 = 6.0;
 /// The coarser grid of the output surface (the notebook's `n_vals = 25` of its 3-D plots).
 const SURFACE_GRID: usize = 60;
 
-/// Every k-th example, at most [`SCATTER_POINTS`] of them, with its class (`argmax y`).
+/// How the plane figures show a 2-D data set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// The data's name in the scatter plot's title.
+    pub title: &'static str,
+    /// The legend entries of class 0 and class 1.
+    pub classes: [&'static str; 2],
+    /// The figures show the square `[-extent, extent]²` of the input plane.
+    pub extent: f64,
+}
+
+impl View {
+    /// The view of `data` (notebook 000's for anything that is not moons or a Playground set).
+    pub fn of(data: &DataConfig) -> Self {
+        let (title, classes, extent) = match data {
+            DataConfig::Moons { .. } => (
+                "make_moons",
+                ["class 0 (upper moon)", "class 1 (lower moon)"],
+                MOONS_EXTENT,
+            ),
+            DataConfig::Playground { set, .. } => {
+                let (title, classes) = match set {
+                    PlaygroundSet::Circle => {
+                        ("Playground circle", ["class 0 (ring)", "class 1 (disc)"])
+                    }
+                    PlaygroundSet::Xor => (
+                        "Playground xor",
+                        ["class 0 (x₁·x₂ < 0)", "class 1 (x₁·x₂ ≥ 0)"],
+                    ),
+                    PlaygroundSet::Gauss => (
+                        "Playground gauss",
+                        ["class 0 (around (−2, −2))", "class 1 (around (2, 2))"],
+                    ),
+                    PlaygroundSet::Spiral => (
+                        "Playground spiral",
+                        ["class 0 (arm turned by π)", "class 1 (arm from angle 0)"],
+                    ),
+                };
+                (title, classes, PLAYGROUND_EXTENT)
+            }
+            _ => (
+                "make_circles",
+                ["class 0 (outer circle)", "class 1 (inner circle)"],
+                EXTENT,
+            ),
+        };
+        Self {
+            title,
+            classes,
+            extent,
+        }
+    }
+}
+
+/// Every k-th example, at most [`SCATTER_POINTS`] of them, with its class.
 fn sample(examples: &[Example]) -> Vec<([f64; 2], usize)> {
     let step = examples.len().div_ceil(SCATTER_POINTS).max(1);
     examples
@@ -36,12 +96,32 @@ fn sample(examples: &[Example]) -> Vec<([f64; 2], usize)> {
         .collect()
 }
 
-/// The index of the largest entry: the class of a one-hot target or a softmax output.
+/// The class of a target: the hot column of a one-hot row, or 1 for a single target above 0.5.
 fn class(values: &[f64]) -> usize {
+    match values {
+        [single] => usize::from(*single > 0.5),
+        _ => argmax(values),
+    }
+}
+
+/// The class a network predicts from its logits: the first largest one, or 1 for a single
+/// output whose logit is positive (a sigmoid above 0.5, a margin on the positive side).
+fn predicted(logits: &[f64]) -> usize {
+    match logits {
+        [single] => usize::from(*single > 0.0),
+        _ => argmax(logits),
+    }
+}
+
+/// The index of the first largest entry (numpy's and burn's `argmax`).
+fn argmax(values: &[f64]) -> usize {
     values
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
+        .fold(None, |best: Option<(usize, f64)>, (k, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((k, v)),
+        })
         .map_or(0, |(k, _)| k)
 }
 
@@ -49,16 +129,16 @@ fn colour(class: usize) -> RGBColor {
     if class == 0 { BLUE } else { ORANGE }
 }
 
-/// `n` evenly spaced values from `-EXTENT` to `EXTENT`, as `np.linspace`.
-fn linspace(n: usize) -> Vec<f64> {
+/// `n` evenly spaced values from `-extent` to `extent`, as `np.linspace`.
+fn linspace(n: usize, extent: f64) -> Vec<f64> {
     (0..n)
-        .map(|i| -EXTENT + 2.0 * EXTENT * i as f64 / (n - 1).max(1) as f64)
+        .map(|i| -extent + 2.0 * extent * i as f64 / (n - 1).max(1) as f64)
         .collect()
 }
 
 /// The grid points `(x1, x2)`, x1 varying fastest (`np.meshgrid` order), as one batch.
-fn grid_batch(n: usize, precision: Precision, device: &Device) -> Tensor<2> {
-    let axis = linspace(n);
+fn grid_batch(n: usize, extent: f64, precision: Precision, device: &Device) -> Tensor<2> {
+    let axis = linspace(n, extent);
     let values = axis
         .iter()
         .flat_map(|&x2| axis.iter().flat_map(move |&x1| [x1, x2]))
@@ -66,19 +146,21 @@ fn grid_batch(n: usize, precision: Precision, device: &Device) -> Tensor<2> {
     host_tensor(values, [n * n, 2], precision, device)
 }
 
-/// The two classes of the circles data.
+/// The two classes of a 2-D data set.
 #[derive(Clone, Debug)]
 pub struct Data {
     points: Vec<([f64; 2], usize)>,
     total: usize,
+    view: View,
 }
 
 impl Data {
-    /// The training examples (a sample of them is drawn).
-    pub fn new(examples: &[Example]) -> Self {
+    /// The training examples (a sample of them is drawn), shown as `view` says.
+    pub fn new(examples: &[Example], view: View) -> Self {
         Self {
             points: sample(examples),
             total: examples.len(),
+            view,
         }
     }
 }
@@ -90,8 +172,9 @@ type Plane<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoor
 fn scatter<'a, DB: DrawingBackend + 'a>(
     chart: &mut Plane<'a, DB>,
     points: &[([f64; 2], usize)],
+    view: &View,
 ) -> DrawResult<DB> {
-    for (k, name) in [(0, "class 0 (outer circle)"), (1, "class 1 (inner circle)")] {
+    for (k, name) in view.classes.into_iter().enumerate() {
         let c = colour(k);
         chart
             .draw_series(
@@ -109,13 +192,14 @@ fn scatter<'a, DB: DrawingBackend + 'a>(
 fn plane<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     title: &str,
+    extent: f64,
 ) -> std::result::Result<Plane<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = ChartBuilder::on(root)
         .caption(title, title_font())
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(-EXTENT..EXTENT, -EXTENT..EXTENT)?;
+        .build_cartesian_2d(-extent..extent, -extent..extent)?;
     chart
         .configure_mesh()
         .x_desc("x₁")
@@ -181,12 +265,13 @@ impl Figure for Data {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let title = format!(
-            "make_circles: {} of {} points",
+            "{}: {} of {} points",
+            self.view.title,
             self.points.len(),
             self.total
         );
-        let mut chart = plane(root, &title)?;
-        scatter(&mut chart, &self.points)?;
+        let mut chart = plane(root, &title, self.view.extent)?;
+        scatter(&mut chart, &self.points, &self.view)?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
@@ -197,25 +282,27 @@ pub struct DecisionBoundary {
     /// `classes[j][i]`: the class at `x1 = linspace[i]`, `x2 = linspace[j]`.
     classes: Vec<Vec<usize>>,
     points: Vec<([f64; 2], usize)>,
+    view: View,
 }
 
 impl DecisionBoundary {
-    /// Evaluates `model` on the whole grid in one batched forward pass.
+    /// Evaluates `model` on the whole grid of `view`'s square in one batched forward pass.
     pub fn new(
         model: &Mlp,
         examples: &[Example],
+        view: View,
         precision: Precision,
         device: &Device,
     ) -> Result<Self> {
-        let outputs = model.forward_logits(grid_batch(GRID, precision, device)); // [GRID², n_L]
-        let classes = host_values(outputs.argmax(1).float())?; // [GRID², 1]
-        let classes = classes
-            .chunks(GRID)
-            .map(|row| row.iter().map(|&c| c as usize).collect())
-            .collect();
+        let logits = model.forward_logits(grid_batch(GRID, view.extent, precision, device)); // [GRID², n_L]
+        let [_, columns] = logits.dims();
+        let logits = host_values(logits)?;
+        let predictions: Vec<usize> = logits.chunks(columns.max(1)).map(predicted).collect();
+        let classes = predictions.chunks(GRID).map(<[usize]>::to_vec).collect();
         Ok(Self {
             classes,
             points: sample(examples),
+            view,
         })
     }
 
@@ -235,10 +322,11 @@ impl Figure for DecisionBoundary {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let mut chart = plane(root, "Decision boundary")?;
+        let extent = self.view.extent;
+        let mut chart = plane(root, "Decision boundary", extent)?;
         // One rectangle per run of equal classes along a grid row keeps the SVG small.
-        let cell = 2.0 * EXTENT / (GRID - 1) as f64;
-        let centre = |i: usize| -EXTENT + cell * i as f64;
+        let cell = 2.0 * extent / (GRID - 1) as f64;
+        let centre = |i: usize| -extent + cell * i as f64;
         let mut runs = Vec::new();
         for (j, row) in self.classes.iter().enumerate() {
             let mut start = 0;
@@ -259,7 +347,7 @@ impl Figure for DecisionBoundary {
                 colour(k).mix(0.25).filled(),
             )
         }))?;
-        scatter(&mut chart, &self.points)?;
+        scatter(&mut chart, &self.points, &self.view)?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
@@ -339,26 +427,44 @@ impl Figure for HiddenProjection {
     }
 }
 
+/// The half-range of the score a linear output's surface shows: margins beyond ±2 are
+/// clamped, so that the hinge's ±1 margins and the 0 level stay readable.
+const SCORE_RANGE: f64 = 2.0;
+
 /// The network's probability of class 1 over the input plane, as a surface (notebook 000's
-/// "Network Output Surface Plot").
+/// "Network Output Surface Plot"); for a linear output (the hinge's score), the score itself.
 #[derive(Clone, Debug)]
 pub struct OutputSurface {
-    /// `p[j][i]`: `P(class 1)` at `x1 = linspace[i]`, `x2 = linspace[j]`.
+    /// `p[j][i]`: `P(class 1)` (or the score) at `x1 = linspace[i]`, `x2 = linspace[j]`.
     p: Vec<Vec<f64>>,
+    /// Half the side of the square.
+    extent: f64,
+    /// Whether `p` holds a linear output's score, clamped to `±SCORE_RANGE`, rather than a
+    /// probability.
+    score: bool,
 }
 
 impl OutputSurface {
-    /// Evaluates `model` on a 60 × 60 grid of the input square in one forward pass.
-    pub fn new(model: &Mlp, precision: Precision, device: &Device) -> Result<Self> {
-        let outputs = model.forward(grid_batch(SURFACE_GRID, precision, device)); // [n², n_L]
+    /// Evaluates `model` on a 60 × 60 grid of the square `[-extent, extent]²` in one forward
+    /// pass.
+    pub fn new(model: &Mlp, extent: f64, precision: Precision, device: &Device) -> Result<Self> {
+        let outputs = model.forward(grid_batch(SURFACE_GRID, extent, precision, device)); // [n², n_L]
         let [_, columns] = outputs.dims();
         let values = host_values(outputs)?;
         let last = columns.saturating_sub(1);
+        let score = model.output == OutputActivation::Identity;
+        let shown = |v: f64| {
+            if score {
+                v.clamp(-SCORE_RANGE, SCORE_RANGE)
+            } else {
+                v
+            }
+        };
         let p = values
             .chunks(columns.max(1) * SURFACE_GRID)
-            .map(|row| row.chunks(columns.max(1)).map(|o| o[last]).collect())
+            .map(|row| row.chunks(columns.max(1)).map(|o| shown(o[last])).collect())
             .collect();
-        Ok(Self { p })
+        Ok(Self { p, extent, score })
     }
 }
 
@@ -372,29 +478,46 @@ impl Figure for OutputSurface {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let extent = self.extent;
+        let (low, high, title, note) = if self.score {
+            (
+                -SCORE_RANGE,
+                SCORE_RANGE,
+                "Network output: the score over the input plane",
+                "axes: x₁, x₂ (floor), score clamped to ±2 (up); the 0 level is the decision boundary",
+            )
+        } else {
+            (
+                0.0,
+                1.0,
+                "Network output: P(class 1) over the input plane",
+                "axes: x₁, x₂ (floor), P(class 1) (up); the 0.5 level is the decision boundary",
+            )
+        };
         let chart = &mut space(
             root,
-            "Network output: P(class 1) over the input plane",
-            (-EXTENT..EXTENT, 0.0..1.0, -EXTENT..EXTENT),
+            title,
+            (-extent..extent, low..high, -extent..extent),
             (0.5, -0.6),
         )?;
-        let axis = linspace(SURFACE_GRID);
+        let axis = linspace(SURFACE_GRID, extent);
         let value = |x1: f64, x2: f64| {
             let at = |v: f64| {
-                (((v + EXTENT) / (2.0 * EXTENT)) * (SURFACE_GRID - 1) as f64).round() as usize
+                (((v + extent) / (2.0 * extent)) * (SURFACE_GRID - 1) as f64).round() as usize
             };
             self.p
                 .get(at(x2))
                 .and_then(|row| row.get(at(x1)))
                 .copied()
-                .unwrap_or(0.0)
+                .unwrap_or(low)
         };
         chart.draw_series(
             // Back to front for this view (x₁ falling, x₂ rising): plotters paints the
             // quads in order, with no depth buffer.
             SurfaceSeries::xoz(axis.iter().rev().copied(), axis.iter().copied(), value).style_func(
-                &|&p: &f64| {
+                &|&v: &f64| {
                     // Blue for class 0, orange for class 1, as in the other figures.
+                    let p = (v - low) / (high - low);
                     let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * p) as u8;
                     RGBColor(
                         mix(BLUE.0, ORANGE.0),
@@ -405,9 +528,31 @@ impl Figure for OutputSurface {
                 },
             ),
         )?;
-        footnote(
-            root,
-            "axes: x₁, x₂ (floor), P(class 1) (up); the 0.5 level is the decision boundary",
-        )
+        footnote(root, note)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Preset;
+    use crate::data::PointSet;
+
+    #[test]
+    fn one_output_networks_and_targets_have_two_classes() {
+        // A single 0/1 target, a single logit (sigmoid 0.5 or margin 0 is the boundary).
+        assert_eq!((class(&[0.0]), class(&[1.0])), (0, 1));
+        assert_eq!((predicted(&[-0.1]), predicted(&[0.1])), (0, 1));
+        // One-hot rows and softmax logits: the first largest, as numpy's and burn's argmax.
+        assert_eq!(class(&[0.0, 1.0]), 1);
+        assert_eq!(predicted(&[0.3, 0.3]), 0);
+    }
+
+    #[test]
+    fn each_data_set_is_shown_on_its_own_square() {
+        // The notebook's square for circles, one that holds the moons, the Playground's ±6.
+        assert_eq!(View::of(&Preset::Circles.config().data).extent, 1.5);
+        assert_eq!(View::of(&PointSet::Moons.config(false)).extent, 2.5);
+        assert_eq!(View::of(&PointSet::Spiral.config(true)).extent, 6.0);
     }
 }

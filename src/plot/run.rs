@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use plotters::chart::SeriesLabelPosition;
 
-use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface};
+use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface, View};
 use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series};
 use super::digits::{ConfusionMap, Digit, DigitGrid};
 use super::{Figure, save};
@@ -276,11 +276,13 @@ fn model_figures(
         Err(e) => return Err(e),
     };
     match &config.data {
-        DataConfig::Circles { .. } | DataConfig::Moons { .. } => {
+        DataConfig::Circles { .. } | DataConfig::Moons { .. } | DataConfig::Playground { .. } => {
             let examples = experiment.examples().unwrap_or_default();
-            plotted.save(&Data::new(examples), dir)?;
+            let view = View::of(&config.data);
+            let extent = view.extent;
+            plotted.save(&Data::new(examples, view.clone()), dir)?;
             plotted.save(
-                &DecisionBoundary::new(model, examples, config.dtype, device)?,
+                &DecisionBoundary::new(model, examples, view, config.dtype, device)?,
                 dir,
             )?;
             match HiddenProjection::new(model, examples, config.dtype, device)? {
@@ -289,7 +291,10 @@ fn model_figures(
                     .skipped
                     .push("the hidden-layer projection: it needs three hidden units".to_string()),
             }
-            plotted.save(&OutputSurface::new(model, config.dtype, device)?, dir)?;
+            plotted.save(
+                &OutputSurface::new(model, extent, config.dtype, device)?,
+                dir,
+            )?;
         }
         DataConfig::Logreg | DataConfig::Xor => {
             let examples = experiment.examples().unwrap_or_default().to_vec();

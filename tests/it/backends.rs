@@ -53,7 +53,9 @@ fn small(preset: Preset) -> ExperimentConfig {
             *samples = 2000;
             config.max_steps = Some(300);
         }
-        DataConfig::Random { samples, .. } | DataConfig::Moons { samples, .. } => {
+        DataConfig::Random { samples, .. }
+        | DataConfig::Moons { samples, .. }
+        | DataConfig::Playground { samples, .. } => {
             *samples = 1000;
         }
         // burn's device generator draws different initial weights on each backend; numpy's

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 
 use burnprop::config::Preset;
 use burnprop::data::DataConfig;
-use burnprop::plot::circles::DecisionBoundary;
+use burnprop::plot::circles::{DecisionBoundary, View};
 use burnprop::plot::{self, Figure, SQUARE, WIDE};
 
 use crate::common::{burnprop, mnist_fixture, train_quietly};
@@ -142,8 +142,14 @@ fn the_decision_boundary_of_a_trained_circles_model_shows_both_classes() {
         .examples()
         .expect("generated examples")
         .to_vec();
-    let figure = DecisionBoundary::new(&trained.model, &examples, config.dtype, &Device::flex())
-        .expect("the grid is evaluated");
+    let figure = DecisionBoundary::new(
+        &trained.model,
+        &examples,
+        View::of(&config.data),
+        config.dtype,
+        &Device::flex(),
+    )
+    .expect("the grid is evaluated");
     assert_eq!(
         figure.class_at(100, 100),
         Some(1),

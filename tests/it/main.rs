@@ -3,6 +3,7 @@
 mod backends;
 mod cli;
 mod common;
+mod datasets;
 mod engines;
 mod figures;
 mod fuzz;

@@ -1,9 +1,11 @@
-//! `burnprop list`: the presets.
+//! `burnprop list`: the presets, and the 2-D data sets `--data` can give them.
 
 use anyhow::Result;
+use clap::ValueEnum;
 
 use crate::cli::Outcome;
 use crate::config::Preset;
+use crate::data::PointSet;
 
 /// Runs `burnprop list`.
 pub fn run() -> Result<Outcome> {
@@ -11,7 +13,8 @@ pub fn run() -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The text of `burnprop list`: each preset's notebook, network, data and training.
+/// The text of `burnprop list`: each preset's notebook, network, data and training, then the
+/// data sets of `--data`.
 pub fn text() -> String {
     let mut out = String::new();
     for preset in Preset::ALL {
@@ -28,6 +31,19 @@ pub fn text() -> String {
             preset.training(),
         ));
     }
+    out.push_str(
+        "--data SET   in place of the circles or xor preset's data (their encoding kept)\n",
+    );
+    for set in PointSet::value_variants() {
+        if let Some(name) = set.to_possible_value() {
+            out.push_str(&format!(
+                "{:<12} {:<7}  {}\n",
+                "",
+                name.get_name(),
+                set.config(false).describe()
+            ));
+        }
+    }
     out
 }
 
@@ -43,5 +59,13 @@ mod tests {
             assert!(text.contains(preset.notebook()));
         }
         assert!(text.contains("2-3-1 relu → sigmoid, no biases"));
+        assert!(
+            text.contains("moons    make_moons(N=100, noise=0.1)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("spiral   TensorFlow Playground's spiral"),
+            "{text}"
+        );
     }
 }
