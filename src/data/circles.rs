@@ -36,8 +36,22 @@ pub fn make_circles(
             labels.push(label);
         }
     }
+    shuffle_and_jitter(points, labels, shuffle, noise, rng)
+}
+
+/// The common end of scikit-learn's `make_circles` and `make_moons`: with `shuffle`,
+/// `util_shuffle(X, y)` (one permutation of `arange(N)`, rows and labels reordered by it); then,
+/// for `noise > 0`, `X += rng.normal(scale=noise, size=X.shape)`, drawn in row-major order as
+/// `0.0 + noise·g` (scikit-learn's `noise=None` draws nothing; so does 0 here).
+pub(super) fn shuffle_and_jitter(
+    mut points: Vec<[f64; 2]>,
+    mut labels: Vec<usize>,
+    shuffle: bool,
+    noise: f64,
+    rng: &mut NumpyRng,
+) -> (Vec<[f64; 2]>, Vec<usize>) {
     if shuffle {
-        let order = rng.permutation(samples);
+        let order = rng.permutation(points.len());
         points = order.iter().map(|&i| points[i]).collect();
         labels = order.iter().map(|&i| labels[i]).collect();
     }

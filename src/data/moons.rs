@@ -16,6 +16,7 @@
 
 use std::f64::consts::PI;
 
+use super::circles::shuffle_and_jitter;
 use crate::rng::NumpyRng;
 
 /// numpy's `linspace(0, π, n)`: `arange(n) · step + 0` with `step = π / (n − 1)`, the last
@@ -47,17 +48,8 @@ pub fn make_moons(samples: usize, noise: f64, rng: &mut NumpyRng) -> (Vec<[f64; 
         points.push([1.0 - t.cos(), (1.0 - t.sin()) - 0.5]);
         labels.push(1);
     }
-    let order = rng.permutation(samples);
-    points = order.iter().map(|&i| points[i]).collect();
-    labels = order.iter().map(|&i| labels[i]).collect();
-    if noise > 0.0 {
-        for point in &mut points {
-            // `normal(scale=σ)` has loc 0.0: `0.0 + σ · g`.
-            point[0] += rng.normal(0.0, noise);
-            point[1] += rng.normal(0.0, noise);
-        }
-    }
-    (points, labels)
+    // make_moons always shuffles.
+    shuffle_and_jitter(points, labels, true, noise, rng)
 }
 
 #[cfg(test)]
