@@ -194,8 +194,9 @@ pub fn read_config(path: &Path) -> Result<ExperimentConfig> {
     } else {
         path.to_path_buf()
     };
-    let config: ExperimentConfig = serde_json::from_slice(&read(&path)?).map_err(|e| {
-        // A field added since (such as the optimiser's `schedule`) is the likely cause.
+    let config = ExperimentConfig::from_json(&read(&path)?).map_err(|e| {
+        // from_json fills in the fields added since the first release; a field still missing
+        // means another program or a much older burnprop wrote the file.
         let hint = if e.to_string().contains("missing field") {
             "; an older burnprop may have written it: train the run again"
         } else {

@@ -85,6 +85,36 @@ pub struct ExperimentConfig {
 }
 
 impl ExperimentConfig {
+    /// Reads a `config.json`, also one written before some fields existed: each field added
+    /// since the first release (`kernel`, `engine`, `l2`, the optimiser's `lr_final`, …) takes
+    /// the value that reproduces what such a run did, its `#[config(default)]`. burn's
+    /// `Config` derive, unlike serde's `#[serde(default)]`, requires every field.
+    pub fn from_json(bytes: &[u8]) -> serde_json::Result<Self> {
+        let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
+        if let Some(fields) = value.as_object_mut() {
+            for (name, default) in [
+                ("kernel", serde_json::json!(Kernel::Auto)),
+                ("engine", serde_json::json!(Engine::Autodiff)),
+                ("l2", serde_json::json!(0.0)),
+            ] {
+                fields.entry(name).or_insert(default);
+            }
+            if let Some(optimizer) = fields.get_mut("optimizer").and_then(|o| o.as_object_mut()) {
+                for (name, default) in [
+                    ("momentum", serde_json::json!(0.0)),
+                    ("dampening", serde_json::json!(0.0)),
+                    ("nesterov", serde_json::json!(false)),
+                    ("weight_decay", serde_json::json!(0.0)),
+                    ("schedule", serde_json::json!(Schedule::Constant)),
+                    ("lr_final", serde_json::json!(0.0)),
+                ] {
+                    optimizer.entry(name).or_insert(default);
+                }
+            }
+        }
+        serde_json::from_value(value)
+    }
+
     /// The layer widths `[n_0, hidden…, n_L]`, inputs and outputs taken from the data.
     pub fn sizes(&self) -> Vec<usize> {
         let mut sizes = Vec::with_capacity(self.hidden.len() + 2);
@@ -210,6 +240,29 @@ fn check(ok: bool, message: String) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_written_before_the_newer_fields_still_reads() {
+        // artifacts/xor/config.json as burnprop wrote it before `kernel`, `engine`, `l2` and
+        // `lr_final` existed (git show ca10273:artifacts/xor/config.json, reflowed).
+        let old = br#"{"preset": "xor", "data": "xor", "hidden": [3], "activations": ["relu"],
+            "bias": false, "loss": "bce", "reduction": "mean", "init": "glorot-network",
+            "bias_init": "zeros", "init_draw": 1,
+            "optimizer": {"lr": 0.1, "momentum": 0.0, "dampening": 0.0, "nesterov": false,
+                          "weight_decay": 0.0, "schedule": "constant"},
+            "epochs": 1000, "rng": "numpy", "seed": 0, "dtype": "f32", "layout": "row",
+            "init_scale": null, "batch_size": null, "max_steps": null}"#;
+        let config = ExperimentConfig::from_json(old).expect("an older config reads");
+        let mut expected = Preset::Xor.config();
+        expected.kernel = Kernel::Auto;
+        assert_eq!(
+            serde_json::to_value(&config).ok(),
+            serde_json::to_value(&expected).ok()
+        );
+        // A required field stays required.
+        let err = ExperimentConfig::from_json(br#"{"preset": "xor"}"#).expect_err("no data");
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
 
     #[test]
     fn every_preset_is_valid() {

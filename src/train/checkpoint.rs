@@ -223,7 +223,7 @@ impl Checkpoint {
         let mut need = |name: &str| take(name).ok_or_else(|| format!("it has no {name}"));
         let state: State = serde_json::from_slice(&need("state.json")?)
             .map_err(|e| format!("its state.json cannot be parsed: {e}"))?;
-        let config: ExperimentConfig = serde_json::from_slice(&need("config.json")?)
+        let config = ExperimentConfig::from_json(&need("config.json")?)
             .map_err(|e| format!("its config.json cannot be parsed: {e}"))?;
         config
             .validate()
