@@ -221,7 +221,8 @@ fn log_loss(loss: f64) -> f64 {
 
 /// The indices of at most `n` of `points` (`(step, loss)`, in step order) spaced evenly along
 /// the loss curve's arc length, steps and `ln(loss)` each scaled to `[0, 1]` and the steps
-/// weighted by a half; the first and last are always among them.
+/// weighted by a half; the first and last are always among them, and there are `n` of them
+/// when there are that many points.
 pub fn choose(points: &[(usize, f64)], n: usize) -> Vec<usize> {
     match n {
         0 => return Vec::new(),
@@ -250,19 +251,18 @@ pub fn choose(points: &[(usize, f64)], n: usize) -> Vec<usize> {
         }
         arc.push(s);
     }
-    let mut chosen = Vec::with_capacity(n);
+    // Where one step moves the curve further than the spacing, the next frames take the next
+    // points, so that there are always n (and the last point stays last).
+    let mut chosen: Vec<usize> = Vec::with_capacity(n);
     let mut i = 0;
     for k in 0..n {
         let target = s * k as f64 / (n - 1) as f64;
         while i + 1 < arc.len() && arc[i] < target {
             i += 1;
         }
-        if chosen.last() != Some(&i) {
-            chosen.push(i);
-        }
-    }
-    if chosen.last() != Some(&(points.len() - 1)) {
-        chosen.push(points.len() - 1);
+        let room = points.len() - (n - k);
+        let pick = chosen.last().map_or(i, |&last| i.max(last + 1)).min(room);
+        chosen.push(pick);
     }
     chosen
 }
@@ -436,7 +436,8 @@ pub fn animate_run(dir: &Path, device: &Device) -> Result<Animated> {
             .find(|r| r.step == snapshot.step)
             .map_or(f64::NAN, |r| r.loss);
         let scale = recorded.abs().max(f64::MIN_POSITIVE);
-        if !((snapshot.loss - recorded).abs() / scale <= REPLAY_TOLERANCE) {
+        let close = (snapshot.loss - recorded).abs() / scale <= REPLAY_TOLERANCE;
+        if !close {
             return Err(invalid(
                 HISTORY,
                 format!(
@@ -636,7 +637,8 @@ mod tests {
         };
         let points: Vec<(usize, f64)> = (0..=50000).map(|s| (s, loss(s))).collect();
         let chosen = choose(&points, FRAMES);
-        assert!(chosen.len() <= FRAMES + 1 && chosen.len() >= FRAMES - 5);
+        assert_eq!(chosen.len(), FRAMES);
+        assert!(chosen.windows(2).all(|w| w[0] < w[1]), "{chosen:?}");
         assert_eq!(chosen.first(), Some(&0));
         assert_eq!(chosen.last(), Some(&50000));
         let within =

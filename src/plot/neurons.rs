@@ -156,7 +156,7 @@ impl Neurons {
     }
 
     /// The columns' unit counts as drawn (at most [`MAX_UNITS`] each).
-    pub fn shown(&self) -> Vec<usize> {
+    fn shown(&self) -> Vec<usize> {
         self.columns.iter().map(|c| c.units.len()).collect()
     }
 }
