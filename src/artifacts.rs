@@ -10,6 +10,7 @@
 //! | `model.bpk` | at the end, also when training is interrupted | the trained weights (burn's burnpack record) |
 //! | `checkpoint.bin` | every 60 s of training (or `--checkpoint-every` steps), at each epoch end, when interrupted; removed when the run completes | everything `train --resume` needs (`train::checkpoint`) |
 //! | `compare.csv`, `compare.json` | by `burnprop compare` | both engines at every step, and the verdict |
+//! | `training.gif` | by `train --animate`, `plot --animate`, `reproduce` (2-D inputs) | the decision regions as the network learns, beside the loss |
 //! | `gradcheck.json`, `confusion.csv` | by `burnprop reproduce`, `burnprop eval` | the gradient check, the test-set confusion matrix |
 //!
 //! The directory knows the files by name only: each command writes its own results through
@@ -51,6 +52,9 @@ pub const CHECKPOINT: &str = "checkpoint.bin";
 pub const COMPARE: &str = "compare.csv";
 /// `compare.json`, written by `burnprop compare`: its verdict and figures.
 pub const COMPARE_SUMMARY: &str = "compare.json";
+/// `training.gif`, written by `train --animate`, `plot --animate` and `reproduce` for runs on
+/// 2-D inputs: the decision regions over training.
+pub const ANIMATION: &str = "training.gif";
 
 /// A run directory.
 #[derive(Clone, Debug)]
@@ -100,6 +104,7 @@ impl RunDir {
             COMPARE,
             COMPARE_SUMMARY,
             GRADCHECK,
+            ANIMATION,
         ] {
             self.remove(stale)?;
         }

@@ -6,6 +6,7 @@
 //!   README.md                 the gallery and the table of final figures
 //!   logreg/ xor/ circles/ three-layer/ mnist/ mnist-binary/
 //!       config.json history.csv summary.json model.bpk gradcheck.json *.png *.svg
+//!       training.gif              (runs on 2-D inputs: xor, circles)
 //!   compare-circles/          compare.csv compare.json compare.png compare.svg
 //! ```
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 
-use crate::artifacts::{GRADCHECK, RunDir, write_atomic};
+use crate::artifacts::{ANIMATION, GRADCHECK, RunDir, write_atomic};
 use crate::compare::{self, Tolerance};
 use crate::config::{ExperimentConfig, Preset};
 use crate::data::DataConfig;
@@ -22,7 +23,7 @@ use crate::data::mnist;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::gradcheck::{self, Verdict};
-use crate::plot::{Plotted, plot_run};
+use crate::plot::{Plotted, Recorder, plot_run, save_animation};
 use crate::train::{self, RunOptions, RunSummary, Silent};
 
 /// The steps `compare` takes in a full reproduction (the README's `compare circles`).
@@ -52,7 +53,7 @@ pub struct Entry {
     pub reference: &'static str,
     /// burnprop's final figures, or why the experiment did not run.
     pub measured: String,
-    /// The figures drawn, PNG files relative to the artifacts directory.
+    /// The figures drawn, PNG files (and `training.gif`) relative to the artifacts directory.
     pub figures: Vec<String>,
     /// Whether it ran.
     pub ran: bool,
@@ -131,22 +132,42 @@ pub fn reproduce(
         }
         say(&format!("{name}: training ({})", config.network()));
         let dir = options.out.join(&name);
+        // Runs on 2-D inputs keep networks for training.gif as they train.
+        let animate = config.data.inputs() == 2;
+        let mut silent = Silent;
+        let mut recorder = if animate {
+            Recorder::adaptive(&mut silent)
+        } else {
+            Recorder::at_steps(&mut silent, [])
+        };
         let report = train::run_to_dir(
             &config,
             options.backend,
             device,
             &dir,
             &RunOptions::default(),
-            &mut Silent,
+            &mut recorder,
         )?;
         say(&format!("{name}: gradient check"));
         let check = gradient_check(&config, options, device)?;
         RunDir::open(&dir)?.write_json(GRADCHECK, &check)?;
         let plotted = plot_run(&dir, None, device)?;
         say(&format!("{name}: {} figures", plotted.pngs().count()));
+        let mut drawn = figures(&plotted, &options.out);
+        if animate {
+            let animated = save_animation(
+                &dir,
+                &config,
+                &report.history.records,
+                recorder.frames(),
+                device,
+            )?;
+            say(&format!("{name}: {ANIMATION}, {} frames", animated.frames));
+            drawn.push(format!("{name}/{ANIMATION}"));
+        }
         entries.push(Entry {
             measured: measured(&config, &report.summary, &check),
-            figures: figures(&plotted, &options.out),
+            figures: drawn,
             name,
             title,
             reference: reference(preset),

@@ -43,9 +43,10 @@ pub enum Command {
     /// trajectories part beyond the stated tolerance.
     Compare(Box<CompareArgs>),
     /// Draw a run directory's figures (PNG and SVG) from its saved artifacts, without
-    /// retraining: loss and accuracy, the notebooks' pictures of the network, the engine
-    /// comparison, the gradient check.
-    Plot(RunArgs),
+    /// retraining: loss and accuracy, the notebooks' pictures of the network, what each unit
+    /// computes (2-D inputs), the first layer's weights (MNIST), the engine comparison, the
+    /// gradient check; with --animate, also training.gif.
+    Plot(PlotArgs),
     /// Run every notebook experiment at the notebook's settings, with gradient checks, the
     /// engine comparison and every figure, and write a README gallery of them.
     Reproduce(ReproduceArgs),
@@ -104,6 +105,12 @@ pub struct TrainArgs {
     /// loss to every digit.
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub log_every: Option<usize>,
+
+    /// Also write training.gif: the decision regions as the network learns, beside the loss
+    /// (runs on 2-D inputs; the networks are kept while it trains, about 60 frames chosen
+    /// along the loss curve).
+    #[arg(long, conflicts_with_all = ["resume", "summary"])]
+    pub animate: bool,
 }
 
 /// `burnprop compare`: the autodiff and manual engines, side by side.
@@ -223,6 +230,21 @@ pub struct RunArgs {
     /// Compute device (as for train).
     #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
     pub device: Option<String>,
+}
+
+/// `burnprop plot`: a run's figures.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Also write training.gif, the decision regions as the network learns, beside the loss
+    /// (runs on 2-D inputs): trains the finished run again from its config.json, which gives
+    /// the same steps bit for bit on the backend that trained it, keeping the network at about
+    /// 60 steps chosen along its loss curve (checked against history.csv).
+    #[arg(long)]
+    pub animate: bool,
 }
 
 /// `burnprop reproduce`: everything, into one directory.

@@ -1,4 +1,5 @@
-//! MNIST pictures: test digits with their predicted and true labels, and the confusion matrix.
+//! MNIST pictures: test digits with their predicted and true labels, the confusion matrix,
+//! and the first layer's weights.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -181,5 +182,146 @@ impl Figure for ConfusionMap {
             }
         }
         Ok(())
+    }
+}
+
+/// The first layer's weights of an MNIST network as pictures: one 28 × 28 tile per hidden
+/// unit, the weight of each pixel in a diverging colour map (blue negative, white 0, red
+/// positive), each tile scaled to its own largest |w|: what each unit looks for.
+#[derive(Clone, Debug)]
+pub struct WeightGrid {
+    /// `tiles[k]`: unit `k`'s 784 weights, row by row of the image.
+    pub tiles: Vec<Vec<f64>>,
+    /// Tiles per row.
+    pub columns: usize,
+    /// Title.
+    pub title: String,
+}
+
+/// Colour levels on each side of 0 in a weight tile (few, so that equal neighbours merge
+/// into one rectangle of the SVG).
+const WEIGHT_LEVELS: usize = 3;
+/// Pixels per weight.
+const WEIGHT_SCALE: u32 = 3;
+
+impl WeightGrid {
+    /// Tiles from a first-layer weight matrix in burn's layout, `[784, n_hidden]` row-major.
+    pub fn from_weights(weights: &[f64], hidden: usize, title: String) -> Self {
+        let tiles = (0..hidden)
+            .map(|k| {
+                weights
+                    .iter()
+                    .skip(k)
+                    .step_by(hidden.max(1))
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        Self {
+            tiles,
+            columns: if hidden > 32 { 16 } else { 8 },
+            title,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.tiles.len().div_ceil(self.columns.max(1))
+    }
+}
+
+/// The room a tile takes, its frame and gap included.
+const WEIGHT_CELL: u32 = SIDE as u32 * WEIGHT_SCALE + 10;
+
+impl Figure for WeightGrid {
+    fn name(&self) -> &'static str {
+        "weights"
+    }
+
+    fn size(&self) -> Size {
+        let columns = self.columns.max(1) as u32;
+        (
+            (columns * WEIGHT_CELL + 40).max(700),
+            100 + self.rows() as u32 * WEIGHT_CELL,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (width, height) = self.size();
+        let centred = Pos::new(HPos::Center, VPos::Top);
+        root.draw(&Text::new(
+            self.title.as_str(),
+            (width as i32 / 2, 12),
+            title_font().pos(centred),
+        ))?;
+        let columns = self.columns.max(1);
+        let left = (width - columns as u32 * WEIGHT_CELL) as i32 / 2 + 5;
+        let side = (SIDE as u32 * WEIGHT_SCALE) as i32;
+        let scale = WEIGHT_SCALE as i32;
+        for (k, tile) in self.tiles.iter().enumerate() {
+            let x = left + (k % columns) as i32 * WEIGHT_CELL as i32;
+            let y = 56 + (k / columns) as i32 * WEIGHT_CELL as i32;
+            let largest = tile
+                .iter()
+                .filter(|w| w.is_finite())
+                .fold(0f64, |m, w| m.max(w.abs()))
+                .max(f64::MIN_POSITIVE);
+            // −WEIGHT_LEVELS (blue) … 0 (white) … WEIGHT_LEVELS (red).
+            let level = |w: f64| {
+                let t = (w / largest).clamp(-1.0, 1.0);
+                if t.is_finite() {
+                    (t * WEIGHT_LEVELS as f64).round() as i32
+                } else {
+                    0
+                }
+            };
+            for (r, row) in tile.chunks(SIDE).enumerate() {
+                let mut start = 0;
+                for c in 1..=row.len() {
+                    if c == row.len() || level(row[c]) != level(row[start]) {
+                        let l = level(row[start]);
+                        if l != 0 {
+                            let target = if l < 0 { BLUE } else { RED };
+                            let s = f64::from(l.abs()) / WEIGHT_LEVELS as f64;
+                            let mix = |v: u8| (255.0 + (f64::from(v) - 255.0) * s).round() as u8;
+                            root.draw(&Rectangle::new(
+                                [
+                                    (x + start as i32 * scale, y + r as i32 * scale),
+                                    (x + c as i32 * scale, y + (r as i32 + 1) * scale),
+                                ],
+                                RGBColor(mix(target.0), mix(target.1), mix(target.2)).filled(),
+                            ))?;
+                        }
+                        start = c;
+                    }
+                }
+            }
+            root.draw(&Rectangle::new(
+                [(x - 1, y - 1), (x + side + 1, y + side + 1)],
+                ShapeStyle::from(&BLACK.mix(0.25)).stroke_width(1),
+            ))?;
+        }
+        root.draw(&Text::new(
+            "blue negative, white 0, red positive; each tile scaled to its own largest |w|",
+            (14, height as i32 - 30),
+            tick_font(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tile_is_one_hidden_units_column_of_weights() {
+        // burn's layout [784, 3], row-major: w[i][k] = i·3 + k.
+        let weights: Vec<f64> = (0..784 * 3).map(f64::from).collect();
+        let grid = WeightGrid::from_weights(&weights, 3, String::new());
+        assert_eq!(grid.tiles.len(), 3);
+        for (k, tile) in grid.tiles.iter().enumerate() {
+            assert_eq!(tile.len(), SIDE * SIDE);
+            assert_eq!(tile[0], k as f64);
+            assert_eq!(tile[783], (783 * 3 + k) as f64);
+        }
     }
 }

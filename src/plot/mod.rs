@@ -10,9 +10,12 @@
 //! `config.json` describes (drawn again from the seed, or read from MNIST's files), the engine
 //! comparison from `compare.csv`, the gradient check from `gradcheck.json`.
 
+pub mod animation;
 pub mod circles;
 pub mod curves;
 pub mod digits;
+pub mod neurons;
+pub mod plane;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +28,7 @@ use plotters::style::{FontStyle, register_font};
 use crate::artifacts::write_atomic;
 use crate::error::{Error, Result};
 
+pub use animation::{Animated, Recorder, animate_run, save_animation};
 pub use run::{Plotted, plot_run};
 
 /// The family every figure's text is set in.

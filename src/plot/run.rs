@@ -7,7 +7,9 @@ use plotters::chart::SeriesLabelPosition;
 
 use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface, View};
 use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series};
-use super::digits::{ConfusionMap, Digit, DigitGrid};
+use super::digits::{ConfusionMap, Digit, DigitGrid, WeightGrid};
+use super::neurons::Neurons;
+use super::plane::Square;
 use super::{Figure, save};
 use crate::artifacts::{COMPARE, CONFIG, EPOCHS, GRADCHECK, HISTORY, MODEL, OUTPUTS, RunDir};
 use crate::compare::Comparison;
@@ -267,6 +269,10 @@ fn model_figures(
     device: &Device,
     plotted: &mut Plotted,
 ) -> Result<()> {
+    if let DataConfig::Mnist { .. } = config.data {
+        // Drawn from the network alone: no MNIST file needed.
+        plotted.save(&first_layer_weights(config, model)?, dir)?;
+    }
     let experiment = match Experiment::new(config, device) {
         Ok(experiment) => experiment,
         Err(e @ (Error::MnistNotFound { .. } | Error::Mnist { .. })) => {
@@ -275,6 +281,16 @@ fn model_figures(
         }
         Err(e) => return Err(e),
     };
+    if config.data.inputs() == 2
+        && let Some(examples) = experiment.examples()
+    {
+        let title = format!("{}: what each unit computes", config.preset.name());
+        let square = Square::around(examples);
+        plotted.save(
+            &Neurons::new(model, &square, title, config.dtype, device)?,
+            dir,
+        )?;
+    }
     match &config.data {
         DataConfig::Circles { .. } | DataConfig::Moons { .. } | DataConfig::Playground { .. } => {
             let examples = experiment.examples().unwrap_or_default();
@@ -329,6 +345,26 @@ fn model_figures(
         DataConfig::Random { .. } => {}
     }
     Ok(())
+}
+
+/// The first layer's weights as 28 × 28 pictures, one per hidden unit.
+fn first_layer_weights(config: &ExperimentConfig, model: &Mlp) -> Result<WeightGrid> {
+    let sizes = model.sizes();
+    let hidden = sizes.get(1).copied().unwrap_or(0);
+    let weights = model
+        .layers
+        .first()
+        .map(|layer| crate::tensor::host_values(layer.weight.val()))
+        .transpose()?
+        .unwrap_or_default(); // [784, hidden]
+    Ok(WeightGrid::from_weights(
+        &weights,
+        hidden,
+        format!(
+            "{}: the first layer's weights, one 28 × 28 picture per hidden unit",
+            config.preset.name()
+        ),
+    ))
 }
 
 /// The MNIST grid of test digits and the confusion matrix on the test split.

@@ -217,6 +217,9 @@ pub fn fit(
             };
             history.push(record);
             observer.step(&record);
+            if observer.wants_snapshot() {
+                observer.snapshot(stepper.model()?);
+            }
             check_finite(record.loss, step, lr)?;
             seen.add(&record);
             stepper.step(config.optimizer.lr_at(step, total))?;
@@ -282,6 +285,9 @@ pub fn fit(
         };
         history.push(record);
         observer.step(&record);
+        if observer.wants_snapshot() {
+            observer.snapshot(model.clone());
+        }
     }
     check_finite(evaluation.loss, step, lr)?;
     let wall_seconds = saver.elapsed();

@@ -46,6 +46,14 @@ pub trait Observer {
     fn started(&mut self, _done: usize, _total_steps: usize) {}
     /// A step was recorded.
     fn step(&mut self, _record: &StepRecord) {}
+    /// Whether the observer wants the network of the step it was last told of (asked after
+    /// every [`Observer::step`]); if so, the loop hands it over through [`Observer::snapshot`].
+    fn wants_snapshot(&self) -> bool {
+        false
+    }
+    /// The network whose loss the last [`Observer::step`] record holds: the parameters before
+    /// that step's update (after the last update, for a full-batch run's final record).
+    fn snapshot(&mut self, _model: Mlp) {}
     /// An epoch ended and was evaluated on the test split.
     fn epoch(&mut self, _record: &EpochRecord) {}
     /// Training is over.

@@ -1,5 +1,6 @@
 //! Figures: valid PNGs of their stated size with an SVG twin, the decision boundary of a
-//! trained circles model, `plot` from saved artifacts, and `reproduce --quick` end to end.
+//! trained circles model, `plot` from saved artifacts, training.gif (decoded frame by frame),
+//! and `reproduce --quick` end to end.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use burn::tensor::Device;
 
 use burnprop::config::Preset;
 use burnprop::data::DataConfig;
+use burnprop::plot::animation::FRAMES;
 use burnprop::plot::circles::{DecisionBoundary, View};
 use burnprop::plot::{self, Figure, SQUARE, WIDE};
 
@@ -53,6 +55,63 @@ fn stated_size(stem: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// The GIF's size and its frames as whole pictures (RGBA), each frame painted over the one
+/// before where it is not transparent, as a viewer shows them.
+fn gif_frames(path: &Path) -> ((usize, usize), Vec<Vec<u8>>) {
+    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(file)
+        .unwrap_or_else(|e| panic!("{} is not a GIF: {e}", path.display()));
+    let (width, height) = (decoder.width() as usize, decoder.height() as usize);
+    let mut canvas = vec![255u8; width * height * 4];
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().expect("a whole frame") {
+        let (left, top) = (frame.left as usize, frame.top as usize);
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        assert!(
+            left + w <= width && top + h <= height,
+            "a frame outside the canvas"
+        );
+        for y in 0..h {
+            for x in 0..w {
+                let from = 4 * (y * w + x);
+                if frame.buffer[from + 3] != 0 {
+                    let to = 4 * ((top + y) * width + left + x);
+                    canvas[to..to + 4].copy_from_slice(&frame.buffer[from..from + 4]);
+                }
+            }
+        }
+        frames.push(canvas.clone());
+    }
+    ((width, height), frames)
+}
+
+/// Checks a training.gif: its size, at least `min_frames` (and at most `FRAMES`) frames, each
+/// differing from the one before, under 2 MB; returns the frame count.
+fn checked_gif(path: &Path, min_frames: usize) -> usize {
+    let bytes = fs::metadata(path).expect("the GIF is there").len();
+    assert!(bytes < 2_000_000, "{}: {bytes} bytes", path.display());
+    let (size, frames) = gif_frames(path);
+    assert_eq!(size, (840, 420), "{}", path.display());
+    assert!(
+        (min_frames..=FRAMES).contains(&frames.len()),
+        "{}: {} frames",
+        path.display(),
+        frames.len()
+    );
+    for (k, pair) in frames.windows(2).enumerate() {
+        let changed = pair[0]
+            .chunks(4)
+            .zip(pair[1].chunks(4))
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(changed > 50, "frame {} repeats frame {k}", k + 1);
+    }
+    frames.len()
+}
+
 fn pngs(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = fs::read_dir(dir)
         .expect("a directory")
@@ -91,7 +150,10 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
     // Every experiment, and the figures each notebook draws.
     let expected: [(&str, &[&str]); 7] = [
         ("logreg", &["loss", "predictions", "gradcheck"]),
-        ("xor", &["loss", "accuracy", "predictions", "gradcheck"]),
+        (
+            "xor",
+            &["loss", "accuracy", "predictions", "gradcheck", "neurons"],
+        ),
         (
             "circles",
             &[
@@ -100,11 +162,15 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
                 "decision-boundary",
                 "hidden-projection",
                 "output-surface",
+                "neurons",
             ],
         ),
         ("three-layer", &["loss", "output-costs", "gradcheck"]),
-        ("mnist", &["digits", "confusion", "epoch-accuracy"]),
-        ("mnist-binary", &["digits", "confusion"]),
+        (
+            "mnist",
+            &["digits", "confusion", "epoch-accuracy", "weights"],
+        ),
+        ("mnist-binary", &["digits", "confusion", "weights"]),
         ("compare-circles", &["compare"]),
     ];
     for (experiment, figures) in expected {
@@ -120,8 +186,75 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
             }
         }
     }
+    // The runs on 2-D inputs are animated; the others are not.
+    for experiment in ["xor", "circles"] {
+        let link = format!("{experiment}/training.gif");
+        assert!(links.contains(&link.as_str()), "README.md lacks {link}");
+        checked_gif(&out.join(&link), FRAMES);
+    }
+    for experiment in ["logreg", "three-layer", "mnist"] {
+        assert!(!out.join(experiment).join("training.gif").exists());
+    }
     assert!(readme.contains("| [mnist](#mnist) |"), "{readme}");
     assert!(readme.contains("gradient check passes"), "{readme}");
+}
+
+#[test]
+fn train_and_plot_animate_a_run_on_2d_inputs_and_refuse_others_in_one_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = dir.path().join("xor");
+    let output = burnprop()
+        .args(["train", "xor", "--animate", "--out"])
+        .arg(&run)
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    // 1001 recorded steps, 60 frames along the loss curve.
+    assert_eq!(checked_gif(&run.join("training.gif"), FRAMES), FRAMES);
+    fs::remove_file(run.join("training.gif")).expect("removed");
+
+    // plot --animate trains the run again and checks it against history.csv.
+    let output = burnprop()
+        .args(["plot", "--animate", "--run"])
+        .arg(&run)
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(stdout.contains("1000 steps trained again"), "{stdout}");
+    assert_eq!(checked_gif(&run.join("training.gif"), FRAMES), FRAMES);
+    // XOR's 2-3-1 network: three hidden units and one output, each over the plane.
+    checked_png(&run.join("neurons.png"));
+
+    // A history the replay does not retrace: step 0's loss changed.
+    let history = fs::read_to_string(run.join("history.csv")).expect("history.csv");
+    let mut lines: Vec<String> = history.lines().map(str::to_string).collect();
+    let mut fields: Vec<&str> = lines[1].split(',').collect();
+    fields[2] = "0.5";
+    lines[1] = fields.join(",");
+    fs::write(run.join("history.csv"), lines.join("\n") + "\n").expect("written");
+    let output = burnprop()
+        .args(["plot", "--animate", "--run"])
+        .arg(&run)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot be replayed"), "{stderr}");
+
+    // A network on 3 inputs has no plane to draw: refused before training.
+    let logreg = dir.path().join("logreg");
+    let output = burnprop()
+        .args(["train", "logreg", "--animate", "--out"])
+        .arg(&logreg)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("needs a run on 2 inputs"), "{stderr}");
+    assert!(!logreg.join("config.json").exists(), "nothing written");
 }
 
 #[test]
@@ -241,7 +374,11 @@ fn the_readme_shows_committed_figures() {
         .collect();
     assert!(shown.len() >= 2, "the README shows no figures");
     for figure in shown {
-        checked_png(&root.join(figure));
+        if figure.ends_with(".gif") {
+            checked_gif(&root.join(figure), 2);
+        } else {
+            checked_png(&root.join(figure));
+        }
     }
     let gallery = fs::read_to_string(root.join("artifacts/README.md")).expect("the gallery");
     for link in gallery

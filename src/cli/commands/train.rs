@@ -15,6 +15,7 @@ use crate::cli::{Outcome, open_device};
 use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::interrupt;
+use crate::plot::{self, Recorder, save_animation};
 use crate::progress::Progress;
 use crate::tensor::Precision;
 use crate::train::{
@@ -42,18 +43,49 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(config.preset.name()));
     config.engine.check(&config)?;
+    if args.animate {
+        plot::animation::check_animatable(&config)?;
+    }
     print_header(&config, backend, None);
     interrupt::install();
     let mut progress = Progress::new(args.log_every, config.dtype == Precision::F64);
+    // Without --animate the recorder keeps nothing and only passes the steps on.
+    let mut recorder = if args.animate {
+        Recorder::adaptive(&mut progress)
+    } else {
+        Recorder::at_steps(&mut progress, [])
+    };
     let report = train::run_to_dir(
         &config,
         backend,
         &device,
         &out,
         &options(args)?,
-        &mut progress,
+        &mut recorder,
     )
     .with_context(|| format!("training {} failed", config.preset.name()))?;
+    if args.animate {
+        if report.stopped_by().is_some() {
+            println!(
+                "no training.gif: the run stopped before its end (plot --animate draws it once the run is complete)"
+            );
+        } else {
+            let animated = save_animation(
+                &out,
+                &config,
+                &report.history.records,
+                recorder.frames(),
+                &device,
+            )
+            .context("drawing training.gif failed")?;
+            println!(
+                "wrote {} ({} frames, {} bytes)",
+                animated.path.display(),
+                animated.frames,
+                animated.bytes
+            );
+        }
+    }
     Ok(ended(&report))
 }
 
