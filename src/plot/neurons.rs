@@ -18,11 +18,15 @@ use crate::tensor::{Precision, host_values};
 /// Grid cells along each side of a unit's picture.
 const CELLS: usize = 40;
 /// Units drawn per layer; wider layers show their first ones.
-const MAX_UNITS: usize = 12;
+const MAX_UNITS: usize = 32;
+/// Units stacked in one column; a wider layer takes several columns side by side.
+const PER_COLUMN: usize = 8;
 /// Side of a unit's picture, in pixels.
 const TILE: u32 = 96;
-/// Horizontal room per layer.
-const COLUMN: u32 = 150;
+/// Horizontal room per column of units.
+const COLUMN: u32 = 112;
+/// The least horizontal room of a layer (its heading's).
+const LAYER: u32 = 170;
 /// Vertical room per unit.
 const ROW: u32 = TILE + 24;
 /// Above the first row: the title and the layer names.
@@ -48,15 +52,26 @@ pub fn output_scale(output: OutputActivation, values: &[f64]) -> Scale {
             mid: 0.5,
             hi: 1.0,
         },
+        // A linear output (the hinge's score, a regression) is white at 0, the hinge's
+        // decision boundary, and spread over its largest |value|.
         OutputActivation::Identity => {
-            let (lo, hi) = super::span(values.iter().copied(), 0.0);
+            let m = largest_magnitude(values);
             Scale {
-                lo,
-                mid: (lo + hi) / 2.0,
-                hi,
+                lo: -m,
+                mid: 0.0,
+                hi: m,
             }
         }
     }
+}
+
+/// The largest finite |value| (at least a tiny positive number, so a scale never collapses).
+fn largest_magnitude(values: &[f64]) -> f64 {
+    values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0f64, |m, v| m.max(v.abs()))
+        .max(1e-12)
 }
 
 /// A hidden activation's colours: a sigmoid's 0.5 and the others' 0 are white; bounded
@@ -74,13 +89,7 @@ fn hidden_scale(activation: Activation, values: &[f64]) -> Scale {
             hi: 1.0,
         },
         Activation::Tanh => symmetric(1.0),
-        Activation::Relu | Activation::Identity => symmetric(
-            values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold(0f64, |m, v| m.max(v.abs()))
-                .max(1e-12),
-        ),
+        Activation::Relu | Activation::Identity => symmetric(largest_magnitude(values)),
     }
 }
 
@@ -155,9 +164,12 @@ impl Neurons {
         Ok(Self { title, columns })
     }
 
-    /// The columns' unit counts as drawn (at most [`MAX_UNITS`] each).
-    fn shown(&self) -> Vec<usize> {
-        self.columns.iter().map(|c| c.units.len()).collect()
+    /// Each layer's horizontal room: its columns of units, or its heading's if wider.
+    fn layer_widths(&self) -> Vec<u32> {
+        self.columns
+            .iter()
+            .map(|c| (c.units.len().div_ceil(PER_COLUMN) as u32 * COLUMN).max(LAYER))
+            .collect()
     }
 }
 
@@ -167,9 +179,14 @@ impl Figure for Neurons {
     }
 
     fn size(&self) -> Size {
-        let rows = self.shown().into_iter().max().unwrap_or(1) as u32;
-        let columns = self.columns.len() as u32;
-        ((60 + columns * COLUMN).max(560), HEAD + rows * ROW + FOOT)
+        let rows = self
+            .columns
+            .iter()
+            .map(|c| c.units.len().min(PER_COLUMN))
+            .max()
+            .unwrap_or(1) as u32;
+        let layers: u32 = self.layer_widths().iter().sum();
+        ((60 + layers).max(560), HEAD + rows * ROW + FOOT)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -180,21 +197,26 @@ impl Figure for Neurons {
             (width as i32 / 2, 12),
             title_font().pos(centred),
         ))?;
-        let left = (width - self.columns.len() as u32 * COLUMN) / 2;
-        for (c, column) in self.columns.iter().enumerate() {
-            let x = (left + c as u32 * COLUMN + (COLUMN - TILE) / 2) as i32;
-            let middle = x + TILE as i32 / 2;
+        let widths = self.layer_widths();
+        let mut left = (width - widths.iter().sum::<u32>()) / 2;
+        for (column, room) in self.columns.iter().zip(widths) {
+            let blocks = column.units.len().div_ceil(PER_COLUMN) as u32;
+            let first = left + (room - blocks * COLUMN) / 2;
             let mut heading = column.title.clone();
             if column.width > column.units.len() {
                 heading = format!("{heading}, {} of {}", column.units.len(), column.width);
             }
             root.draw(&Text::new(
                 heading,
-                (middle, HEAD as i32 - 34),
+                ((left + room / 2) as i32, HEAD as i32 - 34),
                 label_font().pos(centred),
             ))?;
+            left += room;
             for (k, levels) in column.units.iter().enumerate() {
-                let y = (HEAD + k as u32 * ROW) as i32;
+                let block = (k / PER_COLUMN) as u32;
+                let x = (first + block * COLUMN + (COLUMN - TILE) / 2) as i32;
+                let middle = x + TILE as i32 / 2;
+                let y = (HEAD + (k % PER_COLUMN) as u32 * ROW) as i32;
                 let tile = root.clone().shrink((x, y), (TILE, TILE));
                 heat_map(&tile, levels, CELLS, 0.9)?;
                 root.draw(&Rectangle::new(
@@ -210,7 +232,7 @@ impl Figure for Neurons {
         }
         for (i, line) in [
             "each square: one unit's activation over the input plane (x₁ across, x₂ up)",
-            "blue low, white at 0.5 (sigmoid, softmax) or 0 (relu, tanh), orange high",
+            "blue low, white at 0.5 (sigmoid, softmax) or 0 (relu, tanh, a linear output), orange high",
         ]
         .into_iter()
         .enumerate()
