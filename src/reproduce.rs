@@ -24,7 +24,7 @@ use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::gradcheck::{self, Verdict};
 use crate::plot::{Plotted, Recorder, plot_run, save_animation};
-use crate::train::{self, RunOptions, RunSummary, Silent};
+use crate::train::{self, RunOptions, Silent, StepRecord, TrainReport};
 
 /// The steps `compare` takes in a full reproduction (the README's `compare circles`).
 pub const COMPARE_STEPS: usize = 1000;
@@ -166,7 +166,7 @@ pub fn reproduce(
             drawn.push(format!("{name}/{ANIMATION}"));
         }
         entries.push(Entry {
-            measured: measured(&config, &report.summary, &check),
+            measured: measured(&config, &report, &check),
             figures: drawn,
             name,
             title,
@@ -239,12 +239,35 @@ fn engine_comparison(
     })
 }
 
+/// The 100 lines cell 7 of micrograd's `demo.ipynb` prints (seed 1337), verbatim.
+const MICROGRAD_CELL7: &str = include_str!("../tests/fixtures/micrograd/demo_cell7.txt");
+
+/// The largest relative difference between a micrograd run's step losses and the notebook's
+/// printed ones, if the run is the notebook's (the preset at its seed, 100 steps).
+fn against_micrograd(config: &ExperimentConfig, history: &[StepRecord]) -> Option<f64> {
+    let notebook = Preset::Micrograd.config();
+    if config.seed != notebook.seed || history.len() <= 100 {
+        return None;
+    }
+    let printed = MICROGRAD_CELL7.lines().filter_map(|line| {
+        // `step 17 loss 0.24…, accuracy 91.0%`
+        let mut words = line.split([' ', ',']).filter(|w| !w.is_empty());
+        let step: usize = words.nth(1)?.parse().ok()?;
+        let loss: f64 = words.nth(1)?.parse().ok()?;
+        Some((step, loss))
+    });
+    printed
+        .map(|(step, loss)| ((history[step].loss - loss) / loss).abs())
+        .reduce(f64::max)
+}
+
 /// A run's final figures and its gradient check, in one line.
 fn measured(
     config: &ExperimentConfig,
-    summary: &RunSummary,
+    report: &TrainReport,
     check: &gradcheck::GradcheckReport,
 ) -> String {
+    let summary = &report.summary;
     // A run that returned a summary completed, so it has a final loss.
     let final_loss = summary.final_loss.unwrap_or(f64::NAN);
     let mut text = format!("{} steps, final loss {final_loss:.6}", summary.steps);
@@ -261,6 +284,15 @@ fn measured(
     }
     if let Some(accuracy) = summary.test_accuracy {
         let _ = write!(text, ", **test accuracy {:.2}%**", 100.0 * accuracy);
+    }
+    if config.preset == Preset::Micrograd
+        && let Some(worst) = against_micrograd(config, &report.history.records)
+    {
+        let _ = write!(
+            text,
+            "; step 99 loss {}, **every printed step within {worst:.1e} relative of the notebook's**",
+            report.history.records[99].loss
+        );
     }
     let worst = check
         .tensors

@@ -148,7 +148,7 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
         );
     }
     // Every experiment, and the figures each notebook draws.
-    let expected: [(&str, &[&str]); 7] = [
+    let expected: [(&str, &[&str]); 8] = [
         ("logreg", &["loss", "predictions", "gradcheck"]),
         (
             "xor",
@@ -171,6 +171,16 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
             &["digits", "confusion", "epoch-accuracy", "weights"],
         ),
         ("mnist-binary", &["digits", "confusion", "weights"]),
+        (
+            "micrograd",
+            &[
+                "loss",
+                "data",
+                "decision-boundary",
+                "output-surface",
+                "neurons",
+            ],
+        ),
         ("compare-circles", &["compare"]),
     ];
     for (experiment, figures) in expected {
@@ -187,7 +197,7 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
         }
     }
     // The runs on 2-D inputs are animated; the others are not.
-    for experiment in ["xor", "circles"] {
+    for experiment in ["xor", "circles", "micrograd"] {
         let link = format!("{experiment}/training.gif");
         assert!(links.contains(&link.as_str()), "README.md lacks {link}");
         checked_gif(&out.join(&link), FRAMES);
@@ -196,6 +206,9 @@ fn reproduce_quick_runs_end_to_end_and_its_readme_links_only_files_that_exist() 
         assert!(!out.join(experiment).join("training.gif").exists());
     }
     assert!(readme.contains("| [mnist](#mnist) |"), "{readme}");
+    // micrograd runs in full even in a quick reproduction: its line compares all 100 steps
+    // with the notebook's printed losses.
+    assert!(readme.contains("**every printed step within"), "{readme}");
     assert!(readme.contains("gradient check passes"), "{readme}");
 }
 
