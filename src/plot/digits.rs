@@ -6,7 +6,10 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BLUE, DrawResult, FONT, Figure, RED, SQUARE, Size, label_font, tick_font, title_font};
+use super::{
+    BLUE, DrawResult, FONT, Figure, RED, SQUARE, Size, draw_title, label_font, tick_font,
+    title_font,
+};
 use crate::eval::Confusion;
 
 /// Side of an MNIST image.
@@ -247,12 +250,7 @@ impl Figure for WeightGrid {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (width, height) = self.size();
-        let centred = Pos::new(HPos::Center, VPos::Top);
-        root.draw(&Text::new(
-            self.title.as_str(),
-            (width as i32 / 2, 12),
-            title_font().pos(centred),
-        ))?;
+        draw_title(root, &self.title, width)?;
         let columns = self.columns.max(1);
         let left = (width - columns as u32 * WEIGHT_CELL) as i32 / 2 + 5;
         let side = (SIDE as u32 * WEIGHT_SCALE) as i32;

@@ -23,6 +23,7 @@ use std::sync::Once;
 
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 use crate::artifacts::write_atomic;
@@ -77,6 +78,20 @@ pub trait Figure {
 /// The result of drawing on a backend.
 pub type DrawResult<DB> =
     std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws a figure's `title` centred at its top, for a figure `width` pixels wide.
+fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    width: u32,
+) -> DrawResult<DB> {
+    let centred = Pos::new(HPos::Center, VPos::Top);
+    root.draw(&Text::new(
+        title,
+        (width as i32 / 2, 12),
+        title_font().pos(centred),
+    ))
+}
 
 /// Registers the embedded fonts with plotters (once per process).
 fn register_fonts() {

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plane::{Scale, Square, heat_map};
-use super::{DrawResult, Figure, Size, label_font, tick_font, title_font};
+use super::{DrawResult, Figure, Size, draw_title, label_font, tick_font};
 use crate::error::Result;
 use crate::loss::OutputActivation;
 use crate::model::Mlp;
@@ -192,11 +192,7 @@ impl Figure for Neurons {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (width, height) = self.size();
         let centred = Pos::new(HPos::Center, VPos::Top);
-        root.draw(&Text::new(
-            self.title.as_str(),
-            (width as i32 / 2, 12),
-            title_font().pos(centred),
-        ))?;
+        draw_title(root, &self.title, width)?;
         let widths = self.layer_widths();
         let mut left = (width - widths.iter().sum::<u32>()) / 2;
         for (column, room) in self.columns.iter().zip(widths) {
