@@ -31,6 +31,8 @@ pub struct Entry {
 /// A whole forward and backward pass, entry by entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
+    /// The number of examples `m` in the batch.
+    pub examples: usize,
     /// The entries in derivation order.
     pub entries: Vec<Entry>,
 }
@@ -151,6 +153,7 @@ fn assemble(
     reduction: Reduction,
 ) -> Trace {
     let depth = pass.params.len();
+    let examples = pass.examples;
     let mut entries = Vec::new();
     let mut push = |name: String, equation: String, m: Matrix| {
         entries.push(Entry {
@@ -228,7 +231,7 @@ fn assemble(
             );
         }
     }
-    Trace { entries }
+    Trace { examples, entries }
 }
 
 /// A trace in `layout`: [`rows`] or [`columns`].
@@ -246,17 +249,38 @@ pub fn in_layout(
     }
 }
 
-/// What `preset`'s notebook calls the trace's entries, where its names differ from burnprop's
-/// (`[burnprop's, the notebook's]`), for [`Trace::alias`].
-pub fn notebook_names(preset: Preset, layout: Layout) -> &'static [(&'static str, &'static str)] {
+/// What `preset`'s notebook calls the entries of a trace through `depth` layers, where its
+/// names differ from burnprop's (`(burnprop's, the notebook's)`), for [`Trace::alias`].
+///
+/// The notebooks name layers in two ways, and a network deeper than the notebook's keeps each
+/// one's rule. Notebook 000 names by role: `H` and `δ^h` for its hidden layer, `y_hat` and
+/// `δ^o` for the output, so every hidden layer takes the hidden names and only the output
+/// layer's `dZ` is `δ^o`. Notebook 003 calls the input of layer `l` `X_l`, so `A_l` is its
+/// `X_{l+1}` at any depth. Notebooks 001 and 002 number the output as the last layer of their
+/// own network (001's `A1`, 002's `A2`), which names `Ŷ` only at the notebook's depth.
+pub fn notebook_names(preset: Preset, layout: Layout, depth: usize) -> Vec<(String, String)> {
+    let named = |pairs: &[(String, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, alias)| (name.clone(), alias.to_string()))
+            .collect()
+    };
+    let hidden = 1..depth;
     match (preset, layout) {
-        (Preset::Xor, Layout::Row) => &[("A1", "X2"), ("Ŷ", "Yhat")],
-        (Preset::Circles, Layout::Row) => {
-            &[("A1", "H"), ("Ŷ", "y_hat"), ("dZ2", "δ^o"), ("dZ1", "δ^h")]
-        }
-        (Preset::Logreg, _) => &[("Ŷ", "A1")],
-        (Preset::ThreeLayer, Layout::Column) => &[("Ŷ", "A2")],
-        _ => &[],
+        (Preset::Xor, Layout::Row) => hidden
+            .map(|l| (format!("A{l}"), format!("X{}", l + 1)))
+            .chain(named(&[("Ŷ".into(), "Yhat")]))
+            .collect(),
+        (Preset::Circles, Layout::Row) => hidden
+            .flat_map(|l| named(&[(format!("A{l}"), "H"), (format!("dZ{l}"), "δ^h")]))
+            .chain(named(&[
+                ("Ŷ".into(), "y_hat"),
+                (format!("dZ{depth}"), "δ^o"),
+            ]))
+            .collect(),
+        (Preset::Logreg, _) if depth == 1 => named(&[("Ŷ".into(), "A1")]),
+        (Preset::ThreeLayer, Layout::Column) if depth == 2 => named(&[("Ŷ".into(), "A2")]),
+        _ => Vec::new(),
     }
 }
 

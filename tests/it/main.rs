@@ -14,3 +14,4 @@ mod notebooks;
 mod options;
 mod resume;
 mod runs;
+mod trace;

@@ -4,7 +4,6 @@ use anyhow::{Result, bail};
 
 use crate::cli::args::TraceArgs;
 use crate::cli::{Outcome, open_device};
-use crate::manual::trace;
 use crate::tensor::Layout;
 use crate::train::Experiment;
 
@@ -16,19 +15,8 @@ pub fn run(args: &TraceArgs) -> Result<Outcome> {
         bail!("--examples must be at least 1");
     }
     let experiment = Experiment::new(&config, &device)?;
-    let batch = experiment.first_batch(&config, args.examples, &device);
-    let m = batch.len();
-    let mut trace = trace::in_layout(
-        args.layout,
-        &experiment.model,
-        batch.inputs,
-        batch.targets,
-        config.loss,
-        config.reduction,
-    )?;
-    for (name, alias) in trace::notebook_names(config.preset, args.layout) {
-        trace.alias(name, alias);
-    }
+    let trace = experiment.trace(&config, args.layout, args.examples, &device)?;
+    let m = trace.examples;
     println!(
         "trace {} (notebook {}) on {backend}, {}: {}, {m} examples, {} layout",
         config.preset.name(),
