@@ -131,6 +131,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// Something could not be written as JSON (a trace that holds a NaN or an infinity).
+    #[error("cannot write {what} as JSON: {reason}")]
+    Json {
+        /// What was to be written.
+        what: &'static str,
+        /// Why not.
+        reason: String,
+    },
+
     /// A dataset could not provide a batch.
     #[error("cannot load a batch: {0}")]
     Data(String),

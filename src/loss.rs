@@ -43,6 +43,18 @@ pub enum LossKind {
     Hinge,
 }
 
+/// A whole objective: the loss, how it combines the examples, and the L2 penalty `α` of
+/// `J = s·Σᵢ ℓᵢ + α·Σθ²` (0: none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Objective {
+    /// The per-example loss.
+    pub kind: LossKind,
+    /// Sum or mean over the examples.
+    pub reduction: Reduction,
+    /// The L2 penalty `α`.
+    pub l2: f64,
+}
+
 /// How per-example losses combine into the objective.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Engine, Kernel, Preset, Schedule};
 use crate::data::PointSet;
@@ -213,6 +213,27 @@ pub struct TraceArgs {
     /// Trace the first N training examples.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub examples: usize,
+
+    /// How to write the pass: numpy-style text (8 decimals), JSON (every value at full
+    /// precision, with names, shapes, equations and what was traced), or a Markdown derivation
+    /// sheet (each equation in LaTeX, then its matrix; renders on GitHub).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+
+    /// Write to FILE (atomically: a reader never sees half of it) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The formats of `burnprop trace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// Each entry's name, equation and shape, then its values, numpy-style.
+    Text,
+    /// The whole pass as one JSON document (the README's trace section has its schema).
+    Json,
+    /// A derivation sheet: Markdown with `$$` LaTeX blocks.
+    Markdown,
 }
 
 /// `burnprop eval` and `burnprop plot`: a saved run directory.

@@ -34,6 +34,7 @@ pub mod fused;
 pub mod momentum;
 pub mod real;
 pub mod row;
+pub mod sheet;
 pub mod trace;
 
 use burn::tensor::Tensor;

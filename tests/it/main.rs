@@ -16,3 +16,4 @@ mod notebooks;
 mod options;
 mod resume;
 mod runs;
+mod trace;

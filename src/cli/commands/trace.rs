@@ -1,11 +1,13 @@
-//! `burnprop trace`: every matrix of one forward and backward pass.
+//! `burnprop trace`: every matrix of one forward and backward pass, as text, JSON or a
+//! Markdown derivation sheet, on standard output or into a file.
 
 use anyhow::{Result, bail};
 
-use crate::cli::args::TraceArgs;
+use crate::artifacts::write_atomic;
+use crate::cli::args::{TraceArgs, TraceFormat};
 use crate::cli::{Outcome, open_device};
-use crate::manual::trace;
-use crate::tensor::Layout;
+use crate::manual::sheet;
+use crate::manual::trace::{Document, Header};
 use crate::train::Experiment;
 
 /// Runs `burnprop trace`.
@@ -16,31 +18,19 @@ pub fn run(args: &TraceArgs) -> Result<Outcome> {
         bail!("--examples must be at least 1");
     }
     let experiment = Experiment::new(&config, &device)?;
-    let batch = experiment.first_batch(&config, args.examples, &device);
-    let m = batch.len();
-    let mut trace = trace::in_layout(
-        args.layout,
-        &experiment.model,
-        batch.inputs,
-        batch.targets,
-        config.loss,
-        config.reduction,
-    )?;
-    for (name, alias) in trace::notebook_names(config.preset, args.layout) {
-        trace.alias(name, alias);
-    }
-    println!(
-        "trace {} (notebook {}) on {backend}, {}: {}, {m} examples, {} layout",
-        config.preset.name(),
-        config.preset.notebook(),
-        config.dtype.name(),
-        config.network(),
-        match args.layout {
-            Layout::Row => "row (examples are rows)",
-            Layout::Column => "column (examples are columns)",
+    let trace = experiment.trace(&config, args.layout, args.examples, &device)?;
+    let header = Header::new(&config, args.layout, backend, &trace);
+    let written = match args.format {
+        TraceFormat::Text => format!("{header}\n\n{trace}"),
+        TraceFormat::Json => Document::new(header, trace).to_json()? + "\n",
+        TraceFormat::Markdown => sheet::markdown(&Document::new(header, trace)),
+    };
+    match &args.out {
+        Some(path) => {
+            write_atomic(path, written.as_bytes())?;
+            println!("wrote {}", path.display());
         }
-    );
-    println!();
-    print!("{trace}");
+        None => print!("{written}"),
+    }
     Ok(Outcome::Success)
 }
