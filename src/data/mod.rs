@@ -8,6 +8,7 @@
 
 pub mod batcher;
 pub mod circles;
+mod fdlibm;
 pub mod mnist;
 pub mod moons;
 pub mod picture;
@@ -378,7 +379,8 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             noise,
             one_hot,
         } => {
-            let (points, labels) = playground::generate(*set, *samples, *noise, rng);
+            let (points, labels) =
+                playground::generate(*set, *samples, *noise, rng, playground::MathLib::Std);
             examples(points, labels, *one_hot)
         }
         DataConfig::Random {
