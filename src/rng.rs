@@ -34,12 +34,27 @@ pub enum RngKind {
     /// `random.uniform(-1, 1)` weight by weight, neuron by neuron), numpy's stream for the
     /// data (`np.random.seed(s)`), both seeded with the run's seed.
     Python,
+    /// TensorFlow Playground's own stream for its data sets (`--data circle|xor|gauss|spiral`):
+    /// seedrandom's ARC4 keyed by the string `0.SSSSS` for `--seed SSSSS` (the Playground's
+    /// URL `#seed=0.SSSSS`), so seeds run from 0 to 99999; the weights come from numpy's
+    /// stream seeded with the same seed, as with `numpy`.
+    Playground,
 }
 
 /// A stream of doubles uniform on `[0, 1)`, as JavaScript's `Math.random()` returns them.
 pub trait Uniform {
     /// The next double of the stream, in `[0, 1)`.
     fn random(&mut self) -> f64;
+}
+
+/// The number of `--seed`s that `--rng playground` maps to the Playground's seed strings.
+pub const PLAYGROUND_SEEDS: u32 = 100_000;
+
+/// The Playground's seed string for `seed`: its seeds are `Math.random().toFixed(5)`, five
+/// decimals after `0.`, so `12345` ↦ `"0.12345"` and `7` ↦ `"0.00007"`; `None` from
+/// [`PLAYGROUND_SEEDS`] on, which have no such string.
+pub fn playground_seed(seed: u32) -> Option<String> {
+    (seed < PLAYGROUND_SEEDS).then(|| format!("0.{seed:05}"))
 }
 
 /// seedrandom 2.4.4's ARC4 generator, which `Math.seedrandom(seed)` installs as
@@ -548,5 +563,14 @@ mod tests {
             let mut rng = SeedRandom::new(&seed);
             assert_close(&[rng.random(), rng.random()], &expected, BITWISE);
         }
+    }
+
+    #[test]
+    fn playground_seeds_are_five_decimals() {
+        // The Playground's seeds are `Math.random().toFixed(5)`: "0." and five digits.
+        assert_eq!(playground_seed(12345).as_deref(), Some("0.12345"));
+        assert_eq!(playground_seed(7).as_deref(), Some("0.00007"));
+        assert_eq!(playground_seed(99_999).as_deref(), Some("0.99999"));
+        assert_eq!(playground_seed(100_000), None);
     }
 }
