@@ -218,6 +218,9 @@ impl ExperimentConfig {
         }
         check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
         self.data.validate()?;
+        if self.rng == RngKind::Playground {
+            self.data.seedrandom(self.seed)?;
+        }
         check(
             self.loss != LossKind::CrossEntropy || self.data.one_hot(),
             format!(

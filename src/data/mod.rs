@@ -2,12 +2,14 @@
 //! datasets.
 //!
 //! [`DataConfig`] says which data a run uses; [`load`] draws it from the numpy stream in the
-//! notebook's order, or reads and checks MNIST ([`mnist`]); the examples are served through
+//! notebook's order, or reads and checks MNIST ([`mnist`]); [`load_seedrandom`] draws a
+//! Playground set from the Playground's own stream (`--rng playground`); the examples are served through
 //! burn-dataset's [`Dataset`](burn::data::dataset::Dataset) trait and batched by
 //! [`ExampleBatcher`] or [`mnist::DigitBatcher`].
 
 pub mod batcher;
 pub mod circles;
+mod fdlibm;
 pub mod mnist;
 pub mod moons;
 pub mod picture;
@@ -25,7 +27,7 @@ pub use mnist::Digits;
 pub use playground::PlaygroundSet;
 
 use crate::error::{Error, Result};
-use crate::rng::NumpyRng;
+use crate::rng::{self, NumpyRng, SeedRandom};
 use crate::tensor::Layout;
 
 /// One example: input features and targets (one-hot classes or 0/1 values).
@@ -65,7 +67,8 @@ pub enum DataConfig {
         /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
         one_hot: bool,
     },
-    /// One of TensorFlow Playground's classification sets, drawn from the numpy stream.
+    /// One of TensorFlow Playground's classification sets, drawn from the numpy stream or
+    /// (`--rng playground`) from the Playground's own.
     Playground {
         /// Which set.
         set: PlaygroundSet,
@@ -321,6 +324,25 @@ impl DataConfig {
         };
         problem.map_or(Ok(()), |message| Err(Error::InvalidConfig(message)))
     }
+
+    /// The stream `--rng playground --seed seed` draws this data from: seedrandom's ARC4 keyed
+    /// by the Playground's seed string `0.SSSSS` ([`rng::playground_seed`]). An error unless the
+    /// data is one of the Playground's sets and `seed` is below 100000.
+    pub fn seedrandom(&self, seed: u32) -> Result<SeedRandom> {
+        if !matches!(self, DataConfig::Playground { .. }) {
+            return Err(Error::InvalidConfig(format!(
+                "--rng playground draws only TensorFlow Playground's sets, not the {} data; add --data circle, xor, gauss or spiral, or choose another --rng",
+                self.name()
+            )));
+        }
+        let string = rng::playground_seed(seed).ok_or_else(|| {
+            Error::InvalidConfig(format!(
+                "--rng playground needs a --seed from 0 to {} (the Playground's seeds are 0.00000 to 0.99999; --seed 12345 is #seed=0.12345), got {seed}",
+                rng::PLAYGROUND_SEEDS - 1
+            ))
+        })?;
+        Ok(SeedRandom::new(&string))
+    }
 }
 
 /// Target columns of a two-class set: two one-hot columns, or one 0/1 column.
@@ -348,6 +370,27 @@ fn examples(points: Vec<[f64; 2]>, labels: Vec<usize>, one_hot: bool) -> Vec<Exa
             }
         })
         .collect()
+}
+
+/// A Playground set drawn as the Playground draws it: from `rng` (see
+/// [`DataConfig::seedrandom`]), with `Math.sin`, `Math.cos` and `Math.log` computed as node 20
+/// computes them (fdlibm). An error for any other data.
+pub fn load_seedrandom(config: &DataConfig, rng: &mut SeedRandom) -> Result<TrainingData> {
+    let DataConfig::Playground {
+        set,
+        samples,
+        noise,
+        one_hot,
+    } = config
+    else {
+        return Err(Error::InvalidConfig(format!(
+            "the Playground's stream draws only its own sets, not the {} data",
+            config.name()
+        )));
+    };
+    let (points, labels) =
+        playground::generate(*set, *samples, *noise, rng, playground::MathLib::Fdlibm);
+    Ok(TrainingData::Examples(examples(points, labels, *one_hot)))
 }
 
 /// The training data: generated from `rng` in the notebook's order, or read from MNIST's files.
@@ -378,7 +421,8 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             noise,
             one_hot,
         } => {
-            let (points, labels) = playground::generate(*set, *samples, *noise, rng);
+            let (points, labels) =
+                playground::generate(*set, *samples, *noise, rng, playground::MathLib::Std);
             examples(points, labels, *one_hot)
         }
         DataConfig::Random {

@@ -1,14 +1,14 @@
 //! TensorFlow Playground's four classification sets (`circle`, `xor`, `gauss`, `spiral`), with
-//! the Playground's formulas, radii, noise and draw order, but drawn from the run's numpy
-//! stream.
+//! the Playground's formulas, radii, noise and draw order, drawn from any [`Uniform`] stream.
 //!
 //! Ported from `src/dataset.ts` of tensorflow/playground (commit 02469bd, 2022-06-06):
 //! `classifyCircleData`, `classifyXORData`, `classifyTwoGaussData`, `classifySpiralData`, then
 //! the Fisher–Yates `shuffle` that `playground.ts`'s `generateData` applies to the whole set.
-//! Each `Math.random()` of the TypeScript is one [`NumpyRng::random_sample`] here, so the
-//! points are the Playground's in distribution, not in value: the browser's stream is
-//! seedrandom's ARC4 keyed by the URL's seed string (and `Math.sin`/`cos`/`log` are V8's fdlibm),
-//! neither of which is reproduced.
+//! Each `Math.random()` of the TypeScript is one [`Uniform::random`] here. Drawn from
+//! [`SeedRandom`](crate::rng::SeedRandom) (the Playground's own stream, `--rng playground`)
+//! with [`MathLib::Fdlibm`], the points are node 20's for the same seed string, bit for bit
+//! (`tests/fixtures/playground`); drawn from the numpy stream with [`MathLib::Std`], they have
+//! the Playground's distribution but not its values.
 //!
 //! What else differs from the Playground: every point is a training example (the Playground
 //! keeps its "ratio of training data", 50 % by default, for a test split), and labels −1/+1
@@ -26,7 +26,8 @@ use std::f64::consts::PI;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::rng::NumpyRng;
+use super::fdlibm;
+use crate::rng::Uniform;
 
 /// The Playground's classification data sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -59,25 +60,60 @@ impl PlaygroundSet {
     }
 }
 
+/// Whose `Math.sin`, `Math.cos` and `Math.log` the generators use (`circle` and `spiral` call
+/// sin and cos, `gauss` log): the last bit of each differs between math libraries, and between
+/// JavaScript engines, for a few percent of arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathLib {
+    /// Rust's `f64::sin`, `cos` and `ln` (the platform's libm: glibc on Linux), as burnprop
+    /// has always drawn the sets from the numpy stream.
+    Std,
+    /// fdlibm's, as node 20 (V8 11.3) computes `Math.sin`, `Math.cos` and `Math.log`.
+    Fdlibm,
+}
+
+impl MathLib {
+    fn sin(self, x: f64) -> f64 {
+        match self {
+            MathLib::Std => x.sin(),
+            MathLib::Fdlibm => fdlibm::sin(x),
+        }
+    }
+
+    fn cos(self, x: f64) -> f64 {
+        match self {
+            MathLib::Std => x.cos(),
+            MathLib::Fdlibm => fdlibm::cos(x),
+        }
+    }
+
+    fn ln(self, x: f64) -> f64 {
+        match self {
+            MathLib::Std => x.ln(),
+            MathLib::Fdlibm => fdlibm::log(x),
+        }
+    }
+}
+
 /// `randUniform(a, b)`: `Math.random() * (b − a) + a`.
-fn uniform(rng: &mut NumpyRng, a: f64, b: f64) -> f64 {
-    rng.random_sample() * (b - a) + a
+fn uniform(rng: &mut impl Uniform, a: f64, b: f64) -> f64 {
+    rng.random() * (b - a) + a
 }
 
 /// `normalRandom(mean, variance)`: Marsaglia's polar method on `Math.random()`, keeping only
 /// the first of the pair, so each call draws afresh (unlike numpy's cached `gauss`).
-fn normal(rng: &mut NumpyRng, mean: f64, variance: f64) -> f64 {
+fn normal(rng: &mut impl Uniform, math: MathLib, mean: f64, variance: f64) -> f64 {
     let (mut v1, mut s);
     loop {
-        v1 = 2.0 * rng.random_sample() - 1.0;
-        let v2 = 2.0 * rng.random_sample() - 1.0;
+        v1 = 2.0 * rng.random() - 1.0;
+        let v2 = 2.0 * rng.random() - 1.0;
         s = v1 * v1 + v2 * v2;
         // `do { … } while (s > 1)`: the TypeScript also accepts s = 0 (probability 2⁻¹⁰⁶).
         if s <= 1.0 {
             break;
         }
     }
-    let result = (-2.0 * s.ln() / s).sqrt() * v1;
+    let result = (-2.0 * math.ln(s) / s).sqrt() * v1;
     mean + variance.sqrt() * result
 }
 
@@ -101,14 +137,15 @@ pub fn generate(
     set: PlaygroundSet,
     samples: usize,
     noise: f64,
-    rng: &mut NumpyRng,
+    rng: &mut impl Uniform,
+    math: MathLib,
 ) -> (Vec<[f64; 2]>, Vec<usize>) {
     let noise = noise / 100.0;
     let mut points = match set {
-        PlaygroundSet::Circle => circle(samples, noise, rng),
+        PlaygroundSet::Circle => circle(samples, noise, rng, math),
         PlaygroundSet::Xor => xor(samples, noise, rng),
-        PlaygroundSet::Gauss => gauss(samples, noise, rng),
-        PlaygroundSet::Spiral => spiral(samples, noise, rng),
+        PlaygroundSet::Gauss => gauss(samples, noise, rng, math),
+        PlaygroundSet::Spiral => spiral(samples, noise, rng, math),
     };
     shuffle(&mut points, rng);
     points.into_iter().unzip()
@@ -116,7 +153,12 @@ pub fn generate(
 
 /// `classifyCircleData`: radius 5; class 1 uniform in radius on [0, 2.5), class 0 on
 /// [3.5, 5), each labelled by whether its jittered copy lies within 2.5 of the centre.
-fn circle(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize)> {
+fn circle(
+    samples: usize,
+    noise: f64,
+    rng: &mut impl Uniform,
+    math: MathLib,
+) -> Vec<([f64; 2], usize)> {
     let radius = 5.0;
     let mut points = Vec::with_capacity(2 * half(samples));
     for (low, high) in [(0.0, radius * 0.5), (radius * 0.7, radius)] {
@@ -124,8 +166,8 @@ fn circle(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usiz
             let r = uniform(rng, low, high);
             let angle = uniform(rng, 0.0, 2.0 * PI);
             // The Playground's x is r·sin, y is r·cos.
-            let x = r * angle.sin();
-            let y = r * angle.cos();
+            let x = r * math.sin(angle);
+            let y = r * math.cos(angle);
             let noise_x = uniform(rng, -radius, radius) * noise;
             let noise_y = uniform(rng, -radius, radius) * noise;
             let inside = norm(x + noise_x, y + noise_y) < radius * 0.5;
@@ -137,7 +179,7 @@ fn circle(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usiz
 
 /// `classifyXORData`: uniform on ±5, pushed 0.3 away from each axis, class 1 where the
 /// jittered copy has x·y ≥ 0.
-fn xor(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize)> {
+fn xor(samples: usize, noise: f64, rng: &mut impl Uniform) -> Vec<([f64; 2], usize)> {
     let padding = 0.3;
     let away = |v: f64| if v > 0.0 { v + padding } else { v - padding };
     (0..samples)
@@ -154,15 +196,20 @@ fn xor(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize)>
 
 /// `classifyTwoGaussData`: variance `d3.scale.linear().domain([0, .5]).range([0.5, 4])` of the
 /// noise, class 1 around (2, 2) first, then class 0 around (−2, −2).
-fn gauss(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize)> {
+fn gauss(
+    samples: usize,
+    noise: f64,
+    rng: &mut impl Uniform,
+    math: MathLib,
+) -> Vec<([f64; 2], usize)> {
     // d3 v3's linear scale: u = (noise − 0) / 0.5, then 0.5 · (1 − u) + 4 · u.
     let u = noise / 0.5;
     let variance = 0.5 * (1.0 - u) + 4.0 * u;
     let mut points = Vec::with_capacity(2 * half(samples));
     for (centre, class) in [(2.0, 1), (-2.0, 0)] {
         for _ in 0..half(samples) {
-            let x = normal(rng, centre, variance);
-            let y = normal(rng, centre, variance);
+            let x = normal(rng, math, centre, variance);
+            let y = normal(rng, math, centre, variance);
             points.push(([x, y], class));
         }
     }
@@ -172,7 +219,12 @@ fn gauss(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize
 /// `classifySpiralData`: for `i < n = samples / 2`, radius `i / n · 5` at angle
 /// `1.75 · i / n · 2π + Δ` (Δ = 0 for class 1, π for class 0), each coordinate moved by
 /// `uniform(−1, 1) · noise`.
-fn spiral(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usize)> {
+fn spiral(
+    samples: usize,
+    noise: f64,
+    rng: &mut impl Uniform,
+    math: MathLib,
+) -> Vec<([f64; 2], usize)> {
     // JavaScript's n is a float: 2.5 for 5 samples.
     let n = samples as f64 / 2.0;
     let mut points = Vec::with_capacity(2 * half(samples));
@@ -182,8 +234,8 @@ fn spiral(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usiz
             let r = i / n * 5.0;
             // Evaluated left to right, as the TypeScript: ((1.75 · i) / n) · 2 · π + Δ.
             let t = 1.75 * i / n * 2.0 * PI + delta;
-            let x = r * t.sin() + uniform(rng, -1.0, 1.0) * noise;
-            let y = r * t.cos() + uniform(rng, -1.0, 1.0) * noise;
+            let x = r * math.sin(t) + uniform(rng, -1.0, 1.0) * noise;
+            let y = r * math.cos(t) + uniform(rng, -1.0, 1.0) * noise;
             points.push(([x, y], class));
         }
     }
@@ -192,10 +244,10 @@ fn spiral(samples: usize, noise: f64, rng: &mut NumpyRng) -> Vec<([f64; 2], usiz
 
 /// `shuffle` of `dataset.ts`: Fisher–Yates from the end, `index = ⌊Math.random() · counter⌋`
 /// drawn before `counter` is decremented (so an element may swap with itself).
-fn shuffle<T>(items: &mut [T], rng: &mut NumpyRng) {
+fn shuffle<T>(items: &mut [T], rng: &mut impl Uniform) {
     let mut counter = items.len();
     while counter > 0 {
-        let index = (rng.random_sample() * counter as f64).floor() as usize;
+        let index = (rng.random() * counter as f64).floor() as usize;
         counter -= 1;
         items.swap(counter, index);
     }
@@ -204,9 +256,10 @@ fn shuffle<T>(items: &mut [T], rng: &mut NumpyRng) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::NumpyRng;
 
     fn draw(set: PlaygroundSet, samples: usize, noise: f64, seed: u32) -> Vec<([f64; 2], usize)> {
-        let (x, y) = generate(set, samples, noise, &mut NumpyRng::new(seed));
+        let (x, y) = generate(set, samples, noise, &mut NumpyRng::new(seed), MathLib::Std);
         x.into_iter().zip(y).collect()
     }
 

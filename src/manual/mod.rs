@@ -3,7 +3,7 @@
 //! Nothing here uses autodiff. The forward pass keeps every pre-activation `Z_l` and activation
 //! `A_l` (its [`Cache`]); the backward pass walks the layers from the output down and
 //! applies the chain rule to get every delta `dZ_l = ∂ℓ/∂Z_l` and every parameter gradient. The
-//! weights are read from the same [`Mlp`](crate::model::Mlp) the autodiff engine trains, so the
+//! weights are read from the same [`Mlp`] the autodiff engine trains, so the
 //! two engines always see identical parameters.
 //!
 //! Two notations, two readable implementations of the same algebra:

@@ -83,11 +83,20 @@ impl Experiment {
     /// One numpy stream, seeded with `config.seed`, generates the data. With `--rng numpy` the
     /// same stream then draws notebook 002's `parameter_scale` (when `init_scale` is absent) and
     /// the weights, `init_draw` times, keeping the last; with `--rng burn` the weights come from
-    /// burn's initialisers on `device`'s generator.
+    /// burn's initialisers on `device`'s generator. With `--rng playground` the data come from
+    /// the Playground's own stream ([`DataConfig::seedrandom`]) instead, and the numpy stream,
+    /// having drawn nothing, draws the weights as with `--rng numpy`.
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         let mut rng = NumpyRng::new(config.seed);
-        let data = data::load(&config.data, config.layout, &mut rng)?;
+        let data = match config.rng {
+            RngKind::Playground => {
+                data::load_seedrandom(&config.data, &mut config.data.seedrandom(config.seed)?)?
+            }
+            RngKind::Numpy | RngKind::Burn | RngKind::Python => {
+                data::load(&config.data, config.layout, &mut rng)?
+            }
+        };
         let scale = match (config.init, config.init_scale) {
             (_, Some(scale)) => scale,
             (Init::Normal, None) => rng.random_sample(),
@@ -104,7 +113,7 @@ impl Experiment {
         };
         let mut python = PythonRng::new(config.seed);
         let mut source = match config.rng {
-            RngKind::Numpy => ParamSource::Numpy(&mut rng),
+            RngKind::Numpy | RngKind::Playground => ParamSource::Numpy(&mut rng),
             RngKind::Burn => ParamSource::Burn(u64::from(config.seed)),
             RngKind::Python => ParamSource::Python(&mut python),
         };

@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::Path;
 
+use burnprop::data::{self, DataConfig, PlaygroundSet, TrainingData};
+
 use crate::cli::one_line_failure;
 use crate::common::burnprop;
 
@@ -72,7 +74,7 @@ fn circles_preset_on_the_spiral_keeps_its_one_hot_targets() {
 
 #[test]
 fn data_flags_that_do_not_fit_are_one_line_errors() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["train", "mnist", "--data", "moons"],
             "--data replaces 2-D data (the circles and xor presets); the mnist data is not 2-D",
@@ -89,6 +91,23 @@ fn data_flags_that_do_not_fit_are_one_line_errors() {
             &["train", "circles", "--data", "moons", "--factor", "0.5"],
             "--factor does not apply to the moons data",
         ),
+        (
+            &[
+                "train",
+                "xor",
+                "--data",
+                "circle",
+                "--rng",
+                "playground",
+                "--seed",
+                "100000",
+            ],
+            "--rng playground needs a --seed from 0 to 99999",
+        ),
+        (
+            &["train", "xor", "--rng", "playground"],
+            "--rng playground draws only TensorFlow Playground's sets, not the xor data",
+        ),
     ];
     for (args, expected) in cases {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -97,4 +116,91 @@ fn data_flags_that_do_not_fit_are_one_line_errors() {
         let err = one_line_failure(cmd, args);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
+}
+
+/// One point of a node reference file: `k orig_index x y label split`.
+struct NodePoint {
+    x: f64,
+    y: f64,
+    label: i8,
+}
+
+/// The points of `tests/fixtures/playground/<set>_seed0.12345_noise<noise>.txt`, in the
+/// Playground's shuffled order (its README says how node produced them).
+fn node_points(set: &str, noise: u32) -> Vec<NodePoint> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "tests/fixtures/playground/{set}_seed0.12345_noise{noise}.txt"
+    ));
+    let text = fs::read_to_string(&path).expect("the fixture");
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.starts_with("random"))
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(fields.len(), 6, "{line}");
+            NodePoint {
+                x: fields[2].parse().expect("x"),
+                y: fields[3].parse().expect("y"),
+                label: fields[4].parse().expect("label"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn playground_stream_reproduces_node_bit_for_bit() {
+    let sets = [
+        PlaygroundSet::Circle,
+        PlaygroundSet::Xor,
+        PlaygroundSet::Gauss,
+        PlaygroundSet::Spiral,
+    ];
+    for set in sets {
+        for noise in [0, 25, 50] {
+            let config = DataConfig::Playground {
+                set,
+                // NUM_SAMPLES_CLASSIFY, as in the files' header (numSamples=500).
+                samples: 500,
+                noise: f64::from(noise),
+                one_hot: false,
+            };
+            // `--seed 12345` is the Playground's `#seed=0.12345`, the files' seed.
+            let mut rng = config.seedrandom(12345).expect("a Playground seed");
+            let Ok(TrainingData::Examples(examples)) = data::load_seedrandom(&config, &mut rng)
+            else {
+                panic!("{set:?}: the Playground's sets are examples");
+            };
+            let expected = node_points(set.name(), noise);
+            assert_eq!(examples.len(), expected.len(), "{set:?} {noise}");
+            for (k, (example, node)) in examples.iter().zip(&expected).enumerate() {
+                // Bitwise: the ARC4 stream, the draw order and fdlibm's sin/cos/log are node's.
+                let at = format!("{set:?}, noise {noise}, point {k}");
+                assert_eq!(example.x[0].to_bits(), node.x.to_bits(), "x of {at}");
+                assert_eq!(example.x[1].to_bits(), node.y.to_bits(), "y of {at}");
+                // The Playground's +1 is class 1, its −1 class 0.
+                assert_eq!(example.y, [f64::from(u8::from(node.label == 1))], "{at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn rng_playground_trains_and_records_its_seed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = dir.path().join("gauss");
+    train_and_plot(
+        &[
+            "train",
+            "xor",
+            "--data",
+            "gauss",
+            "--rng",
+            "playground",
+            "--seed",
+            "12345",
+        ],
+        &run,
+    );
+    let config = config_json(&run);
+    assert_eq!(config["rng"], "playground");
+    assert_eq!(config["seed"], 12345);
 }
