@@ -94,6 +94,8 @@ pub struct Header {
     pub loss: LossKind,
     /// Whether `J` sums the per-example losses or averages them over the `m` examples.
     pub reduction: Reduction,
+    /// The L2 penalty `α` of `J = s·Σᵢ ℓᵢ + α·Σθ²` (0: none).
+    pub l2: f64,
     /// How the matrices hold the examples: as rows (burn) or as columns (notebook 002).
     pub layout: Layout,
     /// The precision the pass was computed in.
@@ -121,6 +123,7 @@ impl Header {
             bias: config.bias,
             loss: config.loss,
             reduction: config.reduction,
+            l2: config.l2,
             layout,
             dtype: config.dtype,
             rng: config.rng,
