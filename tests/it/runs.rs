@@ -214,21 +214,28 @@ fn opening_a_directory_that_is_not_a_run_fails_clearly() {
 }
 
 #[test]
-fn a_config_from_an_older_burnprop_says_so() {
+fn a_config_from_an_older_burnprop_reads_and_a_broken_one_says_so() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut old = serde_json::to_value(Preset::Xor.config()).expect("JSON");
-    // config.json as burnprop wrote it before the learning-rate schedule existed.
+    // config.json as burnprop wrote it before the learning-rate schedule existed: the field
+    // takes the value such runs had.
     old["optimizer"]
         .as_object_mut()
         .expect("an object")
         .remove("schedule");
-    std::fs::write(dir.path().join("config.json"), old.to_string()).expect("written");
-    let err = RunDir::open(dir.path())
-        .expect("a config.json is there")
-        .config()
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("missing field `schedule`"), "{err}");
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, old.to_string()).expect("written");
+    let run = RunDir::open(dir.path()).expect("a config.json is there");
+    let config = run.config().expect("an older config reads");
+    assert_eq!(
+        config.optimizer.schedule,
+        Preset::Xor.config().optimizer.schedule
+    );
+    // A field no burnprop ever left out is named, with the likely cause.
+    old.as_object_mut().expect("an object").remove("loss");
+    std::fs::write(&path, old.to_string()).expect("written");
+    let err = run.config().unwrap_err().to_string();
+    assert!(err.contains("missing field `loss`"), "{err}");
     assert!(
         err.contains("an older burnprop may have written it"),
         "{err}"
