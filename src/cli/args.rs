@@ -432,9 +432,9 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum)]
     pub kernel: Option<Kernel>,
 
-    /// Another 2-D data set in place of the preset's (circles and xor presets): scikit-learn's
-    /// moons or TensorFlow Playground's circle, xor, gauss or spiral. The targets keep the
-    /// preset's encoding (one-hot for circles, one 0/1 target for xor).
+    /// Another 2-D data set in place of the preset's (circles, xor and micrograd presets):
+    /// scikit-learn's moons or TensorFlow Playground's circle, xor, gauss or spiral. The
+    /// targets keep the preset's encoding (one-hot for circles, one 0/1 target otherwise).
     #[arg(long, value_enum, value_name = "SET")]
     pub data: Option<PointSet>,
 

@@ -32,7 +32,7 @@ pub fn text() -> String {
         ));
     }
     out.push_str(
-        "--data SET   in place of the circles or xor preset's data (their encoding kept)\n",
+        "--data SET   in place of a 2-D preset's data: circles, xor, micrograd (encoding kept)\n",
     );
     for set in PointSet::value_variants() {
         if let Some(name) = set.to_possible_value() {
