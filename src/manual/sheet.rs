@@ -40,10 +40,18 @@ pub fn markdown(document: &Document) -> String {
         Layout::Row => "row: examples are rows, as in burn and notebooks 000, 001, 003",
         Layout::Column => "column: examples are columns, as in notebook 002",
     };
+    let penalty = if header.l2 == 0.0 {
+        String::new()
+    } else {
+        format!(", plus the L2 penalty {}·Σθ²", header.l2)
+    };
     let rows = [
         ("notebook", header.notebook.clone()),
         ("network", header.network.clone()),
-        ("loss", format!("{}, {reduction}", header.loss.name())),
+        (
+            "loss",
+            format!("{}, {reduction}{penalty}", header.loss.name()),
+        ),
         ("layout", layout.to_string()),
         ("examples", header.examples.to_string()),
         (
