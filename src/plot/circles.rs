@@ -10,6 +10,7 @@ use plotters::coord::ranged3d::Cartesian3d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::plane::{class, predicted};
 use super::{
     BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
@@ -94,35 +95,6 @@ fn sample(examples: &[Example]) -> Vec<([f64; 2], usize)> {
         .step_by(step)
         .map(|e| ([e.x[0], e.x[1]], class(&e.y)))
         .collect()
-}
-
-/// The class of a target: the hot column of a one-hot row, or 1 for a single target above 0.5.
-fn class(values: &[f64]) -> usize {
-    match values {
-        [single] => usize::from(*single > 0.5),
-        _ => argmax(values),
-    }
-}
-
-/// The class a network predicts from its logits: the first largest one, or 1 for a single
-/// output whose logit is positive (a sigmoid above 0.5, a margin on the positive side).
-fn predicted(logits: &[f64]) -> usize {
-    match logits {
-        [single] => usize::from(*single > 0.0),
-        _ => argmax(logits),
-    }
-}
-
-/// The index of the first largest entry (numpy's and burn's `argmax`).
-fn argmax(values: &[f64]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .fold(None, |best: Option<(usize, f64)>, (k, &v)| match best {
-            Some((_, b)) if b >= v => best,
-            _ => Some((k, v)),
-        })
-        .map_or(0, |(k, _)| k)
 }
 
 fn colour(class: usize) -> RGBColor {

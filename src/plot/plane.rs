@@ -75,16 +75,33 @@ impl Square {
     }
 }
 
-/// The class of an example: its target's largest entry (one-hot), or target > 0.5 (one output).
-pub fn class(y: &[f64]) -> usize {
-    match y {
+/// The class of a target: the hot column of a one-hot row, or 1 for a single target above 0.5.
+pub fn class(values: &[f64]) -> usize {
+    match values {
         [single] => usize::from(*single > 0.5),
-        _ => y
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or(0, |(k, _)| k),
+        _ => argmax(values),
     }
+}
+
+/// The class a network predicts from its logits: the first largest one, or 1 for a single
+/// output whose logit is positive (a sigmoid above 0.5, a margin on the positive side).
+pub fn predicted(logits: &[f64]) -> usize {
+    match logits {
+        [single] => usize::from(*single > 0.0),
+        _ => argmax(logits),
+    }
+}
+
+/// The index of the first largest entry (numpy's and burn's `argmax`).
+fn argmax(values: &[f64]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold(None, |best: Option<(usize, f64)>, (k, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((k, v)),
+        })
+        .map_or(0, |(k, _)| k)
 }
 
 /// How values map to colours: `mid` is white, `lo` full blue (class 0), `hi` full orange
