@@ -425,10 +425,11 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum)]
     pub dtype: Option<Precision>,
 
-    /// How the manual engine computes a step on the CPU: `fused` sweeps the examples once
-    /// (forward, loss, backward and gradient sums together, on all cores), `tensor` runs one
-    /// burn operation per line of the derivation. `auto` picks `fused` for layers up to 64
-    /// wide on flex or ndarray.
+    /// How the manual engine computes a step: `fused` sweeps the examples once on the CPU
+    /// (forward, loss, backward and gradient sums together, on all cores), `wide` goes layer
+    /// by layer on the CPU with multi-threaded matrix products, `tensor` runs one burn
+    /// operation per line of the derivation (any backend). `auto` picks `fused` for layers up
+    /// to 64 wide and `wide` for wider ones on flex or ndarray, `tensor` elsewhere.
     #[arg(long, value_enum)]
     pub kernel: Option<Kernel>,
 

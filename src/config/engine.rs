@@ -57,12 +57,13 @@ impl Engine {
     }
 
     /// Checks that the engine can train `config`: the manual engine's update has no dampening,
-    /// and only the manual engine has a fused kernel.
+    /// and only the manual engine has host kernels (fused, wide).
     pub fn check(self, config: &ExperimentConfig) -> Result<()> {
-        if self == Engine::Autodiff && config.kernel == Kernel::Fused {
-            return Err(Error::InvalidConfig(
-                "--kernel fused is the manual engine's; burn's autodiff runs tensor operations (use --engine manual, or --kernel auto)".to_string(),
-            ));
+        if self == Engine::Autodiff && matches!(config.kernel, Kernel::Fused | Kernel::Wide) {
+            return Err(Error::InvalidConfig(format!(
+                "--kernel {} is the manual engine's; burn's autodiff runs tensor operations (use --engine manual, or --kernel auto)",
+                config.kernel
+            )));
         }
         let opt = &config.optimizer;
         if self == Engine::Manual && opt.momentum != 0.0 && opt.dampening != 0.0 {
@@ -83,13 +84,14 @@ impl std::fmt::Display for Engine {
 
 /// How the manual engine computes a training step.
 ///
-/// Both kernels compute the same equations ([`manual::row`](crate::manual::row)); they differ
+/// The kernels compute the same equations ([`manual::row`](crate::manual::row)); they differ
 /// in how the work is laid out, and so in floating-point rounding (the tests hold them to
 /// each other's tolerance).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
-    /// `fused` for narrow networks on a CPU backend, `tensor` otherwise.
+    /// `fused` for narrow networks and `wide` for wide ones on a CPU backend, `tensor`
+    /// otherwise.
     #[default]
     Auto,
     /// whole-batch burn tensor operations, one per line of the derivation (any backend).
@@ -97,6 +99,9 @@ pub enum Kernel {
     /// one sweep over the examples on the host per step: forward, loss, backward and gradient
     /// sums fused, vectorised across examples, on all cores.
     Fused,
+    /// the derivation layer by layer on the host, its products multi-threaded matrix
+    /// multiplications (gemm): for wide layers such as MNIST's.
+    Wide,
 }
 
 impl Kernel {
@@ -106,22 +111,23 @@ impl Kernel {
             Kernel::Auto => "auto",
             Kernel::Tensor => "tensor",
             Kernel::Fused => "fused",
+            Kernel::Wide => "wide",
         }
     }
 
-    /// The kernel `engine` runs for a network of layer widths `sizes` on `device`: `auto`
-    /// becomes `fused` for the manual engine when every layer is at most [`FUSED_MAX_WIDTH`]
-    /// wide and the device computes in host memory, `tensor` otherwise. The autodiff engine
-    /// always runs burn's tensor operations.
+    /// The kernel `engine` runs for a network of layer widths `sizes` on `device`: where the
+    /// device computes in host memory, `auto` becomes `fused` for the manual engine when every
+    /// layer is at most [`FUSED_MAX_WIDTH`] wide and `wide` otherwise; on other devices it
+    /// becomes `tensor`. The autodiff engine always runs burn's tensor operations.
     pub fn resolve(self, engine: Engine, sizes: &[usize], device: &Device) -> Kernel {
         match (engine, self) {
             (Engine::Autodiff, _) => Kernel::Tensor,
             (Engine::Manual, Kernel::Auto) => {
                 let narrow = sizes.iter().all(|&n| n <= FUSED_MAX_WIDTH);
-                if narrow && crate::device::computes_on_host(device) {
-                    Kernel::Fused
-                } else {
-                    Kernel::Tensor
+                match (crate::device::computes_on_host(device), narrow) {
+                    (true, true) => Kernel::Fused,
+                    (true, false) => Kernel::Wide,
+                    (false, _) => Kernel::Tensor,
                 }
             }
             (Engine::Manual, kernel) => kernel,
@@ -137,5 +143,6 @@ impl std::fmt::Display for Kernel {
 
 /// The widest layer for which `--kernel auto` picks the fused kernel. The fused kernel keeps
 /// one gradient accumulator per weight and per lane, which pays off for notebook-sized layers;
-/// wider layers are matrix products, where burn's blocked matmul is faster.
+/// wider layers are matrix products, where the wide kernel's blocked, multi-threaded gemm is
+/// faster.
 pub const FUSED_MAX_WIDTH: usize = 64;

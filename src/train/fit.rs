@@ -21,7 +21,7 @@ use burn::tensor::Device;
 use super::checkpoint::{Checkpoint, Position};
 use super::history::{EpochRecord, History, StepRecord};
 use super::metrics::{Evaluation, evaluate};
-use super::steppers::{AutodiffStepper, ManualFusedStepper, ManualTensorStepper, Stepper};
+use super::steppers::{AutodiffStepper, ManualHostStepper, ManualTensorStepper, Stepper};
 use super::{Batches, Experiment, Observer};
 use crate::artifacts::RunDir;
 use crate::config::{Engine, ExperimentConfig, Kernel};
@@ -156,9 +156,13 @@ pub fn stepper(
             config.kernel.resolve(engine, &model.sizes(), device),
         ) {
             (Engine::Autodiff, _) => Box::new(AutodiffStepper::new(config, model)),
-            (Engine::Manual, Kernel::Fused) => match config.dtype {
-                Precision::F32 => Box::new(ManualFusedStepper::<f32>::new(config, &model, device)?),
-                Precision::F64 => Box::new(ManualFusedStepper::<f64>::new(config, &model, device)?),
+            (Engine::Manual, kernel @ (Kernel::Fused | Kernel::Wide)) => match config.dtype {
+                Precision::F32 => Box::new(ManualHostStepper::<f32>::new(
+                    config, kernel, &model, device,
+                )?),
+                Precision::F64 => Box::new(ManualHostStepper::<f64>::new(
+                    config, kernel, &model, device,
+                )?),
             },
             (Engine::Manual, _) => Box::new(ManualTensorStepper::new(config, model)),
         },

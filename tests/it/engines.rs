@@ -51,7 +51,7 @@ fn assert_agree(what: &str, comparison: &Comparison) {
 fn every_preset_trains_the_same_with_both_engines_for_100_steps() {
     for (preset, kernel) in Preset::ALL
         .into_iter()
-        .flat_map(|p| [(p, Kernel::Tensor), (p, Kernel::Fused)])
+        .flat_map(|p| [(p, Kernel::Tensor), (p, Kernel::Fused), (p, Kernel::Wide)])
     {
         let mut config = offline_config(preset);
         config.kernel = kernel;

@@ -9,7 +9,7 @@ use burnprop::gradcheck::{
     numeric_gradients,
 };
 use burnprop::loss::{LossKind, Reduction};
-use burnprop::manual::{self, column, fused, row};
+use burnprop::manual::{self, column, fused, row, wide};
 use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
 use burnprop::model::mlp::{Gradients, LayerParams};
@@ -51,9 +51,22 @@ fn pick<T: Copy>(rng: &mut NumpyRng, items: &[T]) -> T {
 /// reduction, an L2 penalty half of the time, biases or not. Weights are N(0, 1/n_in) and inputs N(0, 1), so pre-activations of
 /// both signs reach every ReLU.
 fn random_case(rng: &mut NumpyRng, precision: Precision, device: &Device) -> Case {
+    random_case_within(rng, precision, device, 16, 32)
+}
+
+/// [`random_case`] with widths 1 to `width` and batches 1 to `batch`.
+fn random_case_within(
+    rng: &mut NumpyRng,
+    precision: Precision,
+    device: &Device,
+    width: u32,
+    batch: u32,
+) -> Case {
     let depth = 1 + rng.randint(4) as usize;
-    let sizes: Vec<usize> = (0..=depth).map(|_| 1 + rng.randint(16) as usize).collect();
-    let batch = 1 + rng.randint(32) as usize;
+    let sizes: Vec<usize> = (0..=depth)
+        .map(|_| 1 + rng.randint(width) as usize)
+        .collect();
+    let batch = 1 + rng.randint(batch) as usize;
     let activations: Vec<Activation> = (1..depth)
         .map(|_| {
             pick(
@@ -251,6 +264,68 @@ fn fused_gradients_equal_autodiff_in_f32_on_random_networks() {
     kernel_equals_autodiff(Precision::F32, 8, F32_REL, F32_ABS, |case| {
         fused_gradients::<f32>(case).1
     });
+}
+
+/// The wide kernel's gradients of a case, in `R`.
+fn wide_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradients) {
+    wide::gradients::<R>(
+        &case.model,
+        case.x.clone(),
+        case.y.clone(),
+        case.loss,
+        case.reduction,
+        case.l2,
+    )
+    .expect("wide gradients")
+}
+
+#[test]
+fn wide_gradients_equal_autodiff_in_f64_on_random_networks() {
+    kernel_equals_autodiff(Precision::F64, 2026, F64_REL, F64_ABS, |case| {
+        wide_gradients::<f64>(case).1
+    });
+}
+
+#[test]
+fn wide_gradients_equal_autodiff_in_f32_on_random_networks() {
+    kernel_equals_autodiff(Precision::F32, 9, F32_REL, F32_ABS, |case| {
+        wide_gradients::<f32>(case).1
+    });
+}
+
+/// Wide layers (up to 320 units, batches up to 100), where gemm blocks and splits the products
+/// between threads: the wide kernel against autodiff, and its loss against the objective.
+#[test]
+fn wide_gradients_equal_autodiff_on_wide_layers() {
+    let device = Device::flex();
+    let mut rng = NumpyRng::new(31);
+    for (precision, rel, abs) in [
+        (Precision::F64, F64_REL, F64_ABS),
+        (Precision::F32, F32_REL, F32_ABS),
+    ] {
+        for i in 0..12 {
+            let case = random_case_within(&mut rng, precision, &device, 320, 100);
+            let (loss, manual) = match precision {
+                Precision::F64 => wide_gradients::<f64>(&case),
+                Precision::F32 => wide_gradients::<f32>(&case),
+            };
+            let (auto_loss, auto) = autodiff::gradients(
+                &case.model,
+                case.x.clone(),
+                case.y.clone(),
+                case.loss,
+                case.reduction,
+                case.l2,
+            )
+            .expect("autodiff gradients");
+            let what = format!("{precision:?} case {i} ({})", case.description);
+            assert!(
+                (loss - auto_loss).abs() <= abs + rel * auto_loss.abs(),
+                "{what}: J = {loss} against {auto_loss}"
+            );
+            assert_gradients_close(&manual, &auto, rel, abs, &what);
+        }
+    }
 }
 
 #[test]

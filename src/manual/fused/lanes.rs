@@ -9,7 +9,7 @@ use crate::model::activation::Activation;
 pub const LANES: usize = 8;
 
 /// `LANES` values, one per example of a block.
-pub(super) type Lanes<R> = [R; LANES];
+pub(in crate::manual) type Lanes<R> = [R; LANES];
 
 /// Adds the first `valid` lanes of `terms` to `sums`, in f64.
 pub(super) fn add_lanes<R: Real>(sums: &mut [f64; LANES], terms: &Lanes<R>, valid: usize) {
@@ -43,7 +43,7 @@ pub(super) fn exp_lanes<R: Real>(mut x: Lanes<R>) -> Lanes<R> {
 
 /// `g(Z)` of a hidden layer, lane by lane.
 #[inline(always)]
-pub(super) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
+pub(in crate::manual) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
     let mut a = *z;
     match g {
         Activation::Identity => {}
@@ -70,7 +70,7 @@ pub(super) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
 /// `dA ⊙ g'(Z)`, lane by lane, with `g'` from `Z` or `A` as
 /// [`activation_backward`](super::activation_backward) writes it.
 #[inline(always)]
-pub(super) fn derivative<R: Real>(
+pub(in crate::manual) fn derivative<R: Real>(
     g: Activation,
     da: &Lanes<R>,
     z: &Lanes<R>,

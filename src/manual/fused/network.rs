@@ -91,11 +91,11 @@ impl<R: Real> Network<R> {
         values.next().is_none().then_some(layers)
     }
 
-    pub(super) fn depth(&self) -> usize {
+    pub(in crate::manual) fn depth(&self) -> usize {
         self.weights.len()
     }
 
-    pub(super) fn outputs(&self) -> usize {
+    pub(in crate::manual) fn outputs(&self) -> usize {
         self.sizes.last().copied().unwrap_or(0)
     }
 }

@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 
 use super::network::{Network, to_host};
-use super::sweep::sweep;
+use super::sweep::{Sums, sweep};
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::manual::real::Real;
@@ -37,6 +37,18 @@ pub fn step<R: Real>(
     rows: usize,
 ) -> Result<Step<R>> {
     let sums = sweep(network, kind, x, y, rows)?;
+    Ok(scale(network, sums, reduction, l2, rows))
+}
+
+/// A step from a batch's [`Sums`] over `rows` examples: the sums scaled by the reduction's `s`,
+/// and the L2 penalty added.
+pub(in crate::manual) fn scale<R: Real>(
+    network: &Network<R>,
+    sums: Sums<R>,
+    reduction: Reduction,
+    l2: f64,
+    rows: usize,
+) -> Step<R> {
     let s = reduction.scale(rows);
     let scaled = |sum: Vec<R>| -> Vec<R> { sum.into_iter().map(|v| v * R::of(s)).collect() };
     let mut gradients = Vec::with_capacity(2 * sums.weights.len());
@@ -66,12 +78,12 @@ pub fn step<R: Real>(
             }
         }
     }
-    Ok(Step {
+    Step {
         loss: sums.loss * s + l2 * penalty,
         outputs: sums.outputs.iter().map(|c| c * s).collect(),
         right: sums.right,
         gradients,
-    })
+    }
 }
 
 /// `J` and the gradients of `J` for one batch by the fused kernel, as tensors on `x`'s device:
@@ -87,18 +99,23 @@ pub fn gradients<R: Real>(
     reduction: Reduction,
     l2: f64,
 ) -> Result<(f64, Gradients)> {
+    on_host::<R>(model, x, targets, |network, x, y, rows| {
+        step(network, kind, reduction, l2, x, y, rows)
+    })
+}
+
+/// `J` and the gradients of `J` that `kernel` computes for one batch on the host, as tensors
+/// on `x`'s device.
+pub(in crate::manual) fn on_host<R: Real>(
+    model: &Mlp,
+    x: Tensor<2>,
+    targets: Tensor<2>,
+    kernel: impl FnOnce(&Network<R>, &[R], &[R], usize) -> Result<Step<R>>,
+) -> Result<(f64, Gradients)> {
     let device = x.device();
     let rows = x.dims()[0];
     let mut network = Network::<R>::from_mlp(model)?;
-    let step = step(
-        &network,
-        kind,
-        reduction,
-        l2,
-        &to_host(x)?,
-        &to_host(targets)?,
-        rows,
-    )?;
+    let step = kernel(&network, &to_host(x)?, &to_host(targets)?, rows)?;
     for (param, grad) in network.parameters_mut().into_iter().zip(step.gradients) {
         *param = grad;
     }

@@ -61,22 +61,8 @@ pub fn sweep<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Result<Sums<R>> {
+    check_batch(network, kind, x, y, rows)?;
     let (n_in, n_out) = (network.sizes[0], network.outputs());
-    if kind.output_activation() != network.output {
-        return Err(Error::InvalidConfig(format!(
-            "the fused kernel computes Ŷ − Y for {}'s output activation, and this network's differs",
-            kind.name()
-        )));
-    }
-    if x.len() != rows * n_in || y.len() != rows * n_out {
-        return Err(Error::Data(format!(
-            "the fused kernel got {} inputs and {} targets for {rows} examples of a {}-input, {}-output network",
-            x.len(),
-            y.len(),
-            n_in,
-            n_out
-        )));
-    }
     let chunks: Vec<Sums<R>> = (0..rows.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -90,6 +76,34 @@ pub fn sweep<R: Real>(
         .into_iter()
         .reduce(Sums::add)
         .unwrap_or_else(|| Sweep::new(network, kind).finish()))
+}
+
+/// Whether `x` and `y` hold `rows` examples for `network`, and `kind`'s output activation is
+/// the network's (the host kernels compute `dZ_L = Ŷ − Y` from the loss).
+pub(in crate::manual) fn check_batch<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Result<()> {
+    let (n_in, n_out) = (network.sizes[0], network.outputs());
+    if kind.output_activation() != network.output {
+        return Err(Error::InvalidConfig(format!(
+            "the manual kernels compute Ŷ − Y for {}'s output activation, and this network's differs",
+            kind.name()
+        )));
+    }
+    if x.len() != rows * n_in || y.len() != rows * n_out {
+        return Err(Error::Data(format!(
+            "the manual kernel got {} inputs and {} targets for {rows} examples of a {}-input, {}-output network",
+            x.len(),
+            y.len(),
+            n_in,
+            n_out
+        )));
+    }
+    Ok(())
 }
 
 /// One chunk's sums, in AVX2 instructions where the CPU has them (16 lanes' worth of f32 work
@@ -138,12 +152,8 @@ struct Sweep<'a, R> {
     gw: Vec<Vec<Lanes<R>>>,
     /// `Σ dZ_l` per lane.
     gb: Vec<Vec<Lanes<R>>>,
-    /// `e^(zₖ − m)` of the softmax.
-    e: Vec<Lanes<R>>,
-    /// `Σ ℓ` and `Σ ℓₖ` per lane, in f64.
-    loss: [f64; LANES],
-    outputs: Vec<[f64; LANES]>,
-    right: usize,
+    /// The loss and accuracy sums.
+    out: Outputs<R>,
 }
 
 impl<'a, R: Real> Sweep<'a, R> {
@@ -151,7 +161,6 @@ impl<'a, R: Real> Sweep<'a, R> {
         let lanes = |n: usize| vec![[R::ZERO; LANES]; n];
         let sizes = &network.sizes;
         let depth = network.depth();
-        let per_output = kind != LossKind::CrossEntropy;
         Self {
             network,
             kind,
@@ -164,10 +173,7 @@ impl<'a, R: Real> Sweep<'a, R> {
                 .zip(&sizes[1..])
                 .map(|(b, &n)| lanes(if b.is_some() { n } else { 0 }))
                 .collect(),
-            e: lanes(network.outputs()),
-            loss: [0.0; LANES],
-            outputs: vec![[0.0; LANES]; if per_output { network.outputs() } else { 0 }],
-            right: 0,
+            out: Outputs::new(kind, network.outputs()),
         }
     }
 
@@ -234,15 +240,106 @@ impl<'a, R: Real> Sweep<'a, R> {
         }
     }
 
-    /// The loss and accuracy of the block, and `dZ_L = Ŷ − Y` in place of `Z_L` (zero in the
-    /// padding lanes).
+    /// The loss and accuracy of the block, and `dZ_L` in place of `Z_L`.
     #[inline(always)]
     fn output(&mut self, y: &[Lanes<R>], valid: usize) {
-        let Some(z) = self.z.last_mut() else {
-            return;
+        if let Some(z) = self.z.last_mut() {
+            self.out.block(self.kind, z, y, valid);
+        }
+    }
+
+    /// Accumulates `A_{l−1}ᵀ·dZ_l` and `dZ_l`, and carries `dZ` down a layer, from the output
+    /// layer to the first.
+    #[inline(always)]
+    fn backward(&mut self) {
+        let network = self.network;
+        for l in (0..network.depth()).rev() {
+            let (n_in, n_out) = (network.sizes[l], network.sizes[l + 1]);
+            let (below, this) = self.z.split_at_mut(l);
+            let dz = &this[0];
+            // Lanes are copied in and out by value: the compiler then knows the sums and the
+            // deltas do not overlap, and vectorises the adds.
+            for (sum, d) in self.gb[l].iter_mut().zip(dz) {
+                *sum = add_product_lanes(*sum, &[R::ONE; LANES], d);
+            }
+            let gw = &mut self.gw[l];
+            for k in 0..n_in {
+                let a = self.a[l][k];
+                for j in 0..n_out {
+                    let sum = &mut gw[k * n_out + j];
+                    *sum = add_product_lanes(*sum, &a, &dz[j]);
+                }
+            }
+            if l == 0 {
+                break;
+            }
+            // dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'(Z_{l−1}), written over Z_{l−1}
+            let (w, g) = (&network.weights[l], network.hidden[l - 1]);
+            for (k, z) in below[l - 1].iter_mut().enumerate() {
+                let mut da = [R::ZERO; LANES];
+                for j in 0..n_out {
+                    da = add_product_lanes(da, &dz[j], &[w[k * n_out + j]; LANES]);
+                }
+                *z = derivative(g, &da, z, &self.a[l][k]);
+            }
+        }
+    }
+
+    /// The chunk's sums, lanes added in order.
+    fn finish(self) -> Sums<R> {
+        let fold = |lanes: &Vec<Lanes<R>>| -> Vec<R> {
+            lanes
+                .iter()
+                .map(|l| l.iter().copied().fold(R::ZERO, |s, v| s + v))
+                .collect()
         };
+        let (loss, outputs, right) = self.out.finish();
+        Sums {
+            loss,
+            outputs,
+            right,
+            weights: self.gw.iter().map(fold).collect(),
+            biases: self.gb.iter().map(fold).collect(),
+        }
+    }
+}
+
+/// A batch's loss and accuracy, added up block by block, and the output layer's `dZ_L` of each
+/// block: the part of a step that depends on the loss. Both CPU kernels use it, the fused
+/// one on its lanes and the [wide](crate::manual::wide) one on its output rows.
+pub(in crate::manual) struct Outputs<R> {
+    /// `e^(zₖ − m)` of the softmax.
+    e: Vec<Lanes<R>>,
+    /// `Σ ℓ` and `Σ ℓₖ` per lane, in f64.
+    loss: [f64; LANES],
+    outputs: Vec<[f64; LANES]>,
+    right: usize,
+}
+
+impl<R: Real> Outputs<R> {
+    /// Zero sums for `kind` on `n_out` outputs.
+    pub(in crate::manual) fn new(kind: LossKind, n_out: usize) -> Self {
+        let per_output = kind != LossKind::CrossEntropy;
+        Self {
+            e: vec![[R::ZERO; LANES]; n_out],
+            loss: [0.0; LANES],
+            outputs: vec![[0.0; LANES]; if per_output { n_out } else { 0 }],
+            right: 0,
+        }
+    }
+
+    /// The loss and accuracy of a block of examples, and `dZ_L = Ŷ − Y` in place of `Z_L`
+    /// (zero in the padding lanes past `valid`).
+    #[inline(always)]
+    pub(in crate::manual) fn block(
+        &mut self,
+        kind: LossKind,
+        z: &mut [Lanes<R>],
+        y: &[Lanes<R>],
+        valid: usize,
+    ) {
         let mut loss = [R::ZERO; LANES];
-        match self.kind {
+        match kind {
             LossKind::CrossEntropy => {
                 // ℓ = Σₖ yₖ·(lse − zₖ), lse = m + ln Σₖ e^(zₖ − m), m = maxₖ zₖ;
                 // ŷₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m), the softmax
@@ -333,58 +430,13 @@ impl<'a, R: Real> Sweep<'a, R> {
         }
     }
 
-    /// Accumulates `A_{l−1}ᵀ·dZ_l` and `dZ_l`, and carries `dZ` down a layer, from the output
-    /// layer to the first.
-    #[inline(always)]
-    fn backward(&mut self) {
-        let network = self.network;
-        for l in (0..network.depth()).rev() {
-            let (n_in, n_out) = (network.sizes[l], network.sizes[l + 1]);
-            let (below, this) = self.z.split_at_mut(l);
-            let dz = &this[0];
-            // Lanes are copied in and out by value: the compiler then knows the sums and the
-            // deltas do not overlap, and vectorises the adds.
-            for (sum, d) in self.gb[l].iter_mut().zip(dz) {
-                *sum = add_product_lanes(*sum, &[R::ONE; LANES], d);
-            }
-            let gw = &mut self.gw[l];
-            for k in 0..n_in {
-                let a = self.a[l][k];
-                for j in 0..n_out {
-                    let sum = &mut gw[k * n_out + j];
-                    *sum = add_product_lanes(*sum, &a, &dz[j]);
-                }
-            }
-            if l == 0 {
-                break;
-            }
-            // dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'(Z_{l−1}), written over Z_{l−1}
-            let (w, g) = (&network.weights[l], network.hidden[l - 1]);
-            for (k, z) in below[l - 1].iter_mut().enumerate() {
-                let mut da = [R::ZERO; LANES];
-                for j in 0..n_out {
-                    da = add_product_lanes(da, &dz[j], &[w[k * n_out + j]; LANES]);
-                }
-                *z = derivative(g, &da, z, &self.a[l][k]);
-            }
-        }
-    }
-
-    /// The chunk's sums, lanes added in order.
-    fn finish(self) -> Sums<R> {
-        let fold = |lanes: &Vec<Lanes<R>>| -> Vec<R> {
-            lanes
-                .iter()
-                .map(|l| l.iter().copied().fold(R::ZERO, |s, v| s + v))
-                .collect()
-        };
-        Sums {
-            loss: self.loss.iter().sum(),
-            outputs: self.outputs.iter().map(|l| l.iter().sum()).collect(),
-            right: self.right,
-            weights: self.gw.iter().map(fold).collect(),
-            biases: self.gb.iter().map(fold).collect(),
-        }
+    /// `Σᵢ ℓᵢ`, `Σᵢ ℓᵢₖ` per output and the correct predictions, lanes added in order.
+    pub(in crate::manual) fn finish(&self) -> (f64, Vec<f64>, usize) {
+        (
+            self.loss.iter().sum(),
+            self.outputs.iter().map(|l| l.iter().sum()).collect(),
+            self.right,
+        )
     }
 }
 

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Nothing here records a graph: the network lives on the plain device. This is the readable
-//! kernel, every line a tensor operation of the derivation; [`ManualFusedStepper`](super::ManualFusedStepper)
+//! kernel, every line a tensor operation of the derivation; [`ManualHostStepper`](super::ManualHostStepper)
 //! computes the same step in one sweep on the CPU.
 
 use burn::module::Module;

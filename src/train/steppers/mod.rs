@@ -1,11 +1,11 @@
 //! The two training engines behind one interface, a [`Stepper`] each, and the manual engine on
-//! both its kernels:
+//! each of its kernels:
 //!
 //! | stepper | engine, kernel | gradients | update |
 //! |---|---|---|---|
 //! | [`AutodiffStepper`] | autodiff | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
 //! | [`ManualTensorStepper`] | manual, tensor | [`manual::row`](crate::manual::row), the chain rule by hand, one burn operation per line | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
-//! | [`ManualFusedStepper`] | manual, fused | the same equations in one sweep over the examples on the host ([`manual::fused`](crate::manual::fused)) | the same, in host memory |
+//! | [`ManualHostStepper`] | manual, fused or wide | the same equations on the host: in one sweep over the examples ([`manual::fused`](crate::manual::fused)), or layer by layer as multi-threaded matrix products ([`manual::wide`](crate::manual::wide)) | the same, in host memory |
 //!
 //! A [`Stepper`] is one engine's training step: [`Stepper::forward`] measures the loss at the
 //! current parameters (what a step records), and [`Stepper::step`] turns what that forward
@@ -13,7 +13,7 @@
 //! drive every engine through it.
 
 pub mod autodiff;
-pub mod manual_fused;
+pub mod manual_host;
 pub mod manual_tensor;
 
 use crate::config::{Engine, Kernel};
@@ -23,7 +23,7 @@ use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
 
 pub use autodiff::AutodiffStepper;
-pub use manual_fused::ManualFusedStepper;
+pub use manual_host::ManualHostStepper;
 pub use manual_tensor::ManualTensorStepper;
 
 /// What a step records of the current parameters, read back to the host.

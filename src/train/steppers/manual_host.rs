@@ -1,9 +1,11 @@
-//! The manual engine on its fused CPU kernel ([`Kernel::Fused`]): the same gradients and the
-//! same update as [`ManualTensorStepper`](super::ManualTensorStepper), computed in host memory.
+//! The manual engine on a host kernel, fused ([`Kernel::Fused`]) or wide ([`Kernel::Wide`]):
+//! the same gradients and the same update as
+//! [`ManualTensorStepper`](super::ManualTensorStepper), computed in host memory.
 //!
 //! ```text
 //! X, Y   → host, once per batch (a full-batch run copies its data once)
-//! J, ∇   = fused::sweep(θ, X, Y)        forward, loss, backward, sums in one pass
+//! J, ∇   = fused::step(θ, X, Y)         forward, loss, backward, sums in one pass
+//!        | wide::step(θ, X, Y)          or layer by layer, as matrix products
 //! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host
 //! ```
 //!
@@ -21,11 +23,14 @@ use crate::loss::{LossKind, Reduction};
 use crate::manual::fused::{self, Network, to_host};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::real::Real;
+use crate::manual::wide;
 use crate::model::Mlp;
 use crate::train::metrics::{costs_per_output, predictions};
 
-/// The manual engine's training step on the fused kernel, in `R` (`f32` or `f64`).
-pub struct ManualFusedStepper<R> {
+/// The manual engine's training step on a host kernel, in `R` (`f32` or `f64`).
+pub struct ManualHostStepper<R> {
+    /// [`Kernel::Fused`] or [`Kernel::Wide`].
+    kernel: Kernel,
     loss: LossKind,
     reduction: Reduction,
     l2: f64,
@@ -42,11 +47,22 @@ pub struct ManualFusedStepper<R> {
     pending: Option<Vec<Vec<R>>>,
 }
 
-impl<R: Real> ManualFusedStepper<R> {
+impl<R: Real> ManualHostStepper<R> {
     /// The notebook's update with `config.optimizer`'s momentum factor, training a host copy
-    /// of `model`; [`Stepper::model`] creates networks on `device`.
-    pub fn new(config: &ExperimentConfig, model: &Mlp, device: &Device) -> Result<Self> {
+    /// of `model` on `kernel` (fused or wide); [`Stepper::model`] creates networks on `device`.
+    pub fn new(
+        config: &ExperimentConfig,
+        kernel: Kernel,
+        model: &Mlp,
+        device: &Device,
+    ) -> Result<Self> {
+        if !matches!(kernel, Kernel::Fused | Kernel::Wide) {
+            return Err(Error::InvalidConfig(format!(
+                "the {kernel} kernel does not run on the host"
+            )));
+        }
         Ok(Self {
+            kernel,
             loss: config.loss,
             reduction: config.reduction,
             l2: config.l2,
@@ -61,13 +77,13 @@ impl<R: Real> ManualFusedStepper<R> {
     }
 }
 
-impl<R: Real> Stepper for ManualFusedStepper<R> {
+impl<R: Real> Stepper for ManualHostStepper<R> {
     fn engine(&self) -> Engine {
         Engine::Manual
     }
 
     fn kernel(&self) -> Kernel {
-        Kernel::Fused
+        self.kernel
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
@@ -82,7 +98,11 @@ impl<R: Real> Stepper for ManualFusedStepper<R> {
         };
         let (_, x, y, rows) = &data;
         let (examples, outputs) = (*rows, self.network.sizes.last().copied().unwrap_or(0));
-        let step = fused::step(
+        let step = match self.kernel {
+            Kernel::Wide => wide::step,
+            _ => fused::step,
+        };
+        let step = step(
             &self.network,
             self.loss,
             self.reduction,

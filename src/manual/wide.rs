@@ -1,0 +1,378 @@
+//! The manual engine's wide CPU kernel: a training step as matrix products on all cores, for
+//! networks whose layers are too wide for the [fused](super::fused) kernel (MNIST's 784-128-10).
+//!
+//! The fused kernel keeps an accumulator per weight and per lane, which is what makes it fast
+//! on notebook 000's 17 parameters and slow on MNIST's 100 000. Here the batch moves through
+//! the network layer by layer as `[m, n_l]` row-major matrices, as in [`row`](super::row), one
+//! pass per line of the derivation:
+//!
+//! ```text
+//! Z_l      = b_l + A_{l−1}·W_l,   A_l = g_l(Z_l)             product, then element-wise
+//! J, dZ_L  = Σᵢ L(Z_Lᵢ, Yᵢ),  Ŷ − Y                          the fused kernel's output blocks
+//! dW_l     = A_{l−1}ᵀ·dZ_l,   db_l = Σᵢ dZ_lᵢ                product, column sums
+//! dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'_{l−1}(Z_{l−1})                 product, then element-wise
+//! J = s·J,   dW_l = s·dW_l,   db_l = s·db_l                   the reduction (and L2 penalty)
+//! ```
+//!
+//! - **Products** are the `gemm` crate's, the library burn-flex multiplies with, called on
+//!   rayon's threads. burn-flex gives gemm a single thread below 192³ multiply-adds, and
+//!   MNIST's products (64·784·128) are below it, so burn's engines use one core of two.
+//!   gemm splits a product's output between threads and never its inner dimension, so each
+//!   entry is the same sum whatever the number of threads (a test runs 1, 2 and 3).
+//! - **Element-wise lines** run [`LANES`] values at a time through the fused kernel's lane
+//!   functions (`activate`, `derivative`), and the loss through its output blocks
+//!   (`Outputs`): one implementation of each activation and loss for both host kernels.
+//!
+//! gemm multiplies and adds with fused multiply-adds where the CPU has them, so this kernel
+//! rounds differently from the tensor and fused kernels; the tests hold it to the engines'
+//! tolerance of autodiff, like the fused kernel.
+
+use gemm::Parallelism;
+
+use super::fused::Network;
+use super::fused::lanes::{LANES, Lanes, activate, derivative};
+use super::fused::step::{Step, on_host, scale};
+use super::fused::sweep::{Outputs, Sums, check_batch};
+use super::real::Real;
+use crate::error::Result;
+use crate::loss::{LossKind, Reduction};
+use crate::model::Mlp;
+use crate::model::mlp::Gradients;
+use burn::tensor::Tensor;
+
+/// `J` and its gradients on `rows` examples (`x`: `[rows, n_0]`, `y`: `[rows, n_L]`,
+/// row-major), scaled by the reduction, plus the L2 penalty `α·Σθ²` when `l2 > 0`: what
+/// [`fused::step`](super::fused::step) computes, by matrix products.
+pub fn step<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Result<Step<R>> {
+    check_batch(network, kind, x, y, rows)?;
+    Ok(scale(
+        network,
+        sums(network, kind, x, y, rows),
+        reduction,
+        l2,
+        rows,
+    ))
+}
+
+/// `J` and the gradients of `J` for one batch by the wide kernel, as tensors on `x`'s device:
+/// what [`fused::gradients`](super::fused::gradients) and the autodiff engine compute.
+///
+/// # Shapes
+/// - `x`: `[m, n_0]`, `targets`: `[m, n_L]`; the gradients have the parameters' shapes
+pub fn gradients<R: Real>(
+    model: &Mlp,
+    x: Tensor<2>,
+    targets: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+) -> Result<(f64, Gradients)> {
+    on_host::<R>(model, x, targets, |network, x, y, rows| {
+        step(network, kind, reduction, l2, x, y, rows)
+    })
+}
+
+/// The unscaled sums of one batch, whose shapes `check_batch` has checked.
+fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: usize) -> Sums<R> {
+    let sizes = &network.sizes;
+    let depth = network.depth();
+    // Forward: z[l] = Z_{l+1} = b + A_l·W_{l+1}, a[l] = A_{l+1} of the hidden layers.
+    let mut z: Vec<Vec<R>> = Vec::with_capacity(depth);
+    let mut a: Vec<Vec<R>> = Vec::with_capacity(depth.saturating_sub(1));
+    for l in 0..depth {
+        let (n_in, n_out) = (sizes[l], sizes[l + 1]);
+        let input = if l == 0 { x } else { &a[l - 1] };
+        let mut zl = match &network.biases[l] {
+            Some(b) => b.repeat(rows),
+            None => vec![R::ZERO; rows * n_out],
+        };
+        let weights = Matrix::row_major(&network.weights[l], n_in, n_out);
+        product(&mut zl, Matrix::row_major(input, rows, n_in), weights, true);
+        if let Some(&g) = network.hidden.get(l) {
+            a.push(lanewise(&[&zl], |[z]| activate(g, z)));
+        }
+        z.push(zl);
+    }
+
+    // The loss, the accuracy and dZ_L, in blocks of LANES examples.
+    let n_out = network.outputs();
+    let mut outputs = Outputs::new(kind, n_out);
+    let mut dz = z.pop().unwrap_or_default();
+    let (mut zb, mut yb) = (vec![[R::ZERO; LANES]; n_out], vec![[R::ZERO; LANES]; n_out]);
+    for block in (0..rows).step_by(LANES) {
+        let valid = LANES.min(rows - block);
+        for t in 0..LANES {
+            for k in 0..n_out {
+                let i = (block + t) * n_out + k;
+                (zb[k][t], yb[k][t]) = if t < valid {
+                    (dz[i], y[i])
+                } else {
+                    (R::ZERO, R::ZERO)
+                };
+            }
+        }
+        outputs.block(kind, &mut zb, &yb, valid);
+        for t in 0..valid {
+            for k in 0..n_out {
+                dz[(block + t) * n_out + k] = zb[k][t];
+            }
+        }
+    }
+
+    // Backward, from the output layer down.
+    let mut weights = vec![Vec::new(); depth];
+    let mut biases = vec![Vec::new(); depth];
+    for l in (0..depth).rev() {
+        let (n_in, n_out) = (sizes[l], sizes[l + 1]);
+        let input = if l == 0 { x } else { &a[l - 1] };
+        let delta = Matrix::row_major(&dz, rows, n_out);
+        let mut dw = vec![R::ZERO; n_in * n_out];
+        product(
+            &mut dw,
+            Matrix::row_major(input, rows, n_in).t(),
+            delta,
+            false,
+        );
+        weights[l] = dw;
+        if network.biases[l].is_some() {
+            biases[l] = column_sums(&dz, n_out);
+        }
+        if l == 0 {
+            break;
+        }
+        let mut da = vec![R::ZERO; rows * n_in];
+        let w = Matrix::row_major(&network.weights[l], n_in, n_out);
+        product(&mut da, delta, w.t(), false);
+        let g = network.hidden[l - 1];
+        let zl = z.pop().unwrap_or_default();
+        dz = lanewise(&[&da, &zl, &a[l - 1]], |[da, z, a]| derivative(g, da, z, a));
+    }
+    let (loss, outputs, right) = outputs.finish();
+    Sums {
+        loss,
+        outputs,
+        right,
+        weights,
+        biases,
+    }
+}
+
+/// `f` over `N` equally long slices, [`LANES`] entries at a time (the last block padded with
+/// zeros), into a new vector.
+fn lanewise<R: Real, const N: usize>(
+    inputs: &[&[R]; N],
+    f: impl Fn([&Lanes<R>; N]) -> Lanes<R>,
+) -> Vec<R> {
+    let len = inputs.first().map_or(0, |v| v.len());
+    let mut out = vec![R::ZERO; len];
+    for (block, out) in out.chunks_mut(LANES).enumerate() {
+        let start = block * LANES;
+        let lanes: [Lanes<R>; N] = std::array::from_fn(|i| {
+            let mut lanes = [R::ZERO; LANES];
+            lanes[..out.len()].copy_from_slice(&inputs[i][start..start + out.len()]);
+            lanes
+        });
+        let result = f(std::array::from_fn(|i| &lanes[i]));
+        out.copy_from_slice(&result[..out.len()]);
+    }
+    out
+}
+
+/// `Σᵢ` of the rows of a row-major matrix `n` wide, in row order.
+fn column_sums<R: Real>(values: &[R], n: usize) -> Vec<R> {
+    let mut sums = vec![R::ZERO; n];
+    for row in values.chunks(n.max(1)) {
+        for (sum, &v) in sums.iter_mut().zip(row) {
+            *sum += v;
+        }
+    }
+    sums
+}
+
+/// A matrix viewed in a slice: entry `(i, j)` at `i·row_stride + j·col_stride`.
+#[derive(Clone, Copy)]
+struct Matrix<'a, R> {
+    data: &'a [R],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a, R> Matrix<'a, R> {
+    /// `data` as a row-major `rows × cols` matrix.
+    fn row_major(data: &'a [R], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose, without a copy.
+    fn t(self) -> Self {
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
+    /// Whether every entry lies inside `data`.
+    fn fits(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
+                < self.data.len()
+    }
+}
+
+/// `out = a·b`, or `out += a·b` with `accumulate`, `out` row-major `a.rows × b.cols`, on
+/// rayon's threads.
+fn product<R: Real>(out: &mut [R], a: Matrix<R>, b: Matrix<R>, accumulate: bool) {
+    assert!(
+        a.cols == b.rows && a.fits() && b.fits() && out.len() == a.rows * b.cols,
+        "a product of mismatched matrices: {}×{} by {}×{} into {}",
+        a.rows,
+        a.cols,
+        b.rows,
+        b.cols,
+        out.len()
+    );
+    if out.is_empty() {
+        return;
+    }
+    let stride = |s: usize| s as isize;
+    // SAFETY: the assertion above keeps every entry gemm reads (`(i, k)` of `a`, `(k, j)` of
+    // `b`) and writes (`(i, j)` of `out`, at `i·b.cols + j`) inside its slice; `out` is borrowed
+    // mutably, so it overlaps neither input. gemm computes `out ← 1·out + 1·a·b` when it reads
+    // `out` and `out ← 1·a·b` when it does not.
+    unsafe {
+        gemm::gemm(
+            a.rows,
+            b.cols,
+            a.cols,
+            out.as_mut_ptr(),
+            1,
+            stride(b.cols),
+            accumulate,
+            a.data.as_ptr(),
+            stride(a.col_stride),
+            stride(a.row_stride),
+            b.data.as_ptr(),
+            stride(b.col_stride),
+            stride(b.row_stride),
+            R::ONE,
+            R::ONE,
+            false,
+            false,
+            false,
+            Parallelism::Rayon(0),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::OutputActivation;
+    use crate::model::activation::Activation;
+    use crate::rng::NumpyRng;
+
+    /// A random `sizes` network with biases and ReLU, and `rows` one-hot examples.
+    fn problem(sizes: &[usize], rows: usize) -> (Network<f32>, Vec<f32>, Vec<f32>) {
+        let mut rng = NumpyRng::new(11);
+        let mut draw =
+            |n: usize| -> Vec<f32> { rng.randn_vec(n).into_iter().map(|v| v as f32).collect() };
+        let depth = sizes.len() - 1;
+        let n_out = sizes[depth];
+        let network = Network {
+            weights: sizes.windows(2).map(|n| draw(n[0] * n[1])).collect(),
+            biases: sizes[1..].iter().map(|&n| Some(draw(n))).collect(),
+            sizes: sizes.to_vec(),
+            hidden: vec![Activation::Relu; depth - 1],
+            output: OutputActivation::Softmax,
+        };
+        let x = draw(rows * sizes[0]);
+        let y = (0..rows)
+            .flat_map(|i| (0..n_out).map(move |k| if i % n_out == k { 1.0 } else { 0.0 }))
+            .collect();
+        (network, x, y)
+    }
+
+    #[test]
+    fn the_sums_do_not_depend_on_the_number_of_threads() {
+        // MNIST's shape, large enough for gemm to split every product between threads.
+        let rows = 64;
+        let (network, x, y) = problem(&[784, 128, 10], rows);
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows))
+        };
+        let one = on(1);
+        assert_eq!(one, on(2));
+        assert_eq!(one, on(3));
+        assert!(one.loss > 0.0 && one.right > 0);
+    }
+
+    #[test]
+    fn a_product_is_the_textbook_sum() {
+        // [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; with the transposed left
+        // side [[1, 3], [2, 4]]: [[26, 30], [38, 44]].
+        let (a, b) = ([1.0_f64, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]);
+        let mut out = [1.0; 4];
+        product(
+            &mut out,
+            Matrix::row_major(&a, 2, 2),
+            Matrix::row_major(&b, 2, 2),
+            false,
+        );
+        assert_eq!(out, [19.0, 22.0, 43.0, 50.0]);
+        product(
+            &mut out,
+            Matrix::row_major(&a, 2, 2).t(),
+            Matrix::row_major(&b, 2, 2),
+            true,
+        );
+        assert_eq!(out, [19.0 + 26.0, 22.0 + 30.0, 43.0 + 38.0, 50.0 + 44.0]);
+    }
+
+    #[test]
+    fn a_batch_with_wrong_lengths_is_an_error() {
+        let (network, x, y) = problem(&[3, 5, 2], 10);
+        let err = step(
+            &network,
+            LossKind::CrossEntropy,
+            Reduction::Mean,
+            0.0,
+            &x,
+            &y,
+            11,
+        )
+        .expect_err("11 ≠ 10 rows");
+        assert!(err.to_string().contains("for 11 examples"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_batch_sums_to_zero() {
+        let (network, _, _) = problem(&[3, 5, 2], 0);
+        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0);
+        assert_eq!((sums.loss, sums.right), (0.0, 0));
+        assert!(sums.weights.iter().flatten().all(|&g| g == 0.0));
+    }
+}
