@@ -83,17 +83,33 @@ fn mnist_step(c: &mut Criterion) {
         vec![Activation::Relu],
         LossKind::CrossEntropy.output_activation(),
     );
-    let pixels = (0..64 * 784).map(|_| rng.random_sample()).collect();
+    // As sparse as MNIST's images: 19 % of the pixels are nonzero.
+    let pixels = (0..64 * 784)
+        .map(|_| {
+            let v = rng.random_sample();
+            if v < 0.19 { v / 0.19 } else { 0.0 }
+        })
+        .collect();
     let x = host_tensor(pixels, [64, 784], Precision::F32, &device);
     let y: Vec<f64> = (0..64)
         .flat_map(|i| (0..10).map(move |k| f64::from(u8::from(i % 10 == k))))
         .collect();
     let batch = Batch::new(x, host_tensor(y, [64, 10], Precision::F32, &device));
     let config = Preset::Mnist.config();
-    let mut stepper = stepper(&config, Engine::Autodiff, model, &device).expect("a stepper");
-    c.bench_function("mnist step (784-128-10, batch 64, autodiff)", |b| {
-        b.iter(|| train_step(stepper.as_mut(), &batch, config.optimizer.lr));
-    });
+    let mut group = c.benchmark_group("mnist step (784-128-10, batch 64)");
+    for (engine, kernel) in [
+        (Engine::Autodiff, Kernel::Tensor),
+        (Engine::Manual, Kernel::Tensor),
+        (Engine::Manual, Kernel::Wide),
+    ] {
+        let mut config = config.clone();
+        config.kernel = kernel;
+        let mut stepper = stepper(&config, engine, model.clone(), &device).expect("a stepper");
+        group.bench_function(format!("{engine} ({kernel} kernel)"), |b| {
+            b.iter(|| train_step(stepper.as_mut(), &batch, config.optimizer.lr));
+        });
+    }
+    group.finish();
 }
 
 /// The three-way gradient check of notebook 000's network on 1000 examples (f64).

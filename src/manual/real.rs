@@ -3,6 +3,9 @@
 
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
+use burn::tensor::TensorData;
+
+use crate::error::{Error, Result};
 use crate::tensor::Precision;
 
 /// The floating-point types the kernel runs in: `f32` and `f64`.
@@ -23,12 +26,16 @@ pub trait Real:
     const ZERO: Self;
     /// 1.
     const ONE: Self;
+    /// The smallest positive normal number (below it, arithmetic on subnormals is slow).
+    const MIN_NORMAL: Self;
     /// The burnprop precision of this type.
     const PRECISION: Precision;
     /// The nearest value to `v` (rounding f64 to f32, as burn rounds a scalar operand).
     fn of(v: f64) -> Self;
     /// The value as `f64` (exact).
     fn to_f64(self) -> f64;
+    /// A tensor's values, converted to this type (without a copy when they already are).
+    fn from_data(data: TensorData) -> Result<Vec<Self>>;
     /// `eˣ`.
     fn exp(self) -> Self;
     /// `ln(1 + x)`.
@@ -46,12 +53,18 @@ macro_rules! real {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            const MIN_NORMAL: Self = <$t>::MIN_POSITIVE;
             const PRECISION: Precision = $precision;
             fn of(v: f64) -> Self {
                 v as $t
             }
             fn to_f64(self) -> f64 {
                 f64::from(self)
+            }
+            fn from_data(data: TensorData) -> Result<Vec<Self>> {
+                data.convert::<$t>()
+                    .try_into_vec::<$t>()
+                    .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
             }
             #[inline(always)]
             fn exp(self) -> Self {

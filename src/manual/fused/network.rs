@@ -8,7 +8,7 @@ use crate::manual::real::Real;
 use crate::model::Mlp;
 use crate::model::activation::Activation;
 use crate::model::mlp::LayerParams;
-use crate::tensor::{Precision, host_tensor, host_values};
+use crate::tensor::{Precision, host_tensor};
 
 /// An [`Mlp`]'s parameters in host memory, row layout (`W_l`: `[n_{l−1}, n_l]`, row-major).
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +102,7 @@ impl<R: Real> Network<R> {
 
 /// A tensor's values on the host, in the kernel's type.
 pub fn to_host<const D: usize, R: Real>(tensor: Tensor<D>) -> Result<Vec<R>> {
-    Ok(host_values(tensor)?.into_iter().map(R::of).collect())
+    R::from_data(tensor.into_data())
 }
 
 fn to_f64<R: Real>(values: &[R]) -> Vec<f64> {
