@@ -272,7 +272,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn peak_memory_is_at_least_what_this_process_holds() {
-        let held = vec![1u8; 64 << 20];
+        // black_box: in an optimised build the compiler would otherwise drop the unread vector.
+        let held = std::hint::black_box(vec![1u8; 64 << 20]);
         let peak = peak_rss_mb().expect("Linux reports VmHWM");
         assert!(peak >= 64.0, "peak {peak} MB while holding 64 MB");
         drop(held);

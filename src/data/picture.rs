@@ -232,7 +232,11 @@ fn center(gray: &GrayImage) -> Option<Vec<u8>> {
     let mut canvas = GrayImage::from_pixel(SIDE as u32, SIDE as u32, Luma([0]));
     imageops::overlay(&mut canvas, &digit, ox, oy);
     let pixels = canvas.into_raw();
-    debug_assert_eq!(pixels.len(), PIXELS);
+    assert_eq!(
+        pixels.len(),
+        PIXELS,
+        "a centred digit fills the 28 × 28 canvas"
+    );
     Some(pixels)
 }
 

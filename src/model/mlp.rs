@@ -54,7 +54,11 @@ impl Mlp {
         hidden_activations: Vec<Activation>,
         output: OutputActivation,
     ) -> Self {
-        debug_assert_eq!(hidden_activations.len() + 1, params.len());
+        assert_eq!(
+            hidden_activations.len() + 1,
+            params.len(),
+            "one hidden activation per layer but the last"
+        );
         let layers = params
             .into_iter()
             .map(|p| Linear {
