@@ -46,7 +46,7 @@ use burn::tensor::Tensor;
 
 /// `J` and its gradients on `rows` examples (`x`: `[rows, n_0]`, `y`: `[rows, n_L]`,
 /// row-major), scaled by the reduction, plus the L2 penalty `α·Σθ²` when `l2 > 0`: what
-/// [`fused::step`](super::fused::step) computes, by matrix products.
+/// [`fused::step`](fn@super::fused::step) computes, by matrix products.
 pub fn step<R: Real>(
     network: &Network<R>,
     kind: LossKind,
