@@ -20,8 +20,10 @@ if [[ "${1:-}" == "--install" ]]; then
 fi
 [[ "${1:-}" == "--" ]] && shift
 
-if ! "$python" -c "import numpy, sklearn, torch" 2>/dev/null; then
-    echo "error: $python lacks numpy, scikit-learn or torch; rerun with --install, or set PYTHON" >&2
+needs="numpy, sklearn"
+[[ " $* " == *" --no-torch "* ]] || needs="$needs, torch"
+if ! "$python" -c "import $needs" 2>/dev/null; then
+    echo "error: $python lacks one of $needs; rerun with --install, or set PYTHON" >&2
     exit 1
 fi
 cargo build --release --quiet

@@ -11,7 +11,10 @@ Workloads (the issue's table):
            numpy float64 (the notebook's code), PyTorch float32 (torch.optim.SGD, 2 threads),
            burnprop autodiff and manual (fused kernel), float32
   mnist    784-128-10, batch 64, SGD momentum 0.9: one training epoch (evaluation excluded)
-           numpy float32, PyTorch float32 (2 threads), burnprop autodiff, float32
+           numpy float32, PyTorch float32 (2 threads), burnprop autodiff and manual (wide
+           kernel), float32
+
+--no-torch leaves PyTorch out (where it is not installed).
 """
 import argparse
 import json
@@ -51,6 +54,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workloads", default="circles,mnist")
     ap.add_argument("--out", default=None, help="write the measurements here as JSON")
+    ap.add_argument("--no-torch", action="store_true", help="leave the PyTorch scripts out")
     args = ap.parse_args()
 
     ref = lambda name: os.path.join(args.reference, name)  # noqa: E731
@@ -76,8 +80,12 @@ def main():
             ("burnprop autodiff", [bp, "bench", "mnist", "--data-dir", args.mnist, "--repeats",
                                    "3", "--json"], burn),
             ("pytorch f32", [args.python, ref("mnist_mlp_torch.py"), "--epochs", "3"], per_epoch),
+            ("burnprop manual", [bp, "bench", "mnist", "--engine", "manual", "--data-dir",
+                                 args.mnist, "--repeats", "3", "--json"], burn),
         ],
     }
+    if args.no_torch:
+        plans = {w: [p for p in plan if not p[0].startswith("pytorch")] for w, plan in plans.items()}
     chosen = [w for w in args.workloads.split(",") if w]
     for w in chosen:
         if w not in plans:

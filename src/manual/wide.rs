@@ -516,6 +516,61 @@ mod tests {
     }
 
     #[test]
+    fn sparse_products_are_the_same_in_every_vector_build_and_near_gemms() {
+        let (network, x, _) = problem(&[784, 130, 10], 64);
+        // One entry in five nonzero; 130 columns: two full blocks of sums and a partial one.
+        let x: Vec<f32> = (x.iter().enumerate())
+            .map(|(i, &v)| if i % 5 == 0 { v } else { 0.0 })
+            .collect();
+        let sparse = Sparse::of(&x, 64, 784).expect("20 % nonzero is sparse");
+        let w = &network.weights[0];
+        let mut baseline = vec![0.0; 64 * 130];
+        sparse.rows_times_baseline(0, w, 130, &mut baseline);
+        let mut dispatched = vec![0.0; 64 * 130];
+        sparse.times(w, 130, &mut dispatched);
+        assert_eq!(baseline, dispatched);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut avx2 = vec![0.0; 64 * 130];
+                // SAFETY: the CPU supports AVX2, checked just above.
+                unsafe { sparse.rows_times_avx2(0, w, 130, &mut avx2) };
+                assert_eq!(baseline, avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                let mut avx512 = vec![0.0; 64 * 130];
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                unsafe { sparse.rows_times_avx512(0, w, 130, &mut avx512) };
+                assert_eq!(baseline, avx512);
+            }
+        }
+        // The same product by gemm, and Xᵀ·W' through the transpose: other summation orders,
+        // so equal to f32's rounding of sums of ~160 terms (about 1e-5 relative), within
+        // bounds ten (and a hundred, for the larger second sums) times that.
+        let mut dense = vec![0.0; 64 * 130];
+        let (xm, wm) = (
+            Matrix::row_major(&x, 64, 784),
+            Matrix::row_major(w, 784, 130),
+        );
+        product(&mut dense, xm, wm, false);
+        for (s, d) in baseline.iter().zip(&dense) {
+            assert!((s - d).abs() <= 1e-4 * (1.0 + d.abs()), "{s} against {d}");
+        }
+        let mut transposed = vec![0.0; 784 * 130];
+        sparse.transposed().times(&baseline, 130, &mut transposed);
+        let mut by_gemm = vec![0.0; 784 * 130];
+        product(
+            &mut by_gemm,
+            xm.t(),
+            Matrix::row_major(&baseline, 64, 130),
+            false,
+        );
+        for (s, d) in transposed.iter().zip(&by_gemm) {
+            assert!((s - d).abs() <= 1e-3 * (1.0 + d.abs()), "{s} against {d}");
+        }
+    }
+
+    #[test]
     fn a_product_is_the_textbook_sum() {
         // [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; with the transposed left
         // side [[1, 3], [2, 4]]: [[26, 30], [38, 44]].
