@@ -229,9 +229,19 @@ fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
     });
 }
 
-/// The fused kernel's gradients of a case, in `R`.
-fn fused_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradients) {
-    fused::gradients::<R>(
+/// A host kernel's gradients function: `fused::gradients` or `wide::gradients`, in f32 or f64.
+type HostKernel = fn(
+    &Mlp,
+    Tensor<2>,
+    Tensor<2>,
+    LossKind,
+    Reduction,
+    f64,
+) -> burnprop::error::Result<(f64, Gradients)>;
+
+/// `kernel`'s loss and gradients of a case.
+fn host_gradients(case: &Case, kernel: HostKernel) -> (f64, Gradients) {
+    kernel(
         &case.model,
         case.x.clone(),
         case.y.clone(),
@@ -239,7 +249,7 @@ fn fused_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradie
         case.reduction,
         case.l2,
     )
-    .expect("fused gradients")
+    .expect("the host kernel's gradients")
 }
 
 #[test]
@@ -255,41 +265,28 @@ fn manual_gradients_equal_autodiff_in_f32_on_random_networks() {
 #[test]
 fn fused_gradients_equal_autodiff_in_f64_on_random_networks() {
     kernel_equals_autodiff(Precision::F64, 2025, F64_REL, F64_ABS, |case| {
-        fused_gradients::<f64>(case).1
+        host_gradients(case, fused::gradients::<f64>).1
     });
 }
 
 #[test]
 fn fused_gradients_equal_autodiff_in_f32_on_random_networks() {
     kernel_equals_autodiff(Precision::F32, 8, F32_REL, F32_ABS, |case| {
-        fused_gradients::<f32>(case).1
+        host_gradients(case, fused::gradients::<f32>).1
     });
-}
-
-/// The wide kernel's gradients of a case, in `R`.
-fn wide_gradients<R: burnprop::manual::real::Real>(case: &Case) -> (f64, Gradients) {
-    wide::gradients::<R>(
-        &case.model,
-        case.x.clone(),
-        case.y.clone(),
-        case.loss,
-        case.reduction,
-        case.l2,
-    )
-    .expect("wide gradients")
 }
 
 #[test]
 fn wide_gradients_equal_autodiff_in_f64_on_random_networks() {
     kernel_equals_autodiff(Precision::F64, 2026, F64_REL, F64_ABS, |case| {
-        wide_gradients::<f64>(case).1
+        host_gradients(case, wide::gradients::<f64>).1
     });
 }
 
 #[test]
 fn wide_gradients_equal_autodiff_in_f32_on_random_networks() {
     kernel_equals_autodiff(Precision::F32, 9, F32_REL, F32_ABS, |case| {
-        wide_gradients::<f32>(case).1
+        host_gradients(case, wide::gradients::<f32>).1
     });
 }
 
@@ -317,8 +314,8 @@ fn wide_gradients_equal_autodiff_on_wide_layers() {
                 case.description += ", inputs 85 % zeros";
             }
             let (loss, manual) = match precision {
-                Precision::F64 => wide_gradients::<f64>(&case),
-                Precision::F32 => wide_gradients::<f32>(&case),
+                Precision::F64 => host_gradients(&case, wide::gradients::<f64>),
+                Precision::F32 => host_gradients(&case, wide::gradients::<f32>),
             };
             let (auto_loss, auto) = autodiff::gradients(
                 &case.model,
@@ -345,7 +342,7 @@ fn the_fused_loss_is_the_objective() {
     let mut rng = NumpyRng::new(99);
     for i in 0..CASES {
         let case = random_case(&mut rng, Precision::F64, &device);
-        let (loss, _) = fused_gradients::<f64>(&case);
+        let (loss, _) = host_gradients(&case, fused::gradients::<f64>);
         let (reference, _) = autodiff::gradients(
             &case.model,
             case.x.clone(),
