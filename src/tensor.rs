@@ -75,9 +75,16 @@ pub fn host_tensor<const D: usize>(
 
 /// A tensor's values as `f64`, row-major: the inverse of [`host_tensor`].
 pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f64>> {
+    host_values_as(tensor)
+}
+
+/// A tensor's values as `E`, row-major, without a copy when they already are `E`.
+pub fn host_values_as<const D: usize, E: burn::tensor::Element>(
+    tensor: Tensor<D>,
+) -> Result<Vec<E>> {
     tensor
         .into_data()
-        .convert::<f64>()
-        .try_to_vec::<f64>()
+        .convert::<E>()
+        .try_into_vec::<E>()
         .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
 }

@@ -3,10 +3,10 @@
 
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
-use burn::tensor::TensorData;
+use burn::tensor::Tensor;
 
-use crate::error::{Error, Result};
-use crate::tensor::Precision;
+use crate::error::Result;
+use crate::tensor::{Precision, host_values_as};
 
 /// The floating-point types the kernel runs in: `f32` and `f64`.
 pub trait Real:
@@ -35,7 +35,7 @@ pub trait Real:
     /// The value as `f64` (exact).
     fn to_f64(self) -> f64;
     /// A tensor's values, converted to this type (without a copy when they already are).
-    fn from_data(data: TensorData) -> Result<Vec<Self>>;
+    fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<Self>>;
     /// `eˣ`.
     fn exp(self) -> Self;
     /// `ln(1 + x)`.
@@ -61,10 +61,8 @@ macro_rules! real {
             fn to_f64(self) -> f64 {
                 f64::from(self)
             }
-            fn from_data(data: TensorData) -> Result<Vec<Self>> {
-                data.convert::<$t>()
-                    .try_into_vec::<$t>()
-                    .map_err(|e| Error::Data(format!("cannot read a tensor's values: {e:?}")))
+            fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<Self>> {
+                host_values_as(tensor)
             }
             #[inline(always)]
             fn exp(self) -> Self {

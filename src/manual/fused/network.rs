@@ -102,7 +102,7 @@ impl<R: Real> Network<R> {
 
 /// A tensor's values on the host, in the kernel's type.
 pub fn to_host<const D: usize, R: Real>(tensor: Tensor<D>) -> Result<Vec<R>> {
-    R::from_data(tensor.into_data())
+    R::host_values(tensor)
 }
 
 fn to_f64<R: Real>(values: &[R]) -> Vec<f64> {
