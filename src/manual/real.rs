@@ -1,5 +1,5 @@
 //! The floating-point types the manual engine's host code runs in (`f32` and `f64`), and a
-//! vectorisable `exp` for f32.
+//! vectorisable `exp` and `ln` for f32.
 
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
@@ -49,7 +49,7 @@ pub trait Real:
 }
 
 macro_rules! real {
-    ($t:ty, $precision:expr, $exp:path) => {
+    ($t:ty, $precision:expr, $exp:path, $ln:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -71,8 +71,9 @@ macro_rules! real {
             fn ln_1p(self) -> Self {
                 <$t>::ln_1p(self)
             }
+            #[inline(always)]
             fn ln(self) -> Self {
-                <$t>::ln(self)
+                $ln(self)
             }
             fn tanh(self) -> Self {
                 <$t>::tanh(self)
@@ -84,8 +85,8 @@ macro_rules! real {
     };
 }
 
-real!(f32, Precision::F32, exp_f32);
-real!(f64, Precision::F64, f64::exp);
+real!(f32, Precision::F32, exp_f32, ln_f32);
+real!(f64, Precision::F64, f64::exp, f64::ln);
 
 /// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
 /// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the
@@ -122,6 +123,55 @@ fn exp_f32(x: f32) -> f32 {
     e_r * two_n
 }
 
+/// `ln x` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
+/// library's `logf` is a call per value): Cephes' `logf`. Write `x = 2ᵉ·f` with `f` in
+/// `[√½, √2)`; then `ln x = e·ln 2 + ln f`, with `ln(1 + r)`, `r = f − 1`, from a degree-9
+/// polynomial (Cephes' minimax coefficients) and `e·ln 2` added in two parts. Every branch is
+/// a select on each lane: subnormal `x` is scaled by 2²³ first; `ln 0 = −∞`, `ln ∞ = ∞`, and
+/// negative `x` and NaN give NaN, as `logf` does. Within 2 ulp of the exact value (a test
+/// sweeps the normal range).
+#[inline(always)]
+fn ln_f32(x: f32) -> f32 {
+    const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const TWO_23: f32 = 8_388_608.0;
+    let subnormal = x < f32::MIN_POSITIVE;
+    let scaled = if subnormal { x * TWO_23 } else { x };
+    let bits = scaled.to_bits();
+    // x = 2ᵉ·f with f in [½, 1): the exponent field less 126, and f's bits with exponent −1
+    let biased = ((bits >> 23) & 0xff) as i32;
+    let mut e = (biased - 126 - if subnormal { 23 } else { 0 }) as f32;
+    let f = f32::from_bits((bits & 0x807f_ffff) | 0x3f00_0000);
+    // f in [√½, √2): r = f − 1 stays small on both sides of 1
+    let below = f < SQRT_HALF;
+    let r = if below { f + f - 1.0 } else { f - 1.0 };
+    if below {
+        e -= 1.0;
+    }
+    let z = r * r;
+    let mut p = 7.037_683_6e-2_f32;
+    p = p * r - 1.151_461e-1;
+    p = p * r + 1.167_699_9e-1;
+    p = p * r - 1.242_014_1e-1;
+    p = p * r + 1.424_932_3e-1;
+    p = p * r - 1.666_805_8e-1;
+    p = p * r + 2.000_071_4e-1;
+    p = p * r - 2.499_999_4e-1;
+    p = p * r + 3.333_333e-1;
+    let y = p * r * z + e * LN2_LO - 0.5 * z;
+    let ln = r + y + e * LN2_HI;
+    if x > 0.0 && x < f32::INFINITY {
+        ln
+    } else if x == 0.0 {
+        f32::NEG_INFINITY
+    } else if x == f32::INFINITY {
+        x
+    } else {
+        f32::NAN
+    }
+}
+
 /// `max(a, b)`; `b` when they are unordered.
 pub(crate) fn max<R: Real>(a: R, b: R) -> R {
     if a > b { a } else { b }
@@ -137,6 +187,38 @@ mod tests {
     fn ulps(approx: f32, exact: f64) -> f64 {
         let ulp = f64::from(f32::EPSILON) * exact.abs();
         (f64::from(approx) - exact).abs() / ulp
+    }
+
+    /// Cephes' bound for its `logf`, in units of the result's last place.
+    const LN_ULPS: f64 = 2.0;
+
+    #[test]
+    fn ln_f32_is_within_two_ulps_from_the_smallest_to_the_largest_float() {
+        let mut worst = 0.0_f64;
+        // x = 2^(k/1000) for k from −149000 (subnormals) to 127999, and the values near 1,
+        // where ln x is smallest and its relative error largest
+        let powers = (-149_000..128_000).map(|k| 2f64.powf(f64::from(k) / 1000.0) as f32);
+        let near_one = (-20_000..20_000).map(|k| 1.0 + k as f32 * f32::EPSILON);
+        for x in powers.chain(near_one).filter(|&x| x != 1.0) {
+            let exact = f64::from(x).ln();
+            let ulp = f64::from(f32::EPSILON) * exact.abs().max(f64::from(f32::MIN_POSITIVE));
+            let error = (f64::from(ln_f32(x)) - exact).abs() / ulp;
+            assert!(
+                error <= LN_ULPS,
+                "ln({x:e}) = {} is {error} ulp from {exact}",
+                ln_f32(x)
+            );
+            worst = worst.max(error);
+        }
+        assert!(worst > 0.0, "the sweep compared something");
+        assert_eq!(ln_f32(1.0), 0.0);
+        assert_eq!(ln_f32(0.0), f32::NEG_INFINITY);
+        assert_eq!(ln_f32(f32::INFINITY), f32::INFINITY);
+        assert!(ln_f32(-1.0).is_nan() && ln_f32(f32::NAN).is_nan());
+        assert!(
+            ln_f32(f32::from_bits(1)) < -103.0,
+            "the smallest subnormal, ln ≈ −103.28"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::manual::real::{Real, max};
 use crate::model::activation::Activation;
 
 /// Examples swept side by side, one per SIMD lane (8 f32 fill an AVX register).
-pub const LANES: usize = 8;
+pub const LANES: usize = 64;
 
 /// `LANES` values, one per example of a block.
 pub(in crate::manual) type Lanes<R> = [R; LANES];
@@ -37,6 +37,15 @@ pub(super) fn add_product_lanes<R: Real>(
 pub(super) fn exp_lanes<R: Real>(mut x: Lanes<R>) -> Lanes<R> {
     for x in &mut x {
         *x = x.exp();
+    }
+    x
+}
+
+/// `ln x` of every lane.
+#[inline(always)]
+pub(super) fn ln_lanes<R: Real>(mut x: Lanes<R>) -> Lanes<R> {
+    for x in &mut x {
+        *x = x.ln();
     }
     x
 }
@@ -98,13 +107,58 @@ pub(in crate::manual) fn derivative<R: Real>(
     dz
 }
 
-/// The index of the largest value, the first on ties.
-pub(super) fn argmax<R: Real>(values: impl Iterator<Item = R>) -> usize {
-    let mut best: Option<(usize, R)> = None;
-    for (i, v) in values.enumerate() {
-        if best.is_none_or(|(_, b)| v > b) {
-            best = Some((i, v));
+/// The index of each lane's largest value in `values` (one lane array per class), the first
+/// on ties; 0 where every value is NaN.
+#[inline(always)]
+pub(super) fn argmax_lanes<R: Real>(values: &[Lanes<R>]) -> [u32; LANES] {
+    let mut index = [0; LANES];
+    let Some((first, rest)) = values.split_first() else {
+        return index;
+    };
+    let mut best = *first;
+    for (k, v) in (1..).zip(rest) {
+        for t in 0..LANES {
+            let more = v[t] > best[t];
+            best[t] = if more { v[t] } else { best[t] };
+            index[t] = if more { k } else { index[t] };
         }
     }
-    best.map_or(0, |(i, _)| i)
+    index
+}
+
+/// Lane `t` of `lanes[k]` is `rows[(block + t)·n + k]`: a block of row-major rows, one
+/// column per lane array, zeros past the first `valid` rows.
+#[inline(always)]
+pub(super) fn gather<R: Real>(rows: &[R], block: usize, valid: usize, lanes: &mut [Lanes<R>]) {
+    let n = lanes.len();
+    let rows = &rows[block * n..(block + valid) * n];
+    if valid == LANES {
+        // A whole block of narrow rows (circles: 2 inputs, 2 targets) is transposed in
+        // registers when the row length is known at compile time.
+        match lanes {
+            [one] => return transpose::<R, 1>(rows, [one]),
+            [a, b] => return transpose::<R, 2>(rows, [a, b]),
+            [a, b, c] => return transpose::<R, 3>(rows, [a, b, c]),
+            [a, b, c, d] => return transpose::<R, 4>(rows, [a, b, c, d]),
+            _ => {}
+        }
+    } else {
+        lanes.fill([R::ZERO; LANES]);
+    }
+    for (t, row) in (0..LANES).zip(rows.chunks_exact(n)) {
+        for (lane, &value) in lanes.iter_mut().zip(row) {
+            lane[t] = value;
+        }
+    }
+}
+
+/// `lanes[k][t] = rows[t·N + k]` for a whole block of rows `N` values long.
+#[inline(always)]
+fn transpose<R: Real, const N: usize>(rows: &[R], lanes: [&mut Lanes<R>; N]) {
+    let (rows, _) = rows.as_chunks::<N>();
+    for (k, lane) in lanes.into_iter().enumerate() {
+        for (value, row) in lane.iter_mut().zip(rows) {
+            *value = row[k];
+        }
+    }
 }

@@ -26,7 +26,9 @@
 //! - **Chunks.** The examples are cut into chunks of [`CHUNK`] rows, swept on rayon's threads;
 //!   each chunk's sums are added lane by lane, then chunk by chunk, in a fixed order. The result
 //!   is the same bit for bit whatever the number of threads.
-//! - **Transcendentals** (`exp`, `ln_1p`, `tanh`) are the standard library's, as in burn's CPU
+//! - **Transcendentals**: in f32, `exp` and `ln` are Cephes' polynomials written in plain
+//!   arithmetic ([`Real`](super::real::Real)), so the compiler vectorises them across lanes;
+//!   `ln_1p`, `tanh` and everything in f64 are the standard library's, as in burn's CPU
 //!   backends.
 //!
 //! The fused and tensor kernels compute the same functions but round differently (different
