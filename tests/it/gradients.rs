@@ -361,9 +361,10 @@ fn the_fused_loss_is_the_objective() {
 }
 
 /// Batches that fill no lane block, one, part of one, whole chunks and parts of several (the
-/// fused kernel sweeps 8 examples at a time, 1024 per chunk).
+/// fused kernel sweeps `LANES` = 64 examples at a time, 1024 per chunk; the wide kernel's
+/// output layer goes 64 examples at a time too).
 #[test]
-fn fused_gradients_agree_on_partial_blocks_and_several_chunks() {
+fn host_kernels_agree_on_partial_blocks_and_several_chunks() {
     let device = Device::flex();
     let mut rng = NumpyRng::new(5);
     let model = Mlp::from_params(
@@ -387,7 +388,12 @@ fn fused_gradients_agree_on_partial_blocks_and_several_chunks() {
         vec![Activation::Sigmoid, Activation::Relu],
         LossKind::CrossEntropy.output_activation(),
     );
-    for rows in [1, 7, 8, 9, 1023, 1024, 1025, 2500] {
+    assert_eq!(
+        fused::LANES,
+        64,
+        "the batch sizes below straddle 64-example blocks"
+    );
+    for rows in [1, 7, 8, 9, 63, 64, 65, 1023, 1024, 1025, 2500] {
         let x = host_tensor(rng.randn_vec(rows * 3), [rows, 3], Precision::F64, &device);
         let y: Vec<f64> = (0..rows)
             .flat_map(|i| (0..2).map(move |k| f64::from(u8::from(i % 2 == k))))
@@ -400,21 +406,24 @@ fn fused_gradients_agree_on_partial_blocks_and_several_chunks() {
             LossKind::CrossEntropy,
             Reduction::Mean,
         );
-        let (_, fused) =
-            fused::gradients::<f64>(&model, x, y, LossKind::CrossEntropy, Reduction::Mean, 0.0)
-                .expect("fused gradients");
-        assert_gradients_close(
-            &fused,
-            &reference,
-            F64_REL,
-            F64_ABS,
-            &format!("{rows} rows"),
-        );
+        let kind = (LossKind::CrossEntropy, Reduction::Mean);
+        let (_, fused) = fused::gradients::<f64>(&model, x.clone(), y.clone(), kind.0, kind.1, 0.0)
+            .expect("fused gradients");
+        let (_, wide) =
+            wide::gradients::<f64>(&model, x, y, kind.0, kind.1, 0.0).expect("wide gradients");
+        for (what, host) in [("fused", fused), ("wide", wide)] {
+            let context = format!("{what} kernel, {rows} rows");
+            assert_gradients_close(&host, &reference, F64_REL, F64_ABS, &context);
+        }
     }
 }
 
 #[test]
-fn fused_gradients_pass_the_finite_difference_check_on_every_small_preset() {
+fn host_kernels_pass_the_finite_difference_check_on_every_small_preset() {
+    let kernels: [(&str, HostKernel); 2] = [
+        ("fused", fused::gradients::<f64>),
+        ("wide", wide::gradients::<f64>),
+    ];
     for preset in [
         Preset::Logreg,
         Preset::Xor,
@@ -424,36 +433,37 @@ fn fused_gradients_pass_the_finite_difference_check_on_every_small_preset() {
         let examples = (preset == Preset::ThreeLayer).then_some(1000);
         let problem = preset_problem(preset, examples);
         let numeric = numeric_gradients(&problem, gradcheck::DEFAULT_EPS).expect("differences");
-        let (loss, gradients) = fused::gradients::<f64>(
-            &problem.model,
-            problem.inputs.clone(),
-            problem.targets.clone(),
-            problem.loss,
-            problem.reduction,
-            problem.l2,
-        )
-        .expect("fused gradients");
-        assert!(
-            (loss - numeric.loss).abs() <= F64_REL * numeric.loss.abs(),
-            "{}: J {loss} vs {}",
-            preset.name(),
-            numeric.loss
-        );
-        let fused = host_tensors(&gradients.layers).expect("fused gradients");
-        for ((f, n), kinks) in fused.iter().zip(&numeric.gradients).zip(&numeric.kinks) {
-            let band = if kinks.iter().any(|&k| k) {
-                PASS_WITH_KINKS
-            } else {
-                PASS
-            };
-            let comparison = error_stats(&f.values, &n.values, kinks);
+        for (what, kernel) in kernels {
+            let (loss, gradients) = kernel(
+                &problem.model,
+                problem.inputs.clone(),
+                problem.targets.clone(),
+                problem.loss,
+                problem.reduction,
+                problem.l2,
+            )
+            .expect("the host kernel's gradients");
+            let name = format!("{}, {what} kernel", preset.name());
             assert!(
-                comparison.rel <= band,
-                "{} {}: relative error {:e}",
-                preset.name(),
-                f.name,
-                comparison.rel
+                (loss - numeric.loss).abs() <= F64_REL * numeric.loss.abs(),
+                "{name}: J {loss} vs {}",
+                numeric.loss
             );
+            let host = host_tensors(&gradients.layers).expect("host gradients");
+            for ((h, n), kinks) in host.iter().zip(&numeric.gradients).zip(&numeric.kinks) {
+                let band = if kinks.iter().any(|&k| k) {
+                    PASS_WITH_KINKS
+                } else {
+                    PASS
+                };
+                let comparison = error_stats(&h.values, &n.values, kinks);
+                assert!(
+                    comparison.rel <= band,
+                    "{name} {}: relative error {:e}",
+                    h.name,
+                    comparison.rel
+                );
+            }
         }
     }
 }
