@@ -51,11 +51,18 @@ def main():
     ap.add_argument("--burnprop", default=os.path.join(ROOT, "target", "release", "burnprop"))
     ap.add_argument("--mnist", default=os.path.join(ROOT, "..", "shared", "data", "mnist"))
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks"))
+    ap.add_argument("--workloads", default="circles,mnist",
+                    help="measure these; the other workload's rows are kept from --out's scaling.json")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    workloads = set(args.workloads.split(","))
 
     rows = []
-    for n in [5000, 50000, 500000, 5000000]:
+    kept = os.path.join(args.out, "scaling.json")
+    if workloads != {"circles", "mnist"} and os.path.exists(kept):
+        with open(kept) as f:
+            rows = [r for r in json.load(f) if r["workload"] not in workloads]
+    for n in [5000, 50000, 500000, 5000000] if "circles" in workloads else []:
         steps = str(max(10, 2_000_000 // n))
         for engine, kernel in CIRCLES:
             repeats = "3" if n >= 5000000 else "5"
@@ -69,6 +76,8 @@ def main():
             print(f"circles N={n:>7} {engine}/{kernel}: {m['seconds']['median'] * 1e3:.3f} ms", file=sys.stderr)
     runs = [(64, hidden, engine) for hidden in [128, 512, 1024, 2048, 4096] for engine in MNIST]
     runs += [(batch, 128, "autodiff") for batch in [16, 256]]
+    if "mnist" not in workloads:
+        runs = []
     for batch, hidden, engine in runs:
         repeats = "1" if hidden >= 2048 else "3"
         m = bench(args.burnprop, ["mnist", "--data-dir", args.mnist, "--batch-size", str(batch),
