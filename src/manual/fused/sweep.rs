@@ -133,31 +133,25 @@ fn sweep_chunk<R: Real>(
     Sweep::new(network, kind).run(x, y, rows)
 }
 
-/// [`sweep_chunk`] compiled for AVX-512.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn sweep_chunk_avx512<R: Real>(
-    network: &Network<R>,
-    kind: LossKind,
-    x: &[R],
-    y: &[R],
-    rows: usize,
-) -> Sums<R> {
-    Sweep::new(network, kind).run(x, y, rows)
+/// `$name`: [`sweep_chunk`]'s body compiled with the target feature `$feature`.
+macro_rules! sweep_chunk_with {
+    ($name:ident, $feature:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name<R: Real>(
+            network: &Network<R>,
+            kind: LossKind,
+            x: &[R],
+            y: &[R],
+            rows: usize,
+        ) -> Sums<R> {
+            Sweep::new(network, kind).run(x, y, rows)
+        }
+    };
 }
 
-/// [`sweep_chunk`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn sweep_chunk_avx2<R: Real>(
-    network: &Network<R>,
-    kind: LossKind,
-    x: &[R],
-    y: &[R],
-    rows: usize,
-) -> Sums<R> {
-    Sweep::new(network, kind).run(x, y, rows)
-}
+sweep_chunk_with!(sweep_chunk_avx512, "avx512f");
+sweep_chunk_with!(sweep_chunk_avx2, "avx2");
 
 /// The per-lane state of one chunk's sweep.
 struct Sweep<'a, R> {
