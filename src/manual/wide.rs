@@ -34,7 +34,7 @@ use gemm::Parallelism;
 use rayon::prelude::*;
 
 use super::fused::Network;
-use super::fused::lanes::{LANES, Lanes, activate, derivative};
+use super::fused::lanes::{LANES, Lanes, activate, derivative, gather};
 use super::fused::step::{Step, on_host, scale};
 use super::fused::sweep::{Outputs, Sums, check_batch};
 use super::real::Real;
@@ -123,16 +123,8 @@ fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: u
     let (mut zb, mut yb) = (vec![[R::ZERO; LANES]; n_out], vec![[R::ZERO; LANES]; n_out]);
     for block in (0..rows).step_by(LANES) {
         let valid = LANES.min(rows - block);
-        for t in 0..LANES {
-            for k in 0..n_out {
-                let i = (block + t) * n_out + k;
-                (zb[k][t], yb[k][t]) = if t < valid {
-                    (dz[i], y[i])
-                } else {
-                    (R::ZERO, R::ZERO)
-                };
-            }
-        }
+        gather(&dz, block, valid, &mut zb);
+        gather(y, block, valid, &mut yb);
         outputs.block(kind, &mut zb, &yb, valid);
         for t in 0..valid {
             for k in 0..n_out {

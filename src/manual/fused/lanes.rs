@@ -134,7 +134,12 @@ pub(super) fn argmax_lanes<R: Real>(values: &[Lanes<R>]) -> [u32; LANES] {
 /// Lane `t` of `lanes[k]` is `rows[(block + t)·n + k]`: a block of row-major rows, one
 /// column per lane array, zeros past the first `valid` rows.
 #[inline(always)]
-pub(super) fn gather<R: Real>(rows: &[R], block: usize, valid: usize, lanes: &mut [Lanes<R>]) {
+pub(in crate::manual) fn gather<R: Real>(
+    rows: &[R],
+    block: usize,
+    valid: usize,
+    lanes: &mut [Lanes<R>],
+) {
     let n = lanes.len();
     let rows = &rows[block * n..(block + valid) * n];
     if valid == LANES {
