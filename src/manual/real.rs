@@ -129,7 +129,7 @@ fn exp_f32(x: f32) -> f32 {
 /// polynomial (Cephes' minimax coefficients) and `e·ln 2` added in two parts. Every branch is
 /// a select on each lane: subnormal `x` is scaled by 2²³ first; `ln 0 = −∞`, `ln ∞ = ∞`, and
 /// negative `x` and NaN give NaN, as `logf` does. Within 2 ulp of the exact value (a test
-/// sweeps the normal range).
+/// sweeps from the smallest subnormal to the largest float).
 #[inline(always)]
 fn ln_f32(x: f32) -> f32 {
     const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
