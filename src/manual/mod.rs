@@ -36,6 +36,7 @@ pub mod real;
 pub mod row;
 pub mod sheet;
 pub mod trace;
+mod vector;
 pub mod wide;
 
 use burn::tensor::Tensor;
