@@ -35,7 +35,7 @@ use rayon::prelude::*;
 
 use super::fused::Network;
 use super::fused::lanes::{LANES, Lanes, activate, derivative, gather};
-use super::fused::step::{Step, on_host, scale};
+use super::fused::step::{Step, finish, on_host};
 use super::fused::sweep::{Outputs, Sums, check_batch};
 use super::real::Real;
 use crate::error::Result;
@@ -57,12 +57,12 @@ pub fn step<R: Real>(
     rows: usize,
 ) -> Result<Step<R>> {
     check_batch(network, kind, x, y, rows)?;
-    Ok(scale(
+    let s = reduction.scale(rows);
+    Ok(finish(
         network,
-        sums(network, kind, x, y, rows),
-        reduction,
+        sums(network, kind, x, y, rows, R::of(s)),
+        s,
         l2,
-        rows,
     ))
 }
 
@@ -84,14 +84,24 @@ pub fn gradients<R: Real>(
     })
 }
 
-/// The unscaled sums of one batch, whose shapes `check_batch` has checked.
-fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: usize) -> Sums<R> {
+/// The sums of one batch, whose shapes `check_batch` has checked: the loss and costs unscaled,
+/// the gradients those of `s·Σᵢ ℓᵢ`. `s` multiplies `dZ_L` as it leaves the output blocks, so
+/// that no pass over the gradients is needed to scale them; for a power of two (the mean over
+/// MNIST's batches of 64 and 32) that is exactly `s·Σᵢ A_{l−1}ᵀ·dZ_l`.
+fn sums<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+    s: R,
+) -> Sums<R> {
     let sizes = &network.sizes;
     let depth = network.depth();
     // Forward: z[l] = Z_{l+1} = b + A_l·W_{l+1}, a[l] = A_{l+1} of the hidden layers.
     let mut z: Vec<Vec<R>> = Vec::with_capacity(depth);
     let mut a: Vec<Vec<R>> = Vec::with_capacity(depth.saturating_sub(1));
-    // A_l's nonzero entries, where it is sparse enough for the products to skip its zeros.
+    // A_lᵀ's nonzero entries, where A_l is sparse enough for the products to skip its zeros.
     let mut sparse: Vec<Option<Sparse<R>>> = Vec::with_capacity(depth);
     for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
@@ -101,15 +111,22 @@ fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: u
             None => vec![R::ZERO; rows * n_out],
         };
         let weights = &network.weights[l];
-        let input_sparse = Sparse::of(input, rows, n_in);
-        match &input_sparse {
-            Some(input) => input.times(weights, n_out, &mut zl),
+        let transposed = match Sparse::of(input, rows, n_in) {
+            // The transpose, for the backward pass, is built while the product runs.
+            Some(input) => {
+                let (_, transposed) = rayon::join(
+                    || input.times(weights, n_out, &mut zl),
+                    || input.transposed(),
+                );
+                Some(transposed)
+            }
             None => {
                 let weights = Matrix::row_major(weights, n_in, n_out);
                 product(&mut zl, Matrix::row_major(input, rows, n_in), weights, true);
+                None
             }
-        }
-        sparse.push(input_sparse);
+        };
+        sparse.push(transposed);
         if let Some(&g) = network.hidden.get(l) {
             a.push(lanewise(&[&zl], |[z]| activate(g, z)));
         }
@@ -128,7 +145,7 @@ fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: u
         outputs.block(kind, &mut zb, &yb, valid);
         for t in 0..valid {
             for k in 0..n_out {
-                dz[(block + t) * n_out + k] = zb[k][t];
+                dz[(block + t) * n_out + k] = zb[k][t] * s;
             }
         }
     }
@@ -142,7 +159,7 @@ fn sums<R: Real>(network: &Network<R>, kind: LossKind, x: &[R], y: &[R], rows: u
         let delta = Matrix::row_major(&dz, rows, n_out);
         let mut dw = vec![R::ZERO; n_in * n_out];
         match &sparse[l] {
-            Some(input) => input.transposed().times(&dz, n_out, &mut dw),
+            Some(transposed) => transposed.times(&dz, n_out, &mut dw),
             None => product(
                 &mut dw,
                 Matrix::row_major(input, rows, n_in).t(),
@@ -293,8 +310,9 @@ impl<R: Real> Sparse<R> {
             return unsafe { self.rows_times_avx512(first, dense, n, out) };
         }
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             return unsafe { self.rows_times_avx2(first, dense, n, out) };
         }
         self.rows_times_baseline(first, dense, n, out);
@@ -499,7 +517,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool")
-                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows))
+                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows, 1.0))
         };
         let one = on(1);
         assert_eq!(one, on(2));
@@ -603,7 +621,7 @@ mod tests {
     #[test]
     fn an_empty_batch_sums_to_zero() {
         let (network, _, _) = problem(&[3, 5, 2], 0);
-        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0);
+        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0, 1.0);
         assert_eq!((sums.loss, sums.right), (0.0, 0));
         assert!(sums.weights.iter().flatten().all(|&g| g == 0.0));
     }

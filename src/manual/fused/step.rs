@@ -44,13 +44,26 @@ pub fn step<R: Real>(
 /// and the L2 penalty added.
 pub(in crate::manual) fn scale<R: Real>(
     network: &Network<R>,
-    sums: Sums<R>,
+    mut sums: Sums<R>,
     reduction: Reduction,
     l2: f64,
     rows: usize,
 ) -> Step<R> {
     let s = reduction.scale(rows);
-    let scaled = |sum: Vec<R>| -> Vec<R> { sum.into_iter().map(|v| v * R::of(s)).collect() };
+    for v in sums.weights.iter_mut().chain(&mut sums.biases).flatten() {
+        *v = *v * R::of(s);
+    }
+    finish(network, sums, s, l2)
+}
+
+/// A step from [`Sums`] whose gradients are already scaled by `s`: the loss and the per-output
+/// costs scaled too, and the L2 penalty added.
+pub(in crate::manual) fn finish<R: Real>(
+    network: &Network<R>,
+    sums: Sums<R>,
+    s: f64,
+    l2: f64,
+) -> Step<R> {
     let mut gradients = Vec::with_capacity(2 * sums.weights.len());
     for ((w, b), bias) in sums
         .weights
@@ -58,9 +71,9 @@ pub(in crate::manual) fn scale<R: Real>(
         .zip(sums.biases)
         .zip(&network.biases)
     {
-        gradients.push(scaled(w));
+        gradients.push(w);
         if bias.is_some() {
-            gradients.push(scaled(b));
+            gradients.push(b);
         }
     }
     let mut penalty = 0.0;
