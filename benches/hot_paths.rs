@@ -18,7 +18,7 @@ use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
 use burnprop::model::mlp::LayerParams;
 use burnprop::rng::NumpyRng;
-use burnprop::tensor::{Precision, host_tensor};
+use burnprop::tensor::{HostValues, Precision, host_tensor};
 use burnprop::train::fit::stepper;
 use burnprop::train::{Experiment, Stepper};
 
@@ -90,11 +90,16 @@ fn mnist_step(c: &mut Criterion) {
             if v < 0.19 { v / 0.19 } else { 0.0 }
         })
         .collect();
-    let x = host_tensor(pixels, [64, 784], Precision::F32, &device);
     let y: Vec<f64> = (0..64)
         .flat_map(|i| (0..10).map(move |k| f64::from(u8::from(i % 10 == k))))
         .collect();
-    let batch = Batch::new(x, host_tensor(y, [64, 10], Precision::F32, &device));
+    let batch = Batch::new(
+        HostValues::rounded(pixels, Precision::F32),
+        HostValues::rounded(y, Precision::F32),
+        64,
+        [784, 10],
+        &device,
+    );
     let config = Preset::Mnist.config();
     let mut group = c.benchmark_group("mnist step (784-128-10, batch 64)");
     for (engine, kernel) in [

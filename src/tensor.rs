@@ -1,6 +1,6 @@
 //! The basic tensor types every layer shares: the floating-point [`Precision`] of a run, the
 //! matrix [`Layout`] of a notebook, and moving values between the host and a device
-//! ([`host_tensor`], [`host_values`]).
+//! ([`host_tensor`], [`host_values`], [`HostValues`]).
 
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use clap::ValueEnum;
@@ -53,6 +53,49 @@ pub enum Layout {
     Row,
     /// Examples are columns: X is `[features, examples]`, W is `[n_l, n_l-1]` (notebook 002).
     Column,
+}
+
+/// Values in host memory at a run's precision, row-major: what a batch is made from, kept
+/// beside its tensors for the manual engine's host kernels (see
+/// [`Batch`](crate::data::Batch)).
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostValues {
+    /// f32 values.
+    F32(Vec<f32>),
+    /// f64 values.
+    F64(Vec<f64>),
+}
+
+impl HostValues {
+    /// `values` at `precision`, rounded to the nearest f32 as [`host_tensor`] rounds them.
+    pub fn rounded(values: Vec<f64>, precision: Precision) -> Self {
+        match precision {
+            Precision::F32 => HostValues::F32(values.into_iter().map(|v| v as f32).collect()),
+            Precision::F64 => HostValues::F64(values),
+        }
+    }
+
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            HostValues::F32(v) => v.len(),
+            HostValues::F64(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A tensor of these values on `device`, of their precision.
+    pub fn tensor<const D: usize>(&self, shape: [usize; D], device: &Device) -> Tensor<D> {
+        let (data, dtype) = match self {
+            HostValues::F32(v) => (TensorData::new(v.clone(), shape), DType::F32),
+            HostValues::F64(v) => (TensorData::new(v.clone(), shape), DType::F64),
+        };
+        Tensor::from_data(data, (device, dtype))
+    }
 }
 
 /// A tensor from host values, stored at the given precision.

@@ -1,42 +1,65 @@
 //! Turning examples into tensors: burn's [`Batcher`] for the notebooks' data.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
 
 use super::Example;
-use crate::tensor::{Precision, host_tensor};
+use crate::tensor::{HostValues, Precision};
 
-/// A batch of examples, rows as examples (burn's layout).
+/// A batch of examples, rows as examples (burn's layout): as tensors, and as the host values
+/// they were made from.
 ///
-/// Every batch made by [`Batch::new`] has its own [`id`](Batch::id), which its clones keep: a
-/// full-batch run serves one batch again and again, and the fused kernel copies it to the host
-/// only once.
+/// The tensors are what the autodiff engine and the tensor kernels compute on; the manual
+/// engine's host kernels read [`Batch::host`] instead, so that a batch never travels back from
+/// its tensors. Clones share the host values.
 #[derive(Clone, Debug)]
 pub struct Batch {
     /// `[batch, n_inputs]`.
     pub inputs: Tensor<2>,
     /// `[batch, n_outputs]`: one-hot classes, 0/1 targets or regression values.
     pub targets: Tensor<2>,
-    id: u64,
+    host: Arc<HostBatch>,
+}
+
+/// A batch's values in host memory, row-major, at the precision of its tensors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostBatch {
+    /// The inputs, `n_inputs` per example.
+    pub inputs: HostValues,
+    /// The targets, `n_outputs` per example.
+    pub targets: HostValues,
 }
 
 impl Batch {
-    /// A new batch of `inputs` and their `targets`.
-    pub fn new(inputs: Tensor<2>, targets: Tensor<2>) -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
+    /// A batch of `rows` examples: their `inputs` and `targets`, `[rows, n]` each, row-major.
+    ///
+    /// # Panics
+    /// If either has a length that is not `rows` times its width.
+    pub fn new(
+        inputs: HostValues,
+        targets: HostValues,
+        rows: usize,
+        [n_inputs, n_outputs]: [usize; 2],
+        device: &Device,
+    ) -> Self {
+        assert!(
+            inputs.len() == rows * n_inputs && targets.len() == rows * n_outputs,
+            "a batch of {rows} examples made of {} inputs and {} targets",
+            inputs.len(),
+            targets.len()
+        );
         Self {
-            inputs,
-            targets,
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            inputs: inputs.tensor([rows, n_inputs], device),
+            targets: targets.tensor([rows, n_outputs], device),
+            host: Arc::new(HostBatch { inputs, targets }),
         }
     }
 
-    /// Which batch this is: equal for a batch and its clones, different for any two batches
-    /// made apart.
-    pub fn id(&self) -> u64 {
-        self.id
+    /// The values of the tensors, in host memory.
+    pub fn host(&self) -> &HostBatch {
+        &self.host
     }
 
     /// The number of examples.
@@ -69,8 +92,11 @@ impl Batcher<Example, Batch> for ExampleBatcher {
             y.extend(item.y);
         }
         Batch::new(
-            host_tensor(x, [n, d_in], self.precision, device),
-            host_tensor(y, [n, d_out], self.precision, device),
+            HostValues::rounded(x, self.precision),
+            HostValues::rounded(y, self.precision),
+            n,
+            [d_in, d_out],
+            device,
         )
     }
 }

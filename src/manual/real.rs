@@ -6,7 +6,7 @@ use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 use burn::tensor::Tensor;
 
 use crate::error::Result;
-use crate::tensor::{Precision, host_values_as};
+use crate::tensor::{HostValues, Precision, host_values_as};
 
 /// The floating-point types the kernel runs in: `f32` and `f64`.
 pub trait Real:
@@ -36,6 +36,8 @@ pub trait Real:
     fn to_f64(self) -> f64;
     /// A tensor's values, converted to this type (without a copy when they already are).
     fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<Self>>;
+    /// `values`, where they are of this type.
+    fn host_slice(values: &HostValues) -> Option<&[Self]>;
     /// `eˣ`.
     fn exp(self) -> Self;
     /// `ln(1 + x)`.
@@ -49,7 +51,7 @@ pub trait Real:
 }
 
 macro_rules! real {
-    ($t:ty, $precision:expr, $exp:path, $ln:path) => {
+    ($t:ty, $precision:expr, $variant:path, $exp:path, $ln:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -63,6 +65,12 @@ macro_rules! real {
             }
             fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<Self>> {
                 host_values_as(tensor)
+            }
+            fn host_slice(values: &HostValues) -> Option<&[Self]> {
+                match values {
+                    $variant(v) => Some(v),
+                    _ => None,
+                }
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -85,8 +93,8 @@ macro_rules! real {
     };
 }
 
-real!(f32, Precision::F32, exp_f32, ln_f32);
-real!(f64, Precision::F64, f64::exp, f64::ln);
+real!(f32, Precision::F32, HostValues::F32, exp_f32, ln_f32);
+real!(f64, Precision::F64, HostValues::F64, f64::exp, f64::ln);
 
 /// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
 /// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the

@@ -24,11 +24,11 @@ use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::Device;
 
 use super::Batch;
 use crate::error::{Error, Result};
-use crate::tensor::{Precision, host_tensor};
+use crate::tensor::{HostValues, Precision};
 
 /// Side of an MNIST image, in pixels.
 pub const SIDE: usize = 28;
@@ -350,11 +350,10 @@ impl DigitBatcher {
 }
 
 impl DigitBatcher {
-    /// The images of `items` as the rows of an `[n, 784]` tensor. In f32 every pixel value is
-    /// looked up in a table of the 256 possible values, rounded from f64 as [`host_tensor`]
-    /// rounds them: the same tensor, without a per-pixel f64 round trip.
-    fn pixels(&self, items: &[DigitItem], device: &Device) -> Tensor<2> {
-        let shape = [items.len(), PIXELS];
+    /// The images of `items`, one row of 784 values each. In f32 every pixel value is looked
+    /// up in a table of the 256 possible values, rounded from f64 as [`HostValues::rounded`]
+    /// rounds them: the same values, without a per-pixel f64 round trip.
+    fn pixels(&self, items: &[DigitItem]) -> HostValues {
         match self.precision {
             Precision::F32 => {
                 let table: [f32; 256] = std::array::from_fn(|v| self.pixel(v as u8) as f32);
@@ -362,14 +361,14 @@ impl DigitBatcher {
                 for item in items {
                     x.extend(item.pixels.iter().map(|&p| table[usize::from(p)]));
                 }
-                Tensor::from_data(TensorData::new(x, shape), (device, DType::F32))
+                HostValues::F32(x)
             }
             Precision::F64 => {
                 let mut x = Vec::with_capacity(items.len() * PIXELS);
                 for item in items {
                     x.extend(item.pixels.iter().map(|&p| self.pixel(p)));
                 }
-                host_tensor(x, shape, Precision::F64, device)
+                HostValues::F64(x)
             }
         }
     }
@@ -392,8 +391,11 @@ impl Batcher<DigitItem, Batch> for DigitBatcher {
             }
         }
         Batch::new(
-            self.pixels(&items, device),                          // [n, 784]
-            host_tensor(y, [n, outputs], self.precision, device), // [n, outputs]
+            self.pixels(&items),
+            HostValues::rounded(y, self.precision),
+            n,
+            [PIXELS, outputs],
+            device,
         )
     }
 }

@@ -3,7 +3,7 @@
 //! [`ManualTensorStepper`](super::ManualTensorStepper), computed in host memory.
 //!
 //! ```text
-//! X, Y   → host, once per batch (a full-batch run copies its data once)
+//! X, Y   = the batch's host values (Batch::host), as its batcher made them
 //! J, ∇   = fused::step(θ, X, Y)         forward, loss, backward, sums in one pass
 //!        | wide::step(θ, X, Y)          or layer by layer, as matrix products
 //! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host
@@ -20,7 +20,7 @@ use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
-use crate::manual::fused::{self, Network, to_host};
+use crate::manual::fused::{self, Network};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::real::Real;
 use crate::manual::wide;
@@ -41,8 +41,6 @@ pub struct ManualHostStepper<R> {
     momentum: NotebookMomentum,
     /// `M` for each of `network`'s parameter vectors.
     buffers: Vec<Vec<R>>,
-    /// The last batch on the host: its id, `X`, `Y` and number of examples.
-    data: Option<(u64, Vec<R>, Vec<R>, usize)>,
     /// The gradients of the last forward pass, one per parameter vector.
     pending: Option<Vec<Vec<R>>>,
 }
@@ -71,7 +69,6 @@ impl<R: Real> ManualHostStepper<R> {
             network: Network::from_mlp(model)?,
             momentum: NotebookMomentum::new(&config.optimizer),
             buffers: Vec::new(),
-            data: None,
             pending: None,
         })
     }
@@ -87,17 +84,15 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
-        let data = match self.data.take() {
-            Some(data) if data.0 == batch.id() => data,
-            _ => (
-                batch.id(),
-                to_host(batch.inputs.clone())?,
-                to_host(batch.targets.clone())?,
-                batch.len(),
-            ),
+        let host = batch.host();
+        let (Some(x), Some(y)) = (R::host_slice(&host.inputs), R::host_slice(&host.targets)) else {
+            return Err(Error::Data(format!(
+                "a batch of another precision than the network's {}",
+                R::PRECISION.name()
+            )));
         };
-        let (_, x, y, rows) = &data;
-        let (examples, outputs) = (*rows, self.network.sizes.last().copied().unwrap_or(0));
+        let rows = batch.len();
+        let (examples, outputs) = (rows, self.network.sizes.last().copied().unwrap_or(0));
         let step = match self.kernel {
             Kernel::Wide => wide::step,
             _ => fused::step,
@@ -111,7 +106,6 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
             y,
             examples,
         )?;
-        self.data = Some(data);
         self.pending = Some(step.gradients);
         Ok(Measured {
             loss: step.loss,
