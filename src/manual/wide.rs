@@ -31,6 +31,8 @@
 //! tolerance of autodiff, like the fused kernel.
 
 use gemm::Parallelism;
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::fused::Network;
@@ -38,6 +40,7 @@ use super::fused::lanes::{LANES, Lanes, activate, derivative, gather};
 use super::fused::step::{Step, finish, on_host};
 use super::fused::sweep::{Outputs, Sums, check_batch};
 use super::real::Real;
+use super::vector::Isa;
 use crate::error::Result;
 use crate::loss::{LossKind, Reduction};
 use crate::model::Mlp;
@@ -106,24 +109,23 @@ fn sums<R: Real>(
     for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
         let input = if l == 0 { x } else { &a[l - 1] };
-        let mut zl = match &network.biases[l] {
-            Some(b) => b.repeat(rows),
-            None => vec![R::ZERO; rows * n_out],
-        };
         let weights = &network.weights[l];
-        let transposed = match Sparse::of(input, rows, n_in) {
+        let bias = network.biases[l].as_deref();
+        let (zl, transposed) = match Sparse::of(input, rows, n_in) {
             // The transpose, for the backward pass, is built while the product runs.
             Some(input) => {
-                let (_, transposed) = rayon::join(
-                    || input.times(weights, n_out, &mut zl),
-                    || input.transposed(),
-                );
-                Some(transposed)
+                let (zl, transposed) =
+                    rayon::join(|| input.times(weights, n_out, bias), || input.transposed());
+                (zl, Some(transposed))
             }
             None => {
+                let mut zl = match bias {
+                    Some(b) => b.repeat(rows),
+                    None => vec![R::ZERO; rows * n_out],
+                };
                 let weights = Matrix::row_major(weights, n_in, n_out);
                 product(&mut zl, Matrix::row_major(input, rows, n_in), weights, true);
-                None
+                (zl, None)
             }
         };
         sparse.push(transposed);
@@ -157,17 +159,15 @@ fn sums<R: Real>(
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
         let input = if l == 0 { x } else { &a[l - 1] };
         let delta = Matrix::row_major(&dz, rows, n_out);
-        let mut dw = vec![R::ZERO; n_in * n_out];
-        match &sparse[l] {
-            Some(transposed) => transposed.times(&dz, n_out, &mut dw),
-            None => product(
-                &mut dw,
-                Matrix::row_major(input, rows, n_in).t(),
-                delta,
-                false,
-            ),
-        }
-        weights[l] = dw;
+        weights[l] = match &sparse[l] {
+            Some(transposed) => transposed.times(&dz, n_out, None),
+            None => {
+                let mut dw = vec![R::ZERO; n_in * n_out];
+                let input = Matrix::row_major(input, rows, n_in);
+                product(&mut dw, input.t(), delta, false);
+                dw
+            }
+        };
         if network.biases[l].is_some() {
             biases[l] = column_sums(&dz, n_out);
         }
@@ -215,17 +215,30 @@ struct Sparse<R> {
 
 impl<R: Real> Sparse<R> {
     /// The nonzero entries of the row-major `rows × cols` matrix `dense`, or `None` when more
-    /// than [`SPARSE_DENSITY`] of them are nonzero.
+    /// than [`SPARSE_DENSITY`] of them are nonzero. The two halves of the rows are gathered
+    /// on rayon's threads.
     fn of(dense: &[R], rows: usize, cols: usize) -> Option<Self> {
-        // Counted in u32 lanes, which the compiler vectorises.
-        let nonzero: usize = dense
-            .chunks(1024)
-            .map(|c| c.iter().map(|&v| u32::from(v != R::ZERO)).sum::<u32>() as usize)
-            .sum();
-        if nonzero as f64 > SPARSE_DENSITY * dense.len() as f64 || rows == 0 {
+        if nonzero(dense) as f64 > SPARSE_DENSITY * dense.len() as f64 || rows == 0 {
             return None;
         }
-        let mut starts = Vec::with_capacity(rows + 1);
+        let half = rows.div_ceil(2) * cols;
+        let (mut first, second) = rayon::join(
+            || Self::rows_of(&dense[..half], cols),
+            || Self::rows_of(&dense[half..], cols),
+        );
+        let offset = first.index.len();
+        first
+            .starts
+            .extend(second.starts[1..].iter().map(|&s| s + offset));
+        first.index.extend(second.index);
+        first.values.extend(second.values);
+        Some(first)
+    }
+
+    /// The nonzero entries of every row of `dense`, `cols` wide.
+    fn rows_of(dense: &[R], cols: usize) -> Self {
+        let nonzero = nonzero(dense);
+        let mut starts = Vec::with_capacity(dense.len() / cols.max(1) + 1);
         // 16 slots of slack past the last entry: inside a run every value is written, and
         // the next overwrites it unless it was nonzero (no branch to mispredict).
         let mut index = vec![0; nonzero + 16];
@@ -247,12 +260,12 @@ impl<R: Real> Sparse<R> {
         }
         index.truncate(nonzero);
         values.truncate(nonzero);
-        Some(Self {
+        Self {
             cols,
             starts,
             index,
             values,
-        })
+        }
     }
 
     fn rows(&self) -> usize {
@@ -287,63 +300,61 @@ impl<R: Real> Sparse<R> {
         }
     }
 
-    /// `out += S·D` for the row-major `D` (`self.cols × n`): row `i` of `out` gains
-    /// `S_ij·D_j` for each entry of row `i`, in order. Rows are split between rayon's
-    /// threads, and each is one thread's, so the sums do not depend on their number.
-    fn times(&self, dense: &[R], n: usize, out: &mut [R]) {
+    /// `S·D` for the row-major `D` (`self.cols × n`), each row of the product starting from
+    /// `start` (a bias row) or zero: row `i` is `start + Σ_j S_ij·D_j` over the entries of row
+    /// `i`, in order. Rows are split between rayon's threads, and each is one thread's, so the
+    /// sums do not depend on their number. The product is written once, into memory that
+    /// nothing zeroes first.
+    fn times(&self, dense: &[R], n: usize, start: Option<&[R]>) -> Vec<R> {
+        self.times_on(Isa::widest(), dense, n, start)
+    }
+
+    /// [`times`](Self::times) compiled for `isa` (without fused multiply-adds, so that every
+    /// build rounds alike).
+    fn times_on(&self, isa: Isa, dense: &[R], n: usize, start: Option<&[R]>) -> Vec<R> {
         assert!(
-            dense.len() == self.cols * n && out.len() == self.rows() * n,
+            dense.len() == self.cols * n && start.is_none_or(|start| start.len() == n),
             "a sparse product of mismatched matrices"
         );
-        out.par_chunks_mut(SPARSE_ROWS * n.max(1))
+        let len = self.rows() * n;
+        let mut out = Vec::with_capacity(len);
+        (out.spare_capacity_mut()[..len].par_chunks_mut(SPARSE_ROWS * n.max(1)))
             .enumerate()
-            .for_each(|(task, out)| self.rows_times(task * SPARSE_ROWS, dense, n, out));
+            .for_each(|(task, out)| {
+                isa.run(
+                    #[inline(always)]
+                    || self.rows_times(task * SPARSE_ROWS, dense, n, start, out),
+                );
+            });
+        // SAFETY: the chunks cover the first `len` entries, and `rows_times` writes every
+        // entry of every row it is given.
+        unsafe { out.set_len(len) };
+        out
     }
 
-    /// [`times`](Self::times) for the rows from `first` on that `out` holds, in AVX-512 or
-    /// AVX2 instructions where the CPU has them (without fused multiply-adds, so that every
-    /// build rounds alike).
-    fn rows_times(&self, first: usize, dense: &[R], n: usize, out: &mut [R]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
-            return unsafe { self.rows_times_avx512(first, dense, n, out) };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { self.rows_times_avx2(first, dense, n, out) };
-        }
-        self.rows_times_baseline(first, dense, n, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn rows_times_avx512(&self, first: usize, dense: &[R], n: usize, out: &mut [R]) {
-        self.rows_times_baseline(first, dense, n, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn rows_times_avx2(&self, first: usize, dense: &[R], n: usize, out: &mut [R]) {
-        self.rows_times_baseline(first, dense, n, out);
-    }
-
-    /// Each row of `out` in blocks of [`SPARSE_BLOCK`] columns, the block's sums held in
-    /// registers while the row's entries go by (one load of `D` per entry and column, and no
-    /// load or store of `out`).
+    /// The rows from `first` on that `out` holds, in blocks of [`SPARSE_BLOCK`] columns, the
+    /// block's sums held in registers while the row's entries go by (one load of `D` per entry
+    /// and column, and one store of each sum).
     #[inline(always)]
-    fn rows_times_baseline(&self, first: usize, dense: &[R], n: usize, out: &mut [R]) {
+    fn rows_times(
+        &self,
+        first: usize,
+        dense: &[R],
+        n: usize,
+        start: Option<&[R]>,
+        out: &mut [MaybeUninit<R>],
+    ) {
         for (i, out) in (first..).zip(out.chunks_mut(n.max(1))) {
             let entries = self.starts[i]..self.starts[i + 1];
             for (block, out) in out.chunks_mut(SPARSE_BLOCK).enumerate() {
-                let (start, width) = (block * SPARSE_BLOCK, out.len());
+                let (from, width) = (block * SPARSE_BLOCK, out.len());
                 let mut sums = [R::ZERO; SPARSE_BLOCK];
-                sums[..width].copy_from_slice(out);
+                if let Some(start) = start {
+                    sums[..width].copy_from_slice(&start[from..from + width]);
+                }
                 for e in entries.clone() {
                     let (j, v) = (self.index[e], self.values[e]);
-                    let row = &dense[j * n + start..j * n + start + width];
+                    let row = &dense[j * n + from..j * n + from + width];
                     if let Ok(row) = <&[R; SPARSE_BLOCK]>::try_from(row) {
                         for (sum, &d) in sums.iter_mut().zip(row) {
                             *sum += v * d;
@@ -354,10 +365,21 @@ impl<R: Real> Sparse<R> {
                         }
                     }
                 }
-                out.copy_from_slice(&sums[..width]);
+                for (out, &sum) in out.iter_mut().zip(&sums) {
+                    out.write(sum);
+                }
             }
         }
     }
+}
+
+/// The number of nonzero entries of `values`, counted in u32 lanes, which the compiler
+/// vectorises.
+fn nonzero<R: Real>(values: &[R]) -> usize {
+    values
+        .chunks(1024)
+        .map(|c| c.iter().map(|&v| u32::from(v != R::ZERO)).sum::<u32>() as usize)
+        .sum()
 }
 
 /// `f` over `N` equally long slices, [`LANES`] entries at a time (the last block padded with
@@ -534,26 +556,32 @@ mod tests {
             .collect();
         let sparse = Sparse::of(&x, 64, 784).expect("20 % nonzero is sparse");
         let w = &network.weights[0];
-        let mut baseline = vec![0.0; 64 * 130];
-        sparse.rows_times_baseline(0, w, 130, &mut baseline);
-        let mut dispatched = vec![0.0; 64 * 130];
-        sparse.times(w, 130, &mut dispatched);
-        assert_eq!(baseline, dispatched);
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                let mut avx2 = vec![0.0; 64 * 130];
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { sparse.rows_times_avx2(0, w, 130, &mut avx2) };
-                assert_eq!(baseline, avx2);
+        let bias = network.biases[0].as_deref();
+        // The definition, entry by entry: each row starts from the bias row (or zero) and
+        // adds x_ij·W_j for its nonzero x_ij, j in order.
+        let textbook = |start: Option<&[f32]>| -> Vec<f32> {
+            let mut out = Vec::new();
+            for row in x.chunks(784) {
+                let mut sums = start.map_or(vec![0.0; 130], <[f32]>::to_vec);
+                for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                    for (sum, &d) in sums.iter_mut().zip(&w[j * 130..(j + 1) * 130]) {
+                        *sum += v * d;
+                    }
+                }
+                out.extend(sums);
             }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                let mut avx512 = vec![0.0; 64 * 130];
-                // SAFETY: the CPU supports AVX-512F, checked just above.
-                unsafe { sparse.rows_times_avx512(0, w, 130, &mut avx512) };
-                assert_eq!(baseline, avx512);
-            }
+            out
+        };
+        let baseline = textbook(None);
+        for isa in Isa::all() {
+            assert_eq!(sparse.times_on(isa, w, 130, None), baseline, "{isa:?}");
+            assert_eq!(
+                sparse.times_on(isa, w, 130, bias),
+                textbook(bias),
+                "{isa:?}"
+            );
         }
+        assert_eq!(sparse.times(w, 130, None), baseline);
         // The same product by gemm, and Xᵀ·W' through the transpose: other summation orders,
         // so equal to f32's rounding of sums of ~160 terms (about 1e-5 relative), within
         // bounds ten (and a hundred, for the larger second sums) times that.
@@ -566,8 +594,7 @@ mod tests {
         for (s, d) in baseline.iter().zip(&dense) {
             assert!((s - d).abs() <= 1e-4 * (1.0 + d.abs()), "{s} against {d}");
         }
-        let mut transposed = vec![0.0; 784 * 130];
-        sparse.transposed().times(&baseline, 130, &mut transposed);
+        let transposed = sparse.transposed().times(&baseline, 130, None);
         let mut by_gemm = vec![0.0; 784 * 130];
         product(
             &mut by_gemm,
