@@ -100,3 +100,52 @@ impl Batcher<Example, Batch> for ExampleBatcher {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::host_values;
+
+    fn as_f64(values: &HostValues) -> Vec<f64> {
+        match values {
+            HostValues::F32(v) => v.iter().map(|&v| f64::from(v)).collect(),
+            HostValues::F64(v) => v.clone(),
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_the_values_of_its_tensors_at_their_precision() {
+        let device = Device::flex();
+        let examples = vec![
+            Example {
+                x: vec![0.1, -2.5],
+                y: vec![1.0, 0.0],
+            },
+            Example {
+                x: vec![1e-3, 3.0],
+                y: vec![0.0, 1.0],
+            },
+        ];
+        for precision in [Precision::F32, Precision::F64] {
+            let batch = ExampleBatcher { precision }.batch(examples.clone(), &device);
+            let host = batch.host();
+            assert_eq!(batch.len(), 2);
+            assert_eq!(
+                matches!(host.inputs, HostValues::F32(_)),
+                precision == Precision::F32
+            );
+            let tensor = |t: &Tensor<2>| host_values(t.clone()).expect("readable");
+            assert_eq!(as_f64(&host.inputs), tensor(&batch.inputs));
+            assert_eq!(as_f64(&host.targets), tensor(&batch.targets));
+            // A clone shares the host values.
+            assert!(std::ptr::eq(batch.clone().host(), host));
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "a batch of 2 examples made of 3 inputs and 2 targets")]
+    fn lengths_that_do_not_fit_the_shape_are_refused() {
+        let (x, y) = (HostValues::F32(vec![0.0; 3]), HostValues::F32(vec![0.0; 2]));
+        Batch::new(x, y, 2, [2, 1], &Device::flex());
+    }
+}
