@@ -12,6 +12,7 @@ use super::network::Network;
 use crate::error::{Error, Result};
 use crate::loss::LossKind;
 use crate::manual::real::{Real, max};
+use crate::manual::vector::Isa;
 
 /// Examples per chunk: the unit of work of one thread, and of the fixed summation order.
 pub const CHUNK: usize = 1024;
@@ -109,10 +110,6 @@ pub(in crate::manual) fn check_batch<R: Real>(
 
 /// One chunk's sums, in AVX-512 or AVX2 instructions where the CPU has them (16 or 8 f32 per
 /// instruction instead of SSE2's 4).
-///
-/// The AVX-512, AVX2 and baseline (SSE2) versions are the same code compiled three times: none
-/// fuses a multiply with an add, so all round every operation alike and give the same sums bit
-/// for bit (a test compares them).
 fn sweep_chunk<R: Real>(
     network: &Network<R>,
     kind: LossKind,
@@ -120,38 +117,25 @@ fn sweep_chunk<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Sums<R> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU supports AVX-512F, checked just above.
-        return unsafe { sweep_chunk_avx512(network, kind, x, y, rows) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { sweep_chunk_avx2(network, kind, x, y, rows) };
-    }
-    Sweep::new(network, kind).run(x, y, rows)
+    sweep_chunk_on(Isa::widest(), network, kind, x, y, rows)
 }
 
-/// `$name`: [`sweep_chunk`]'s body compiled with the target feature `$feature`.
-macro_rules! sweep_chunk_with {
-    ($name:ident, $feature:literal) => {
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = $feature)]
-        fn $name<R: Real>(
-            network: &Network<R>,
-            kind: LossKind,
-            x: &[R],
-            y: &[R],
-            rows: usize,
-        ) -> Sums<R> {
-            Sweep::new(network, kind).run(x, y, rows)
-        }
-    };
+/// [`sweep_chunk`] compiled for `isa`. The AVX-512, AVX2 and baseline (SSE2) versions are the
+/// same code compiled three times: none fuses a multiply with an add, so all round every
+/// operation alike and give the same sums bit for bit (a test compares them).
+fn sweep_chunk_on<R: Real>(
+    isa: Isa,
+    network: &Network<R>,
+    kind: LossKind,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Sums<R> {
+    isa.run(
+        #[inline(always)]
+        || Sweep::new(network, kind).run(x, y, rows),
+    )
 }
-
-sweep_chunk_with!(sweep_chunk_avx512, "avx512f");
-sweep_chunk_with!(sweep_chunk_avx2, "avx2");
 
 /// The per-lane state of one chunk's sweep.
 struct Sweep<'a, R> {
@@ -481,25 +465,12 @@ mod tests {
         let rows = 1000;
         let (network, x, y) = problem(rows);
         let baseline = Sweep::new(&network, LossKind::CrossEntropy).run(&x, &y, rows);
+        // every x86-64 CI machine of this project has AVX2
         #[cfg(target_arch = "x86_64")]
-        {
-            let mut compared = 0;
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                let avx2 =
-                    unsafe { sweep_chunk_avx2(&network, LossKind::CrossEntropy, &x, &y, rows) };
-                assert_eq!(baseline, avx2);
-                compared += 1;
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F, checked just above.
-                let avx512 =
-                    unsafe { sweep_chunk_avx512(&network, LossKind::CrossEntropy, &x, &y, rows) };
-                assert_eq!(baseline, avx512);
-                compared += 1;
-            }
-            // every x86-64 CI machine of this project has AVX2
-            assert!(compared > 0, "no vector build was compared");
+        assert!(Isa::all().len() > 1, "no vector build was compared");
+        for isa in Isa::all() {
+            let sums = sweep_chunk_on(isa, &network, LossKind::CrossEntropy, &x, &y, rows);
+            assert_eq!(baseline, sums, "{isa:?}");
         }
         assert_eq!(
             baseline,
