@@ -45,7 +45,11 @@ fn circles(c: &mut Criterion) {
             Experiment::new(&config, &device.clone().autodiff()).expect("the circles data");
         let mut stepper = stepper(&config, engine, experiment.model, &device).expect("a stepper");
         let (batches, _) = experiment.data.batches(&config, &device).expect("batches");
-        let batch = batches.epoch().next().expect("one batch").expect("a batch");
+        let batch = batches
+            .epoch(true)
+            .next()
+            .expect("one batch")
+            .expect("a batch");
         let lr = config.optimizer.lr;
         group.bench_function(format!("{engine} ({kernel} kernel)"), |b| {
             b.iter(|| train_step(stepper.as_mut(), &batch, lr));

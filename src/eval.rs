@@ -169,10 +169,10 @@ pub fn classify(model: &Mlp, batches: &Batches) -> Result<Vec<(usize, usize)>> {
     let mut pairs = Vec::new();
     for batch in batches.in_order() {
         let batch = batch?;
-        let logits: Tensor<2> = model.forward_logits(batch.inputs); // [batch, outputs]
+        let logits: Tensor<2> = model.forward_logits(batch.inputs()); // [batch, outputs]
         let [_, width] = logits.dims();
         let predicted = decisions(&host_values(logits)?, width);
-        let truth = truths(&host_values(batch.targets)?, width);
+        let truth = truths(&host_values(batch.targets())?, width);
         pairs.extend(truth.into_iter().zip(predicted));
     }
     Ok(pairs)
@@ -248,7 +248,7 @@ pub fn predict_pictures(
         })
         .collect::<Result<Vec<_>>>()?;
     let batch = digit_batcher(&config).batch(items, device);
-    let outputs = model.forward(batch.inputs); // [pictures, outputs]
+    let outputs = model.forward(batch.inputs()); // [pictures, outputs]
     let [_, width] = outputs.dims();
     let probabilities = host_values(outputs)?;
     let predictions = probabilities

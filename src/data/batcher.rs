@@ -1,6 +1,6 @@
 //! Turning examples into tensors: burn's [`Batcher`] for the notebooks' data.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
@@ -8,19 +8,21 @@ use burn::tensor::{Device, Tensor};
 use super::Example;
 use crate::tensor::{HostValues, Precision};
 
-/// A batch of examples, rows as examples (burn's layout): as tensors, and as the host values
-/// they were made from.
+/// A batch of examples, rows as examples (burn's layout): the host values it was made from,
+/// and tensors of them on a device, made when first asked for.
 ///
 /// The tensors are what the autodiff engine and the tensor kernels compute on; the manual
 /// engine's host kernels read [`Batch::host`] instead, so that a batch never travels back from
-/// its tensors. Clones share the host values.
+/// its tensors, and a batch that only they read never makes any. Clones share the host values
+/// and the tensors, made once for all of them.
 #[derive(Clone, Debug)]
 pub struct Batch {
-    /// `[batch, n_inputs]`.
-    pub inputs: Tensor<2>,
-    /// `[batch, n_outputs]`: one-hot classes, 0/1 targets or regression values.
-    pub targets: Tensor<2>,
     host: Arc<HostBatch>,
+    rows: usize,
+    widths: [usize; 2],
+    device: Device,
+    /// `[inputs, targets]`.
+    tensors: Arc<OnceLock<[Tensor<2>; 2]>>,
 }
 
 /// A batch's values in host memory, row-major, at the precision of its tensors.
@@ -51,10 +53,40 @@ impl Batch {
             targets.len()
         );
         Self {
-            inputs: inputs.tensor([rows, n_inputs], device),
-            targets: targets.tensor([rows, n_outputs], device),
             host: Arc::new(HostBatch { inputs, targets }),
+            rows,
+            widths: [n_inputs, n_outputs],
+            device: device.clone(),
+            tensors: Arc::default(),
         }
+    }
+
+    /// The inputs, `[batch, n_inputs]`.
+    pub fn inputs(&self) -> Tensor<2> {
+        self.tensors()[0].clone()
+    }
+
+    /// The targets, `[batch, n_outputs]`: one-hot classes, 0/1 targets or regression values.
+    pub fn targets(&self) -> Tensor<2> {
+        self.tensors()[1].clone()
+    }
+
+    /// Makes the tensors now, if no clone has made them yet, so that reading them later costs
+    /// nothing: what a loader thread does for the engines that read them.
+    pub fn make_tensors(&self) {
+        self.tensors();
+    }
+
+    fn tensors(&self) -> &[Tensor<2>; 2] {
+        self.tensors.get_or_init(|| {
+            let [n_inputs, n_outputs] = self.widths;
+            [
+                self.host.inputs.tensor([self.rows, n_inputs], &self.device),
+                self.host
+                    .targets
+                    .tensor([self.rows, n_outputs], &self.device),
+            ]
+        })
     }
 
     /// The values of the tensors, in host memory.
@@ -64,7 +96,7 @@ impl Batch {
 
     /// The number of examples.
     pub fn len(&self) -> usize {
-        self.inputs.dims()[0]
+        self.rows
     }
 
     /// Whether the batch holds no example.
@@ -134,11 +166,15 @@ mod tests {
                 matches!(host.inputs, HostValues::F32(_)),
                 precision == Precision::F32
             );
-            let tensor = |t: &Tensor<2>| host_values(t.clone()).expect("readable");
-            assert_eq!(as_f64(&host.inputs), tensor(&batch.inputs));
-            assert_eq!(as_f64(&host.targets), tensor(&batch.targets));
-            // A clone shares the host values.
-            assert!(std::ptr::eq(batch.clone().host(), host));
+            let tensor = |t: Tensor<2>| host_values(t).expect("readable");
+            // A clone made before the tensors shares them and the host values.
+            let clone = batch.clone();
+            assert_eq!(as_f64(&host.inputs), tensor(batch.inputs()));
+            assert_eq!(as_f64(&host.targets), tensor(batch.targets()));
+            assert!(std::ptr::eq(clone.host(), host));
+            assert!(std::ptr::eq(clone.tensors(), batch.tensors()));
+            assert_eq!(batch.inputs().dims(), [2, 2]);
+            assert_eq!(batch.targets().dims(), [2, 2]);
         }
     }
 

@@ -98,8 +98,8 @@ impl Problem {
         let batch = experiment.first_batch(&config, take, device);
         Ok(Self {
             model: experiment.model,
-            inputs: batch.inputs,
-            targets: batch.targets,
+            inputs: batch.inputs(),
+            targets: batch.targets(),
             loss: config.loss,
             reduction: config.reduction,
             l2: config.l2,

@@ -128,13 +128,13 @@ pub fn evaluate(
     let mut predictions = 0;
     for batch in batches {
         let batch = batch?;
-        let logits = model.forward_logits(batch.inputs); // [batch, outputs]
+        let logits = model.forward_logits(batch.inputs()); // [batch, outputs]
         examples += logits.dims()[0];
-        if let Some((count, n)) = correct(kind, logits.clone(), batch.targets.clone()) {
+        if let Some((count, n)) = correct(kind, logits.clone(), batch.targets()) {
             right += scalar(count)?;
             predictions += n;
         }
-        total += scalar(kind.per_example(logits, batch.targets).sum())?;
+        total += scalar(kind.per_example(logits, batch.targets()).sum())?;
     }
     let penalty = model.l2_penalty(config.l2).map(scalar).transpose()?;
     let loss = total * reduction.scale(examples) + penalty.unwrap_or(0.0);

@@ -162,8 +162,8 @@ impl Experiment {
         let mut trace = trace::in_layout(
             layout,
             &self.model,
-            batch.inputs,
-            batch.targets,
+            batch.inputs(),
+            batch.targets(),
             Objective {
                 kind: config.loss,
                 reduction: config.reduction,
@@ -325,11 +325,13 @@ impl Batches {
         matches!(self, Batches::Full(_))
     }
 
-    /// One epoch of training batches.
-    pub fn epoch(&self) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
+    /// One epoch of training batches. With `tensors`, the loader's thread makes each
+    /// minibatch's tensors before handing it over (for a [`Stepper`] that
+    /// [reads them](Stepper::reads_tensors)); without, they are made only if read.
+    pub fn epoch(&self, tensors: bool) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
         match self {
             Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
-            Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone())),
+            Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone(), tensors)),
         }
     }
 
@@ -365,10 +367,13 @@ struct Prefetch {
 const PREFETCH: usize = 2;
 
 impl Prefetch {
-    fn start(loader: Arc<dyn DataLoader<Batch>>) -> Self {
+    fn start(loader: Arc<dyn DataLoader<Batch>>, tensors: bool) -> Self {
         let (sender, batches) = sync_channel(PREFETCH);
         let loader = std::thread::spawn(move || {
             for batch in loader_batches(loader.as_ref()) {
+                if let (true, Ok(batch)) = (tensors, &batch) {
+                    batch.make_tensors();
+                }
                 // The loop stopped listening (it reached its last step): stop making batches.
                 if sender.send(batch).is_err() {
                     break;
@@ -416,7 +421,7 @@ pub fn predict(
         precision: config.dtype,
     }
     .batch(examples, device);
-    let predictions = model.forward(batch.inputs); // [examples, outputs]
+    let predictions = model.forward(batch.inputs()); // [examples, outputs]
     let [_, columns] = predictions.dims();
     let values = host_values(predictions)?;
     Ok(values.chunks(columns.max(1)).map(<[f64]>::to_vec).collect())

@@ -92,7 +92,7 @@ pub fn initial_network_and_inputs(config: &ExperimentConfig) -> (Mlp, Tensor<2>)
     let experiment = Experiment::new(config, &device).expect("a valid config");
     let inputs = experiment
         .first_batch(config, experiment.data.len(), &device)
-        .inputs;
+        .inputs();
     (experiment.model, inputs)
 }
 

@@ -320,7 +320,7 @@ fn predict_classifies_pictures_like_the_network_classifies_the_test_set() {
     use burn::data::dataloader::batcher::Batcher;
     let batch = burnprop::train::digit_batcher(&config).batch(items, &device);
     let model = dir.model(&config, &device).expect("the model");
-    let direct: Vec<usize> = values(model.forward_logits(batch.inputs).argmax(1).float())
+    let direct: Vec<usize> = values(model.forward_logits(batch.inputs()).argmax(1).float())
         .into_iter()
         .map(|c| c as usize)
         .collect();

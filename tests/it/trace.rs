@@ -507,8 +507,8 @@ fn a_micrograd_trace_is_the_objective_autodiff_differentiates() {
         let batch = experiment.first_batch(&config, args.examples, &device);
         let (loss, gradients) = burnprop::train::steppers::autodiff::gradients(
             &experiment.model,
-            batch.inputs,
-            batch.targets,
+            batch.inputs(),
+            batch.targets(),
             config.loss,
             config.reduction,
             config.l2,

@@ -81,21 +81,21 @@ impl Stepper for AutodiffStepper {
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
         let network = self.network()?;
-        let logits = network.forward_logits(batch.inputs.clone()); // [batch, outputs]
+        let logits = network.forward_logits(batch.inputs()); // [batch, outputs]
         let loss = objective(
             network,
             self.loss,
             self.reduction,
             self.l2,
             logits.clone(),
-            batch.targets.clone(),
+            batch.targets(),
         ); // [1]
         let measured = measure(
             self.loss,
             self.reduction,
             loss.clone().inner(),
             logits.inner(),
-            batch.targets.clone(),
+            batch.targets(),
         )?;
         self.pending = Some(loss);
         Ok(measured)

@@ -83,6 +83,10 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
         self.kernel
     }
 
+    fn reads_tensors(&self) -> bool {
+        false
+    }
+
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
         let host = batch.host();
         let (Some(x), Some(y)) = (R::host_slice(&host.inputs), R::host_slice(&host.targets)) else {

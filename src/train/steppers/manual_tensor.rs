@@ -66,8 +66,8 @@ impl Stepper for ManualTensorStepper {
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
         let network = self.network()?;
-        let cache = row::forward(network, batch.inputs.clone());
-        let mut loss = row::loss(&cache, batch.targets.clone(), self.loss, self.reduction); // [1]
+        let cache = row::forward(network, batch.inputs());
+        let mut loss = row::loss(&cache, batch.targets(), self.loss, self.reduction); // [1]
         if let Some(penalty) = network.l2_penalty(self.l2) {
             loss = loss + penalty;
         }
@@ -76,9 +76,9 @@ impl Stepper for ManualTensorStepper {
             self.reduction,
             loss,
             cache.logits(),
-            batch.targets.clone(),
+            batch.targets(),
         )?;
-        self.pending = Some((cache, batch.targets.clone()));
+        self.pending = Some((cache, batch.targets()));
         Ok(measured)
     }
 

@@ -48,6 +48,13 @@ pub trait Stepper {
     /// Which kernel computes it (`tensor` or `fused`, never `auto`).
     fn kernel(&self) -> Kernel;
 
+    /// Whether [`Stepper::forward`] reads a batch's tensors ([`Batch::inputs`],
+    /// [`Batch::targets`]), which a loader should then make ahead of it; the host kernels read
+    /// only [`Batch::host`].
+    fn reads_tensors(&self) -> bool {
+        true
+    }
+
     /// The loss, accuracy and per-output costs of `batch` at the current parameters.
     fn forward(&mut self, batch: &Batch) -> Result<Measured>;
 
