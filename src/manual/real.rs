@@ -38,6 +38,10 @@ pub trait Real:
     fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<Self>>;
     /// `values`, where they are of this type.
     fn host_slice(values: &HostValues) -> Option<&[Self]>;
+    /// `values` as f32s, where this type is f32 (for the loops written for f32 lanes).
+    fn as_f32(values: &[Self]) -> Option<&[f32]>;
+    /// `values` as f32s, where this type is f32.
+    fn as_f32_mut(values: &mut [Self]) -> Option<&mut [f32]>;
     /// `eˣ`.
     fn exp(self) -> Self;
     /// `ln(1 + x)`.
@@ -51,7 +55,7 @@ pub trait Real:
 }
 
 macro_rules! real {
-    ($t:ty, $precision:expr, $variant:path, $exp:path, $ln:path) => {
+    ($t:ty, $precision:expr, $variant:path, $exp:path, $ln:path, $v:ident => $f32s:expr) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -71,6 +75,12 @@ macro_rules! real {
                     $variant(v) => Some(v),
                     _ => None,
                 }
+            }
+            fn as_f32($v: &[Self]) -> Option<&[f32]> {
+                $f32s
+            }
+            fn as_f32_mut($v: &mut [Self]) -> Option<&mut [f32]> {
+                $f32s
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -93,8 +103,11 @@ macro_rules! real {
     };
 }
 
-real!(f32, Precision::F32, HostValues::F32, exp_f32, ln_f32);
-real!(f64, Precision::F64, HostValues::F64, f64::exp, f64::ln);
+real!(f32, Precision::F32, HostValues::F32, exp_f32, ln_f32, values => Some(values));
+real!(f64, Precision::F64, HostValues::F64, f64::exp, f64::ln, values => {
+    let _ = values;
+    None
+});
 
 /// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
 /// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the

@@ -209,7 +209,7 @@ struct Sparse<R> {
     cols: usize,
     /// Row `i`'s entries are `index[starts[i]..starts[i + 1]]` and `values[…]`.
     starts: Vec<usize>,
-    index: Vec<usize>,
+    index: Vec<u32>,
     values: Vec<R>,
 }
 
@@ -218,7 +218,9 @@ impl<R: Real> Sparse<R> {
     /// than [`SPARSE_DENSITY`] of them are nonzero. The two halves of the rows are gathered
     /// on rayon's threads.
     fn of(dense: &[R], rows: usize, cols: usize) -> Option<Self> {
-        if nonzero(dense) as f64 > SPARSE_DENSITY * dense.len() as f64 || rows == 0 {
+        // Positions are u32s, half the memory of usizes and the lanes of AVX-512's stores.
+        let wide = u32::try_from(rows.max(cols)).is_err();
+        if nonzero(dense) as f64 > SPARSE_DENSITY * dense.len() as f64 || rows == 0 || wide {
             return None;
         }
         let half = rows.div_ceil(2) * cols;
@@ -235,27 +237,25 @@ impl<R: Real> Sparse<R> {
         Some(first)
     }
 
-    /// The nonzero entries of every row of `dense`, `cols` wide.
+    /// The nonzero entries of every row of `dense`, `cols` wide: in f32 with AVX-512's
+    /// compressing stores where the CPU has them ([`Isa::nonzero_f32`]), else by the loop of
+    /// [`nonzero_entries`].
     fn rows_of(dense: &[R], cols: usize) -> Self {
         let nonzero = nonzero(dense);
+        let isa = Isa::widest();
         let mut starts = Vec::with_capacity(dense.len() / cols.max(1) + 1);
-        // 16 slots of slack past the last entry: inside a run every value is written, and
-        // the next overwrites it unless it was nonzero (no branch to mispredict).
+        // 16 slots of slack past the last entry, which both ways may overwrite.
         let mut index = vec![0; nonzero + 16];
         let mut values = vec![R::ZERO; nonzero + 16];
         let mut next = 0;
         starts.push(0);
         for row in dense.chunks(cols.max(1)) {
-            // Runs of 16 zeros (an image's margins) are skipped with one vector test.
-            for (run, entries) in row.chunks(16).enumerate() {
-                if entries.iter().fold(false, |any, &v| any | (v != R::ZERO)) {
-                    for (k, &v) in entries.iter().enumerate() {
-                        index[next] = 16 * run + k;
-                        values[next] = v;
-                        next += usize::from(v != R::ZERO);
-                    }
-                }
-            }
+            let (index, values) = (&mut index[next..], &mut values[next..]);
+            let compressed = match (R::as_f32(row), R::as_f32_mut(values)) {
+                (Some(row), Some(values)) => isa.nonzero_f32(row, index, values),
+                _ => None,
+            };
+            next += compressed.unwrap_or_else(|| nonzero_entries(row, index, values));
             starts.push(next);
         }
         index.truncate(nonzero);
@@ -276,7 +276,7 @@ impl<R: Real> Sparse<R> {
     fn transposed(&self) -> Self {
         let mut counts = vec![0; self.cols + 1];
         for &j in &self.index {
-            counts[j + 1] += 1;
+            counts[j as usize + 1] += 1;
         }
         for j in 0..self.cols {
             counts[j + 1] += counts[j];
@@ -286,8 +286,8 @@ impl<R: Real> Sparse<R> {
         let mut values = vec![R::ZERO; self.values.len()];
         for i in 0..self.rows() {
             for e in self.starts[i]..self.starts[i + 1] {
-                let slot = &mut counts[self.index[e]];
-                index[*slot] = i;
+                let slot = &mut counts[self.index[e] as usize];
+                index[*slot] = i as u32;
                 values[*slot] = self.values[e];
                 *slot += 1;
             }
@@ -353,7 +353,7 @@ impl<R: Real> Sparse<R> {
                     sums[..width].copy_from_slice(&start[from..from + width]);
                 }
                 for e in entries.clone() {
-                    let (j, v) = (self.index[e], self.values[e]);
+                    let (j, v) = (self.index[e] as usize, self.values[e]);
                     let row = &dense[j * n + from..j * n + from + width];
                     if let Ok(row) = <&[R; SPARSE_BLOCK]>::try_from(row) {
                         for (sum, &d) in sums.iter_mut().zip(row) {
@@ -371,6 +371,25 @@ impl<R: Real> Sparse<R> {
             }
         }
     }
+}
+
+/// Writes the nonzero entries of `row` to the front of `index` (their positions) and `values`,
+/// in order, and returns how many there are; the 16 slots past the last may be overwritten.
+/// Runs of 16 zeros (an image's margins) are skipped with one vector test; inside a run every
+/// entry is written, and the next overwrites it unless it was nonzero (no branch to
+/// mispredict).
+fn nonzero_entries<R: Real>(row: &[R], index: &mut [u32], values: &mut [R]) -> usize {
+    let mut next = 0;
+    for (run, entries) in row.chunks(16).enumerate() {
+        if entries.iter().fold(false, |any, &v| any | (v != R::ZERO)) {
+            for (k, &v) in entries.iter().enumerate() {
+                index[next] = (16 * run + k) as u32;
+                values[next] = v;
+                next += usize::from(v != R::ZERO);
+            }
+        }
+    }
+    next
 }
 
 /// The number of nonzero entries of `values`, counted in u32 lanes, which the compiler
