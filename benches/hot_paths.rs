@@ -46,7 +46,7 @@ fn circles(c: &mut Criterion) {
         let mut stepper = stepper(&config, engine, experiment.model, &device).expect("a stepper");
         let (batches, _) = experiment.data.batches(&config, &device).expect("batches");
         let batch = batches
-            .epoch(true)
+            .epoch(stepper.prepare())
             .next()
             .expect("one batch")
             .expect("a batch");

@@ -425,7 +425,7 @@ pub fn compare_engines(
     let mut step = 0;
     'epochs: for epoch in 0.. {
         let before = records.len();
-        for batch in batches.epoch(true) {
+        for batch in batches.epoch(autodiff.prepare()) {
             let batch = batch?;
             let clock = Instant::now();
             let loss_autodiff = autodiff.forward(&batch)?.loss;

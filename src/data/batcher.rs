@@ -1,5 +1,7 @@
 //! Turning examples into tensors: burn's [`Batcher`] for the notebooks' data.
 
+use std::any::Any;
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use burn::data::dataloader::batcher::Batcher;
@@ -13,9 +15,10 @@ use crate::tensor::{HostValues, Precision};
 ///
 /// The tensors are what the autodiff engine and the tensor kernels compute on; the manual
 /// engine's host kernels read [`Batch::host`] instead, so that a batch never travels back from
-/// its tensors, and a batch that only they read never makes any. Clones share the host values
-/// and the tensors, made once for all of them.
-#[derive(Clone, Debug)]
+/// its tensors, and a batch that only they read never makes any. A kernel may keep one value
+/// of its own derived from the batch ([`Batch::derived`]). Clones share the host values, the
+/// tensors and the derived value, each made once for all of them.
+#[derive(Clone)]
 pub struct Batch {
     host: Arc<HostBatch>,
     rows: usize,
@@ -23,6 +26,18 @@ pub struct Batch {
     device: Device,
     /// `[inputs, targets]`.
     tensors: Arc<OnceLock<[Tensor<2>; 2]>>,
+    derived: Arc<OnceLock<Box<dyn Any + Send + Sync>>>,
+}
+
+impl fmt::Debug for Batch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batch")
+            .field("rows", &self.rows)
+            .field("widths", &self.widths)
+            .field("device", &self.device)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A batch's values in host memory, row-major, at the precision of its tensors.
@@ -58,7 +73,18 @@ impl Batch {
             widths: [n_inputs, n_outputs],
             device: device.clone(),
             tensors: Arc::default(),
+            derived: Arc::default(),
         }
+    }
+
+    /// The value `make` derives from this batch, made by the first call, on whichever thread
+    /// makes it, and shared by clones: what a kernel computes from a batch before its step,
+    /// which a loader's thread can then compute ahead of it. A batch holds one derived
+    /// value: `None` when it already holds one of another type.
+    pub fn derived<T: Any + Send + Sync>(&self, make: impl FnOnce(&Batch) -> T) -> Option<&T> {
+        self.derived
+            .get_or_init(|| Box::new(make(self)))
+            .downcast_ref()
     }
 
     /// The inputs, `[batch, n_inputs]`.
@@ -92,6 +118,11 @@ impl Batch {
     /// The values of the tensors, in host memory.
     pub fn host(&self) -> &HostBatch {
         &self.host
+    }
+
+    /// The inputs and the outputs per example.
+    pub fn widths(&self) -> [usize; 2] {
+        self.widths
     }
 
     /// The number of examples.
@@ -176,6 +207,31 @@ mod tests {
             assert_eq!(batch.inputs().dims(), [2, 2]);
             assert_eq!(batch.targets().dims(), [2, 2]);
         }
+    }
+
+    #[test]
+    fn a_derived_value_is_made_once_for_every_clone_and_of_one_type() {
+        let (x, y) = (
+            HostValues::F32(vec![1.0, 0.0, 3.0, 4.0]),
+            HostValues::F32(vec![0.0; 2]),
+        );
+        let batch = Batch::new(x, y, 2, [2, 1], &Device::flex());
+        let clone = batch.clone();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let first_inputs = |b: &Batch| {
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match &b.host().inputs {
+                HostValues::F32(v) => v[..2].to_vec(),
+                HostValues::F64(_) => Vec::new(),
+            }
+        };
+        // Made on another thread, then read here from the clone without being made again.
+        std::thread::scope(|s| {
+            s.spawn(|| batch.derived(first_inputs));
+        });
+        assert_eq!(clone.derived(first_inputs), Some(&vec![1.0, 0.0]));
+        assert_eq!(made.into_inner(), 1);
+        assert_eq!(clone.derived(|_| 7_u8), None);
     }
 
     #[test]

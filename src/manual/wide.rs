@@ -31,6 +31,7 @@
 //! tolerance of autodiff, like the fused kernel.
 
 use gemm::Parallelism;
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
@@ -59,14 +60,73 @@ pub fn step<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Result<Step<R>> {
+    step_with(network, kind, reduction, l2, x, y, rows, None)
+}
+
+/// [`step`], given `x`'s nonzero entries where they were gathered before the step
+/// ([`SparseInput::of`] on `x`, for example on a loader's thread).
+///
+/// # Panics
+/// If `input` does not have `x`'s shape.
+#[allow(clippy::too_many_arguments)]
+pub fn step_with<R: Real>(
+    network: &Network<R>,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+    input: Option<&SparseInput<R>>,
+) -> Result<Step<R>> {
     check_batch(network, kind, x, y, rows)?;
+    if let Some(input) = input {
+        assert!(
+            input.rows.rows() == rows && input.rows.cols == network.sizes[0],
+            "nonzero entries of a {}×{} batch given for a {rows}×{} one",
+            input.rows.rows(),
+            input.rows.cols,
+            network.sizes[0]
+        );
+    }
     let s = reduction.scale(rows);
     // The step's joins and parallel loops are each one push onto a worker's own queue when
     // made from one of rayon's threads; made from any other, each would hand its work to the
     // pool and sleep until it is done, two context switches. So the whole step runs on the
     // pool, one hand-off (MNIST: 0.145 against 0.22 s per epoch).
-    let sums = rayon::scope(|_| sums(network, kind, x, y, rows, R::of(s)));
+    let sums = rayon::scope(|_| sums(network, kind, x, y, rows, R::of(s), input));
     Ok(finish(network, sums, s, l2))
+}
+
+/// A batch's inputs as the wide kernel's first layer reads them when they are sparse: their
+/// nonzero entries row by row, for `Z₁ = X·W₁`, and column by column, for `dW₁ = Xᵀ·dZ₁`.
+/// Made from the inputs alone, so it can be made before the step that reads it.
+pub struct SparseInput<R> {
+    rows: Sparse<R>,
+    columns: Sparse<R>,
+}
+
+impl<R: Real> SparseInput<R> {
+    /// The nonzero entries of the row-major `rows × cols` inputs `x`, or `None` when they are
+    /// too dense for the sparse products (more than [`SPARSE_DENSITY`] of them nonzero), all
+    /// on the calling thread.
+    ///
+    /// # Panics
+    /// If `x` does not hold `rows × cols` values.
+    pub fn of(x: &[R], rows: usize, cols: usize) -> Option<Self> {
+        assert_eq!(
+            x.len(),
+            rows * cols,
+            "inputs of {rows}×{cols} of {} values",
+            x.len()
+        );
+        if !Sparse::sparse(x, rows, cols) {
+            return None;
+        }
+        let rows = Sparse::rows_of(x, cols);
+        let columns = rows.transposed();
+        Some(Self { rows, columns })
+    }
 }
 
 /// `J` and the gradients of `J` for one batch by the wide kernel, as tensors on `x`'s device:
@@ -98,27 +158,38 @@ fn sums<R: Real>(
     y: &[R],
     rows: usize,
     s: R,
+    prepared: Option<&SparseInput<R>>,
 ) -> Sums<R> {
     let sizes = &network.sizes;
     let depth = network.depth();
     // Forward: z[l] = Z_{l+1} = b + A_l·W_{l+1}, a[l] = A_{l+1} of the hidden layers.
     let mut z: Vec<Vec<R>> = Vec::with_capacity(depth);
     let mut a: Vec<Vec<R>> = Vec::with_capacity(depth.saturating_sub(1));
-    // A_lᵀ's nonzero entries, where A_l is sparse enough for the products to skip its zeros.
-    let mut sparse: Vec<Option<Sparse<R>>> = Vec::with_capacity(depth);
+    // A_lᵀ's nonzero entries, where A_l is sparse enough for the products to skip its zeros:
+    // X's given, or gathered here.
+    let mut sparse: Vec<Option<Cow<Sparse<R>>>> = Vec::with_capacity(depth);
     for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
         let input = if l == 0 { x } else { &a[l - 1] };
         let weights = &network.weights[l];
         let bias = network.biases[l].as_deref();
-        let (zl, transposed) = match Sparse::of(input, rows, n_in) {
+        let given = prepared.filter(|_| l == 0);
+        let gathered = match given {
+            Some(_) => None,
+            None => Sparse::of(input, rows, n_in),
+        };
+        let (zl, transposed) = match (given, gathered) {
+            (Some(given), _) => (
+                given.rows.times(weights, n_out, bias),
+                Some(Cow::Borrowed(&given.columns)),
+            ),
             // The transpose, for the backward pass, is built while the product runs.
-            Some(input) => {
+            (None, Some(input)) => {
                 let (zl, transposed) =
                     rayon::join(|| input.times(weights, n_out, bias), || input.transposed());
-                (zl, Some(transposed))
+                (zl, Some(Cow::Owned(transposed)))
             }
-            None => {
+            (None, None) => {
                 let mut zl = match bias {
                     Some(b) => b.repeat(rows),
                     None => vec![R::ZERO; rows * n_out],
@@ -204,6 +275,7 @@ const SPARSE_BLOCK: usize = 128;
 const SPARSE_ROWS: usize = 16;
 
 /// A row-major matrix's nonzero entries, row by row (compressed sparse rows).
+#[derive(Clone)]
 struct Sparse<R> {
     /// The width of the dense matrix.
     cols: usize,
@@ -218,9 +290,7 @@ impl<R: Real> Sparse<R> {
     /// than [`SPARSE_DENSITY`] of them are nonzero. The two halves of the rows are gathered
     /// on rayon's threads.
     fn of(dense: &[R], rows: usize, cols: usize) -> Option<Self> {
-        // Positions are u32s, half the memory of usizes and the lanes of AVX-512's stores.
-        let wide = u32::try_from(rows.max(cols)).is_err();
-        if nonzero(dense) as f64 > SPARSE_DENSITY * dense.len() as f64 || rows == 0 || wide {
+        if !Self::sparse(dense, rows, cols) {
             return None;
         }
         let half = rows.div_ceil(2) * cols;
@@ -235,6 +305,14 @@ impl<R: Real> Sparse<R> {
         first.index.extend(second.index);
         first.values.extend(second.values);
         Some(first)
+    }
+
+    /// Whether the row-major `rows × cols` matrix `dense` is sparse enough for its products to
+    /// skip its zeros: at most [`SPARSE_DENSITY`] of its entries nonzero, and its positions
+    /// u32s (half the memory of usizes, and the lanes of AVX-512's stores).
+    fn sparse(dense: &[R], rows: usize, cols: usize) -> bool {
+        let narrow = u32::try_from(rows.max(cols)).is_ok();
+        rows > 0 && narrow && nonzero(dense) as f64 <= SPARSE_DENSITY * dense.len() as f64
     }
 
     /// The nonzero entries of every row of `dense`, `cols` wide: in f32 with AVX-512's
@@ -558,7 +636,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool")
-                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows, 1.0))
+                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows, 1.0, None))
         };
         let one = on(1);
         assert_eq!(one, on(2));
@@ -566,13 +644,55 @@ mod tests {
         assert!(one.loss > 0.0 && one.right > 0);
     }
 
+    /// `x` with four entries in five zeroed: as sparse as MNIST's pixels.
+    fn sparse(x: &[f32]) -> Vec<f32> {
+        (x.iter().enumerate())
+            .map(|(i, &v)| if i % 5 == 0 { v } else { 0.0 })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_given_its_sparse_inputs_is_the_step_that_gathers_them() {
+        let rows = 64;
+        let (network, x, y) = problem(&[784, 128, 10], rows);
+        let x = sparse(&x);
+        let input = SparseInput::of(&x, rows, 784).expect("20 % nonzero is sparse");
+        let (kind, reduction) = (LossKind::CrossEntropy, Reduction::Mean);
+        let on = |threads: usize, input: Option<&SparseInput<f32>>| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| step_with(&network, kind, reduction, 0.0, &x, &y, rows, input))
+                .expect("a valid batch")
+        };
+        let gathered = on(2, None);
+        for threads in [1, 2, 3] {
+            let given = on(threads, Some(&input));
+            assert_eq!(given.loss.to_bits(), gathered.loss.to_bits());
+            assert_eq!(given.right, gathered.right);
+            assert_eq!(given.gradients, gathered.gradients, "{threads} threads");
+        }
+        // Dense inputs are not gathered.
+        assert!(SparseInput::of(&problem(&[784, 1], 4).1, 4, 784).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "nonzero entries of a 64×784 batch given for a 32×784 one")]
+    fn sparse_inputs_of_another_batch_are_refused() {
+        let (network, x, y) = problem(&[784, 16, 10], 64);
+        let x = sparse(&x);
+        let input = SparseInput::of(&x, 64, 784);
+        let (kind, reduction) = (LossKind::CrossEntropy, Reduction::Mean);
+        let (x, y) = (&x[..32 * 784], &y[..32 * 10]);
+        let _ = step_with(&network, kind, reduction, 0.0, x, y, 32, input.as_ref());
+    }
+
     #[test]
     fn sparse_products_are_the_same_in_every_vector_build_and_near_gemms() {
         let (network, x, _) = problem(&[784, 130, 10], 64);
         // One entry in five nonzero; 130 columns: two full blocks of sums and a partial one.
-        let x: Vec<f32> = (x.iter().enumerate())
-            .map(|(i, &v)| if i % 5 == 0 { v } else { 0.0 })
-            .collect();
+        let x = sparse(&x);
         let sparse = Sparse::of(&x, 64, 784).expect("20 % nonzero is sparse");
         let w = &network.weights[0];
         let bias = network.biases[0].as_deref();
@@ -667,7 +787,7 @@ mod tests {
     #[test]
     fn an_empty_batch_sums_to_zero() {
         let (network, _, _) = problem(&[3, 5, 2], 0);
-        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0, 1.0);
+        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0, 1.0, None);
         assert_eq!((sums.loss, sums.right), (0.0, 0));
         assert!(sums.weights.iter().flatten().all(|&g| g == 0.0));
     }

@@ -204,7 +204,7 @@ pub fn fit(
         for record in history.records.iter().filter(|r| r.epoch == epoch) {
             seen.add(record);
         }
-        for (taken, batch) in (skip + 1..).zip(batches.epoch(stepper.reads_tensors()).skip(skip)) {
+        for (taken, batch) in (skip + 1..).zip(batches.epoch(stepper.prepare()).skip(skip)) {
             if step == total {
                 break 'epochs;
             }

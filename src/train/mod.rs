@@ -40,7 +40,7 @@ pub use run::{
     NothingToResume, Resumable, RunOptions, RunStatus, RunSummary, TrainReport, config_differences,
     resume, run_to_dir, same_config,
 };
-pub use steppers::{Measured, Stepper};
+pub use steppers::{Measured, Prepare, Stepper};
 
 /// Receives a run's progress; printing is the caller's business.
 pub trait Observer {
@@ -325,13 +325,13 @@ impl Batches {
         matches!(self, Batches::Full(_))
     }
 
-    /// One epoch of training batches. With `tensors`, the loader's thread makes each
-    /// minibatch's tensors before handing it over (for a [`Stepper`] that
-    /// [reads them](Stepper::reads_tensors)); without, they are made only if read.
-    pub fn epoch(&self, tensors: bool) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
+    /// One epoch of training batches; the loader's thread `prepare`s each minibatch before
+    /// handing it over (what the [`Stepper`] that reads them would do first:
+    /// [`Stepper::prepare`]).
+    pub fn epoch(&self, prepare: Prepare) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
         match self {
             Batches::Full(batch) => Box::new(std::iter::once(Ok(batch.as_ref().clone()))),
-            Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone(), tensors)),
+            Batches::Mini { train, .. } => Box::new(Prefetch::start(train.clone(), prepare)),
         }
     }
 
@@ -367,12 +367,12 @@ struct Prefetch {
 const PREFETCH: usize = 2;
 
 impl Prefetch {
-    fn start(loader: Arc<dyn DataLoader<Batch>>, tensors: bool) -> Self {
+    fn start(loader: Arc<dyn DataLoader<Batch>>, prepare: Prepare) -> Self {
         let (sender, batches) = sync_channel(PREFETCH);
         let loader = std::thread::spawn(move || {
             for batch in loader_batches(loader.as_ref()) {
-                if let (true, Ok(batch)) = (tensors, &batch) {
-                    batch.make_tensors();
+                if let Ok(batch) = &batch {
+                    prepare(batch);
                 }
                 // The loop stopped listening (it reached its last step): stop making batches.
                 if sender.send(batch).is_err() {

@@ -12,10 +12,12 @@
 //! The parameters stay on the host while the network trains; [`Stepper::model`] copies them
 //! into an [`Mlp`] on the device whenever the loop evaluates or saves it.
 
+use std::sync::Arc;
+
 use burn::module::Module;
 use burn::tensor::Device;
 
-use super::{Measured, OptimizerState, Stepper, no_forward};
+use super::{Measured, OptimizerState, Prepare, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
@@ -23,7 +25,7 @@ use crate::loss::{LossKind, Reduction};
 use crate::manual::fused::{self, Network};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::real::Real;
-use crate::manual::wide;
+use crate::manual::wide::{self, SparseInput};
 use crate::model::Mlp;
 use crate::train::metrics::{costs_per_output, predictions};
 
@@ -83,8 +85,13 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
         self.kernel
     }
 
-    fn reads_tensors(&self) -> bool {
-        false
+    fn prepare(&self) -> Prepare {
+        match self.kernel {
+            Kernel::Wide => Arc::new(|batch: &Batch| {
+                sparse_input::<R>(batch);
+            }),
+            _ => Arc::new(|_: &Batch| {}),
+        }
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
@@ -97,19 +104,14 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
         };
         let rows = batch.len();
         let (examples, outputs) = (rows, self.network.sizes.last().copied().unwrap_or(0));
+        let (network, loss, reduction, l2) = (&self.network, self.loss, self.reduction, self.l2);
         let step = match self.kernel {
-            Kernel::Wide => wide::step,
-            _ => fused::step,
+            Kernel::Wide => {
+                let input = sparse_input::<R>(batch);
+                wide::step_with(network, loss, reduction, l2, x, y, examples, input)?
+            }
+            _ => fused::step(network, loss, reduction, l2, x, y, examples)?,
         };
-        let step = step(
-            &self.network,
-            self.loss,
-            self.reduction,
-            self.l2,
-            x,
-            y,
-            examples,
-        )?;
         self.pending = Some(step.gradients);
         Ok(Measured {
             loss: step.loss,
@@ -166,6 +168,19 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
         self.momentum.restore(None, state.previous_lr);
         Ok(())
     }
+}
+
+/// The nonzero entries of `batch`'s inputs as the wide kernel's first layer reads them, `None`
+/// where they are dense: derived once per batch ([`Batch::derived`]), on the loader's thread
+/// when it [prepares](Stepper::prepare) the batch.
+fn sparse_input<R: Real>(batch: &Batch) -> Option<&SparseInput<R>> {
+    let [n_inputs, _] = batch.widths();
+    batch
+        .derived(|batch| {
+            let x = R::host_slice(&batch.host().inputs)?;
+            SparseInput::of(x, batch.len(), n_inputs)
+        })
+        .and_then(Option::as_ref)
 }
 
 /// The error of momentum matrices whose shapes are not the network's.

@@ -16,6 +16,8 @@ pub mod autodiff;
 pub mod manual_host;
 pub mod manual_tensor;
 
+use std::sync::Arc;
+
 use crate::config::{Engine, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
@@ -38,6 +40,10 @@ pub struct Measured {
     pub outputs: Option<Vec<f64>>,
 }
 
+/// What a loader's thread does to each batch before a [`Stepper`] gets it
+/// ([`Stepper::prepare`]).
+pub type Prepare = Arc<dyn Fn(&Batch) + Send + Sync>;
+
 /// One engine's training step, in two halves: [`Stepper::forward`] measures a batch at the
 /// current parameters (what a step records) and keeps what the update needs, and
 /// [`Stepper::step`] applies that update. The stepper owns the network while it trains.
@@ -48,11 +54,11 @@ pub trait Stepper {
     /// Which kernel computes it (`tensor` or `fused`, never `auto`).
     fn kernel(&self) -> Kernel;
 
-    /// Whether [`Stepper::forward`] reads a batch's tensors ([`Batch::inputs`],
-    /// [`Batch::targets`]), which a loader should then make ahead of it; the host kernels read
-    /// only [`Batch::host`].
-    fn reads_tensors(&self) -> bool {
-        true
+    /// The work of [`Stepper::forward`] that depends on its batch alone, for a loader's
+    /// thread to do ahead of it: by default, making the batch's tensors ([`Batch::inputs`],
+    /// [`Batch::targets`]); the host kernels read [`Batch::host`] instead.
+    fn prepare(&self) -> Prepare {
+        Arc::new(Batch::make_tensors)
     }
 
     /// The loss, accuracy and per-output costs of `batch` at the current parameters.
