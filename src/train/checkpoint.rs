@@ -86,7 +86,7 @@ impl Checkpoint {
     /// The state of `stepper` at `position`, with the history so far.
     #[allow(clippy::too_many_arguments)]
     pub fn capture(
-        stepper: &dyn Stepper,
+        stepper: &mut dyn Stepper,
         config: &ExperimentConfig,
         backend: &str,
         position: Position,

@@ -247,7 +247,7 @@ pub fn fit(
                 stopped_by = (controls.stop)();
                 let due = stopped_by.is_some() || saver.due(step, controls);
                 if due {
-                    saver.save(stepper.as_ref(), config, position, history, controls)?;
+                    saver.save(stepper.as_mut(), config, position, history, controls)?;
                 }
                 if stopped_by.is_some() {
                     break 'epochs;
@@ -267,7 +267,7 @@ pub fn fit(
                 epoch: epoch + 1,
                 epoch_steps: 0,
             };
-            saver.save(stepper.as_ref(), config, position, history, controls)?;
+            saver.save(stepper.as_mut(), config, position, history, controls)?;
             stopped_by = (controls.stop)();
             if stopped_by.is_some() {
                 break;
@@ -337,7 +337,7 @@ impl Saver {
     /// Writes a checkpoint of `stepper` at `position`, where `controls` keeps them.
     fn save(
         &mut self,
-        stepper: &dyn Stepper,
+        stepper: &mut dyn Stepper,
         config: &ExperimentConfig,
         position: Position,
         history: &History,

@@ -130,11 +130,11 @@ impl Stepper for AutodiffStepper {
         Ok(())
     }
 
-    fn model(&self) -> Result<Mlp> {
+    fn model(&mut self) -> Result<Mlp> {
         Ok(self.network()?.valid())
     }
 
-    fn optimizer_state(&self) -> Result<OptimizerState> {
+    fn optimizer_state(&mut self) -> Result<OptimizerState> {
         // burn keeps a velocity once a step has been taken with momentum.
         let velocity = self
             .states

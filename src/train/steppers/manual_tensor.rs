@@ -91,11 +91,11 @@ impl Stepper for ManualTensorStepper {
         Ok(())
     }
 
-    fn model(&self) -> Result<Mlp> {
+    fn model(&mut self) -> Result<Mlp> {
         self.network().cloned()
     }
 
-    fn optimizer_state(&self) -> Result<OptimizerState> {
+    fn optimizer_state(&mut self) -> Result<OptimizerState> {
         let (momentum, previous_lr) = self.momentum.state();
         Ok(OptimizerState {
             momentum,

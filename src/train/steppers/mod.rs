@@ -70,10 +70,10 @@ pub trait Stepper {
 
     /// The network at the current parameters, on the plain (non-autodiff) device. The
     /// autodiff engine's keeps its parameter ids, which key burn's optimiser state.
-    fn model(&self) -> Result<Mlp>;
+    fn model(&mut self) -> Result<Mlp>;
 
     /// The optimiser's state after the last step, for a checkpoint.
-    fn optimizer_state(&self) -> Result<OptimizerState>;
+    fn optimizer_state(&mut self) -> Result<OptimizerState>;
 
     /// Continues from a checkpoint: the optimiser state saved by
     /// [`optimizer_state`](Stepper::optimizer_state) of a stepper of the same kind, whose
