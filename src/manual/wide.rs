@@ -443,9 +443,7 @@ impl<R: Real> Sparse<R> {
                         }
                     }
                 }
-                for (out, &sum) in out.iter_mut().zip(&sums) {
-                    out.write(sum);
-                }
+                out.write_copy_of_slice(&sums[..width]);
             }
         }
     }
