@@ -43,7 +43,7 @@ use super::fused::sweep::{Outputs, Sums, check_batch};
 use super::real::Real;
 use super::vector::Isa;
 use crate::error::Result;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{LossKind, Objective, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::Gradients;
 use burn::tensor::Tensor;
@@ -60,25 +60,31 @@ pub fn step<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Result<Step<R>> {
-    step_with(network, kind, reduction, l2, x, y, rows, None)
+    let objective = Objective {
+        kind,
+        reduction,
+        l2,
+    };
+    step_with(network, &objective, (x, y, rows), None)
 }
 
-/// [`step`], given `x`'s nonzero entries where they were gathered before the step
-/// ([`SparseInput::of`] on `x`, for example on a loader's thread).
+/// [`step`] of `objective` on the batch `(x, y, rows)`, given `x`'s nonzero entries where they
+/// were gathered before the step ([`SparseInput::of`] on `x`, for example on a loader's
+/// thread).
 ///
 /// # Panics
 /// If `input` does not have `x`'s shape.
-#[allow(clippy::too_many_arguments)]
 pub fn step_with<R: Real>(
     network: &Network<R>,
-    kind: LossKind,
-    reduction: Reduction,
-    l2: f64,
-    x: &[R],
-    y: &[R],
-    rows: usize,
+    objective: &Objective,
+    (x, y, rows): (&[R], &[R], usize),
     input: Option<&SparseInput<R>>,
 ) -> Result<Step<R>> {
+    let &Objective {
+        kind,
+        reduction,
+        l2,
+    } = objective;
     check_batch(network, kind, x, y, rows)?;
     if let Some(input) = input {
         assert!(
@@ -108,8 +114,8 @@ pub struct SparseInput<R> {
 
 impl<R: Real> SparseInput<R> {
     /// The nonzero entries of the row-major `rows × cols` inputs `x`, or `None` when they are
-    /// too dense for the sparse products (more than [`SPARSE_DENSITY`] of them nonzero), all
-    /// on the calling thread.
+    /// too dense for the sparse products (more than a quarter of them nonzero), all on the
+    /// calling thread.
     ///
     /// # Panics
     /// If `x` does not hold `rows × cols` values.
@@ -642,6 +648,13 @@ mod tests {
         assert!(one.loss > 0.0 && one.right > 0);
     }
 
+    /// MNIST's objective.
+    const MEAN_CROSS_ENTROPY: Objective = Objective {
+        kind: LossKind::CrossEntropy,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+    };
+
     /// `x` with four entries in five zeroed: as sparse as MNIST's pixels.
     fn sparse(x: &[f32]) -> Vec<f32> {
         (x.iter().enumerate())
@@ -655,13 +668,12 @@ mod tests {
         let (network, x, y) = problem(&[784, 128, 10], rows);
         let x = sparse(&x);
         let input = SparseInput::of(&x, rows, 784).expect("20 % nonzero is sparse");
-        let (kind, reduction) = (LossKind::CrossEntropy, Reduction::Mean);
         let on = |threads: usize, input: Option<&SparseInput<f32>>| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool")
-                .install(|| step_with(&network, kind, reduction, 0.0, &x, &y, rows, input))
+                .install(|| step_with(&network, &MEAN_CROSS_ENTROPY, (&x, &y, rows), input))
                 .expect("a valid batch")
         };
         let gathered = on(2, None);
@@ -681,9 +693,8 @@ mod tests {
         let (network, x, y) = problem(&[784, 16, 10], 64);
         let x = sparse(&x);
         let input = SparseInput::of(&x, 64, 784);
-        let (kind, reduction) = (LossKind::CrossEntropy, Reduction::Mean);
         let (x, y) = (&x[..32 * 784], &y[..32 * 10]);
-        let _ = step_with(&network, kind, reduction, 0.0, x, y, 32, input.as_ref());
+        let _ = step_with(&network, &MEAN_CROSS_ENTROPY, (x, y, 32), input.as_ref());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use super::{Measured, OptimizerState, Prepare, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::Objective;
 use crate::manual::fused::{self, Network};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::real::Real;
@@ -33,9 +33,7 @@ use crate::train::metrics::{costs_per_output, predictions};
 pub struct ManualHostStepper<R> {
     /// [`Kernel::Fused`] or [`Kernel::Wide`].
     kernel: Kernel,
-    loss: LossKind,
-    reduction: Reduction,
-    l2: f64,
+    objective: Objective,
     device: Device,
     /// The network's shape and activations; its parameter values are those it started with.
     template: Mlp,
@@ -66,9 +64,11 @@ impl<R: Real> ManualHostStepper<R> {
         }
         Ok(Self {
             kernel,
-            loss: config.loss,
-            reduction: config.reduction,
-            l2: config.l2,
+            objective: Objective {
+                kind: config.loss,
+                reduction: config.reduction,
+                l2: config.l2,
+            },
             device: device.clone(),
             template: model.valid(),
             network: Network::from_mlp(model)?,
@@ -125,7 +125,12 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
         };
         let rows = batch.len();
         let (examples, outputs) = (rows, self.network.sizes.last().copied().unwrap_or(0));
-        let (loss, reduction, l2, kernel) = (self.loss, self.reduction, self.l2, self.kernel);
+        let (objective, kernel) = (self.objective, self.kernel);
+        let Objective {
+            kind,
+            reduction,
+            l2,
+        } = objective;
         // The last step's update, then this step, in one hand-off to rayon's pool.
         let step = rayon::scope(|_| {
             self.settle();
@@ -133,17 +138,16 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
             match kernel {
                 Kernel::Wide => {
                     let input = sparse_input::<R>(batch);
-                    wide::step_with(network, loss, reduction, l2, x, y, examples, input)
+                    wide::step_with(network, &objective, (x, y, examples), input)
                 }
-                _ => fused::step(network, loss, reduction, l2, x, y, examples),
+                _ => fused::step(network, kind, reduction, l2, x, y, examples),
             }
         })?;
         self.pending = Some(step.gradients);
         Ok(Measured {
             loss: step.loss,
-            accuracy: predictions(self.loss, examples, outputs)
-                .map(|n| step.right as f64 / n as f64),
-            outputs: costs_per_output(self.loss, outputs).then_some(step.outputs),
+            accuracy: predictions(kind, examples, outputs).map(|n| step.right as f64 / n as f64),
+            outputs: costs_per_output(kind, outputs).then_some(step.outputs),
         })
     }
 
