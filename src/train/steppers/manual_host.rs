@@ -5,8 +5,10 @@
 //! ```text
 //! X, Y   = the batch's host values (Batch::host), as its batcher made them
 //! J, ∇   = fused::step(θ, X, Y)         forward, loss, backward, sums in one pass
-//!        | wide::step(θ, X, Y)          or layer by layer, as matrix products
-//! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host
+//!        | wide::step_with(θ, X, Y, S)  or layer by layer, as matrix products, X's nonzero
+//!                                       entries S gathered on the loader's thread
+//! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host, at the start of the
+//!                                       next forward pass (settle)
 //! ```
 //!
 //! The parameters stay on the host while the network trains; [`Stepper::model`] copies them
@@ -78,9 +80,7 @@ impl<R: Real> ManualHostStepper<R> {
             deferred: None,
         })
     }
-}
 
-impl<R: Real> ManualHostStepper<R> {
     /// Applies the update that [`Stepper::step`] left for later, if any: `M ← mf·M − lr·∇`,
     /// `θ ← θ + M` ([`NotebookMomentum::step_host`]).
     ///
