@@ -104,10 +104,7 @@ macro_rules! real {
 }
 
 real!(f32, Precision::F32, HostValues::F32, exp_f32, ln_f32, values => Some(values));
-real!(f64, Precision::F64, HostValues::F64, f64::exp, f64::ln, values => {
-    let _ = values;
-    None
-});
+real!(f64, Precision::F64, HostValues::F64, f64::exp, f64::ln, _values => None);
 
 /// `eˣ` in f32, in plain arithmetic the compiler vectorises across lanes (the standard
 /// library's `expf` is a call per value): Cephes' `expf`. Write `x = n·ln 2 + r` with `n` the

@@ -57,9 +57,7 @@ impl Isa {
             Set::Avx512 => unsafe { run_avx512(f) },
         }
     }
-}
 
-impl Isa {
     /// Writes the nonzero entries of `row` to the front of `index` (their positions in `row`)
     /// and `values`, in order, and returns how many there are; `None` where this instruction
     /// set has no compressing store (only AVX-512 has one), for the caller's own loop. Each

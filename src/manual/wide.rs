@@ -126,10 +126,8 @@ impl<R: Real> SparseInput<R> {
             "inputs of {rows}×{cols} of {} values",
             x.len()
         );
-        if !Sparse::sparse(x, rows, cols) {
-            return None;
-        }
-        let rows = Sparse::rows_of(x, cols);
+        let nonzero = Sparse::sparse(x, rows, cols)?;
+        let rows = Sparse::rows_of(x, cols, nonzero);
         let columns = rows.transposed();
         Some(Self { rows, columns })
     }
@@ -296,13 +294,12 @@ impl<R: Real> Sparse<R> {
     /// than [`SPARSE_DENSITY`] of them are nonzero. The two halves of the rows are gathered
     /// on rayon's threads.
     fn of(dense: &[R], rows: usize, cols: usize) -> Option<Self> {
-        if !Self::sparse(dense, rows, cols) {
-            return None;
-        }
-        let half = rows.div_ceil(2) * cols;
+        let all = Self::sparse(dense, rows, cols)?;
+        let (top, bottom) = dense.split_at(rows.div_ceil(2) * cols);
+        let in_top = nonzero(top);
         let (mut first, second) = rayon::join(
-            || Self::rows_of(&dense[..half], cols),
-            || Self::rows_of(&dense[half..], cols),
+            || Self::rows_of(top, cols, in_top),
+            || Self::rows_of(bottom, cols, all - in_top),
         );
         let offset = first.index.len();
         first
@@ -313,19 +310,21 @@ impl<R: Real> Sparse<R> {
         Some(first)
     }
 
-    /// Whether the row-major `rows × cols` matrix `dense` is sparse enough for its products to
-    /// skip its zeros: at most [`SPARSE_DENSITY`] of its entries nonzero, and its positions
-    /// u32s (half the memory of usizes, and the lanes of AVX-512's stores).
-    fn sparse(dense: &[R], rows: usize, cols: usize) -> bool {
+    /// The number of nonzero entries of the row-major `rows × cols` matrix `dense`, where it is
+    /// sparse enough for its products to skip its zeros: at most [`SPARSE_DENSITY`] of its
+    /// entries nonzero, and its positions u32s (half the memory of usizes, and the lanes of
+    /// AVX-512's stores).
+    fn sparse(dense: &[R], rows: usize, cols: usize) -> Option<usize> {
         let narrow = u32::try_from(rows.max(cols)).is_ok();
-        rows > 0 && narrow && nonzero(dense) as f64 <= SPARSE_DENSITY * dense.len() as f64
+        let nonzero = nonzero(dense);
+        let sparse = nonzero as f64 <= SPARSE_DENSITY * dense.len() as f64;
+        (rows > 0 && narrow && sparse).then_some(nonzero)
     }
 
-    /// The nonzero entries of every row of `dense`, `cols` wide: in f32 with AVX-512's
+    /// The `nonzero` nonzero entries of every row of `dense`, `cols` wide: in f32 with AVX-512's
     /// compressing stores where the CPU has them ([`Isa::nonzero_f32`]), else by the loop of
     /// [`nonzero_entries`].
-    fn rows_of(dense: &[R], cols: usize) -> Self {
-        let nonzero = nonzero(dense);
+    fn rows_of(dense: &[R], cols: usize, nonzero: usize) -> Self {
         let isa = Isa::widest();
         let mut starts = Vec::with_capacity(dense.len() / cols.max(1) + 1);
         // 16 slots of slack past the last entry, which both ways may overwrite.
