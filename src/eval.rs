@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor};
 use crate::artifacts::RunDir;
 use crate::config::ExperimentConfig;
 use crate::data::DataConfig;
-use crate::data::mnist::DigitItem;
+use crate::data::mnist::{self, DigitDataset, Digits};
 use crate::data::picture::read_digit;
 use crate::error::{Error, Result};
 use crate::loss::LossKind;
@@ -238,15 +238,14 @@ pub fn predict_pictures(
     }
     let classes = classes(&config)?;
     let model = dir.model(&config, device)?;
-    let items = pictures
-        .iter()
-        .map(|path| {
-            Ok(DigitItem {
-                pixels: read_digit(path.as_ref())?,
-                label: 0,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut digits = Digits {
+        pixels: Vec::with_capacity(pictures.len() * mnist::PIXELS),
+        labels: vec![0; pictures.len()],
+    };
+    for path in pictures {
+        digits.pixels.extend(read_digit(path.as_ref())?);
+    }
+    let items = DigitDataset::new(digits).items().collect();
     let batch = digit_batcher(&config).batch(items, device);
     let outputs = model.forward(batch.inputs()); // [pictures, outputs]
     let [_, width] = outputs.dims();

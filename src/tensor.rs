@@ -1,6 +1,6 @@
 //! The basic tensor types every layer shares: the floating-point [`Precision`] of a run, the
 //! matrix [`Layout`] of a notebook, and moving values between the host and a device
-//! ([`host_tensor`], [`host_values`], [`HostValues`]).
+//! ([`host_tensor`], [`host_values`], [`HostValues`], [`SparseRows`]).
 
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use clap::ValueEnum;
@@ -95,6 +95,97 @@ impl HostValues {
             HostValues::F64(v) => (TensorData::new(v.clone(), shape), DType::F64),
         };
         Tensor::from_data(data, (device, dtype))
+    }
+}
+
+/// A matrix most of whose entries are zero, in host memory at a run's precision: its nonzero
+/// entries row by row (compressed sparse rows), each row's in increasing column order. What a
+/// batcher whose inputs are mostly zero (MNIST's pixels) makes instead of the dense rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparseRows {
+    cols: usize,
+    /// Row `i`'s entries are `columns[starts[i]..starts[i + 1]]` and `values[…]`.
+    starts: Vec<usize>,
+    columns: Vec<u32>,
+    values: HostValues,
+}
+
+impl SparseRows {
+    /// The `cols`-wide matrix whose row `i` holds `values[starts[i]..starts[i + 1]]` in the
+    /// columns `columns[…]`, and zeros elsewhere.
+    ///
+    /// # Panics
+    /// If `starts` does not run from 0 up to the number of entries without decreasing, if
+    /// `columns` and `values` differ in length, or if a row's columns are not increasing and
+    /// below `cols`.
+    pub fn new(cols: usize, starts: Vec<usize>, columns: Vec<u32>, values: HostValues) -> Self {
+        assert!(
+            starts.first() == Some(&0)
+                && starts.last() == Some(&columns.len())
+                && columns.len() == values.len()
+                && starts.is_sorted(),
+            "row starts {:?}… for {} columns and {} values",
+            &starts[..starts.len().min(4)],
+            columns.len(),
+            values.len()
+        );
+        for row in starts.windows(2) {
+            let row = &columns[row[0]..row[1]];
+            assert!(
+                row.is_sorted_by(|a, b| a < b) && row.last().is_none_or(|&j| (j as usize) < cols),
+                "a row's columns {row:?} not increasing and below {cols}"
+            );
+        }
+        Self {
+            cols,
+            starts,
+            columns,
+            values,
+        }
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Where each row's entries start in [`columns`](Self::columns) and
+    /// [`values`](Self::values), and, last, their number.
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// The columns of the entries, row by row.
+    pub fn columns(&self) -> &[u32] {
+        &self.columns
+    }
+
+    /// The values of the entries, row by row.
+    pub fn values(&self) -> &HostValues {
+        &self.values
+    }
+
+    /// The matrix, row-major, zeros included.
+    pub fn dense(&self) -> HostValues {
+        fn scatter<T: Copy + Default>(m: &SparseRows, values: &[T]) -> Vec<T> {
+            let mut dense = vec![T::default(); m.rows() * m.cols];
+            for (i, row) in m.starts.windows(2).enumerate() {
+                let out = &mut dense[i * m.cols..(i + 1) * m.cols];
+                for e in row[0]..row[1] {
+                    out[m.columns[e] as usize] = values[e];
+                }
+            }
+            dense
+        }
+        match &self.values {
+            HostValues::F32(v) => HostValues::F32(scatter(self, v)),
+            HostValues::F64(v) => HostValues::F64(scatter(self, v)),
+        }
     }
 }
 

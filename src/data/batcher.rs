@@ -8,25 +8,46 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor};
 
 use super::Example;
-use crate::tensor::{HostValues, Precision};
+use crate::tensor::{HostValues, Precision, SparseRows};
 
 /// A batch of examples, rows as examples (burn's layout): the host values it was made from,
 /// and tensors of them on a device, made when first asked for.
 ///
 /// The tensors are what the autodiff engine and the tensor kernels compute on; the manual
-/// engine's host kernels read [`Batch::host`] instead, so that a batch never travels back from
-/// its tensors, and a batch that only they read never makes any. A kernel may keep one value
+/// engine's host kernels read the host values ([`Batch::host_inputs`],
+/// [`Batch::host_targets`]) instead, so that a batch never travels back from its tensors, and
+/// a batch that only they read never makes any. A batcher whose inputs are mostly zero may
+/// give them as their nonzero entries ([`Batch::sparse`]); the dense rows are then made when
+/// first asked for, and a kernel that skips zeros need not ask. A kernel may keep one value
 /// of its own derived from the batch ([`Batch::derived`]). Clones share the host values, the
 /// tensors and the derived value, each made once for all of them.
 #[derive(Clone)]
 pub struct Batch {
-    host: Arc<HostBatch>,
+    host: Arc<Host>,
     rows: usize,
     widths: [usize; 2],
     device: Device,
     /// `[inputs, targets]`.
     tensors: Arc<OnceLock<[Tensor<2>; 2]>>,
     derived: Arc<OnceLock<Box<dyn Any + Send + Sync>>>,
+}
+
+/// A batch's values in host memory, row-major, at the precision of its tensors.
+#[derive(Debug)]
+struct Host {
+    /// The inputs, `n_inputs` per example.
+    inputs: Inputs,
+    /// The targets, `n_outputs` per example.
+    targets: HostValues,
+}
+
+/// A batch's inputs as its batcher gave them.
+#[derive(Debug)]
+enum Inputs {
+    /// Every value.
+    Dense(HostValues),
+    /// The nonzero entries, and every value once asked for.
+    Sparse(SparseRows, OnceLock<HostValues>),
 }
 
 impl fmt::Debug for Batch {
@@ -38,15 +59,6 @@ impl fmt::Debug for Batch {
             .field("host", &self.host)
             .finish_non_exhaustive()
     }
-}
-
-/// A batch's values in host memory, row-major, at the precision of its tensors.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HostBatch {
-    /// The inputs, `n_inputs` per example.
-    pub inputs: HostValues,
-    /// The targets, `n_outputs` per example.
-    pub targets: HostValues,
 }
 
 impl Batch {
@@ -62,15 +74,65 @@ impl Batch {
         device: &Device,
     ) -> Self {
         assert!(
-            inputs.len() == rows * n_inputs && targets.len() == rows * n_outputs,
+            inputs.len() == rows * n_inputs,
             "a batch of {rows} examples made of {} inputs and {} targets",
             inputs.len(),
             targets.len()
         );
-        Self {
-            host: Arc::new(HostBatch { inputs, targets }),
+        Self::of(
+            Inputs::Dense(inputs),
+            targets,
             rows,
-            widths: [n_inputs, n_outputs],
+            [n_inputs, n_outputs],
+            device,
+        )
+    }
+
+    /// A batch of `inputs.rows()` examples whose inputs are given by their nonzero entries;
+    /// `targets` are `[rows, n_outputs]`, row-major.
+    ///
+    /// # Panics
+    /// If `targets` does not hold `n_outputs` values per example, or is not of the inputs'
+    /// precision.
+    pub fn sparse(
+        inputs: SparseRows,
+        targets: HostValues,
+        n_outputs: usize,
+        device: &Device,
+    ) -> Self {
+        assert_eq!(
+            std::mem::discriminant(inputs.values()),
+            std::mem::discriminant(&targets),
+            "sparse inputs and targets of different precisions"
+        );
+        let widths = [inputs.cols(), n_outputs];
+        let rows = inputs.rows();
+        Self::of(
+            Inputs::Sparse(inputs, OnceLock::new()),
+            targets,
+            rows,
+            widths,
+            device,
+        )
+    }
+
+    fn of(
+        inputs: Inputs,
+        targets: HostValues,
+        rows: usize,
+        widths: [usize; 2],
+        device: &Device,
+    ) -> Self {
+        assert!(
+            targets.len() == rows * widths[1],
+            "a batch of {rows} examples made of {} inputs and {} targets",
+            rows * widths[0],
+            targets.len()
+        );
+        Self {
+            host: Arc::new(Host { inputs, targets }),
+            rows,
+            widths,
             device: device.clone(),
             tensors: Arc::default(),
             derived: Arc::default(),
@@ -107,17 +169,34 @@ impl Batch {
         self.tensors.get_or_init(|| {
             let [n_inputs, n_outputs] = self.widths;
             [
-                self.host.inputs.tensor([self.rows, n_inputs], &self.device),
-                self.host
-                    .targets
+                self.host_inputs()
+                    .tensor([self.rows, n_inputs], &self.device),
+                self.host_targets()
                     .tensor([self.rows, n_outputs], &self.device),
             ]
         })
     }
 
-    /// The values of the tensors, in host memory.
-    pub fn host(&self) -> &HostBatch {
-        &self.host
+    /// The values of the inputs tensor in host memory, `[batch, n_inputs]` row-major: made
+    /// from the nonzero entries the batch was given, if it was, when first asked for.
+    pub fn host_inputs(&self) -> &HostValues {
+        match &self.host.inputs {
+            Inputs::Dense(values) => values,
+            Inputs::Sparse(sparse, dense) => dense.get_or_init(|| sparse.dense()),
+        }
+    }
+
+    /// The nonzero entries of the inputs, where the batcher gave them.
+    pub fn sparse_inputs(&self) -> Option<&SparseRows> {
+        match &self.host.inputs {
+            Inputs::Dense(_) => None,
+            Inputs::Sparse(sparse, _) => Some(sparse),
+        }
+    }
+
+    /// The values of the targets tensor in host memory, `[batch, n_outputs]` row-major.
+    pub fn host_targets(&self) -> &HostValues {
+        &self.host.targets
     }
 
     /// The inputs and the outputs per example.
@@ -191,18 +270,19 @@ mod tests {
         ];
         for precision in [Precision::F32, Precision::F64] {
             let batch = ExampleBatcher { precision }.batch(examples.clone(), &device);
-            let host = batch.host();
+            let inputs = batch.host_inputs();
             assert_eq!(batch.len(), 2);
             assert_eq!(
-                matches!(host.inputs, HostValues::F32(_)),
+                matches!(inputs, HostValues::F32(_)),
                 precision == Precision::F32
             );
+            assert!(batch.sparse_inputs().is_none());
             let tensor = |t: Tensor<2>| host_values(t).expect("readable");
             // A clone made before the tensors shares them and the host values.
             let clone = batch.clone();
-            assert_eq!(as_f64(&host.inputs), tensor(batch.inputs()));
-            assert_eq!(as_f64(&host.targets), tensor(batch.targets()));
-            assert!(std::ptr::eq(clone.host(), host));
+            assert_eq!(as_f64(inputs), tensor(batch.inputs()));
+            assert_eq!(as_f64(batch.host_targets()), tensor(batch.targets()));
+            assert!(std::ptr::eq(clone.host_inputs(), inputs));
             assert!(std::ptr::eq(clone.tensors(), batch.tensors()));
             assert_eq!(batch.inputs().dims(), [2, 2]);
             assert_eq!(batch.targets().dims(), [2, 2]);
@@ -220,7 +300,7 @@ mod tests {
         let made = std::sync::atomic::AtomicUsize::new(0);
         let first_inputs = |b: &Batch| {
             made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match &b.host().inputs {
+            match b.host_inputs() {
                 HostValues::F32(v) => v[..2].to_vec(),
                 HostValues::F64(_) => Vec::new(),
             }
@@ -232,6 +312,45 @@ mod tests {
         assert_eq!(clone.derived(first_inputs), Some(&vec![1.0, 0.0]));
         assert_eq!(made.into_inner(), 1);
         assert_eq!(clone.derived(|_| 7_u8), None);
+    }
+
+    #[test]
+    fn sparse_inputs_are_made_dense_once_when_asked_for() {
+        // [[0, 1.5, 0, 0], [0, 0, 0, 0], [-2, 0, 0, 0.25]]
+        let sparse = SparseRows::new(
+            4,
+            vec![0, 1, 1, 3],
+            vec![1, 0, 3],
+            HostValues::F32(vec![1.5, -2.0, 0.25]),
+        );
+        let targets = HostValues::F32(vec![1.0, 0.0, 1.0]);
+        let batch = Batch::sparse(sparse.clone(), targets, 1, &Device::flex());
+        assert_eq!((batch.len(), batch.widths()), (3, [4, 1]));
+        assert_eq!(batch.sparse_inputs(), Some(&sparse));
+        let dense = [0.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0, 0.0, 0.0, 0.25];
+        assert_eq!(batch.host_inputs(), &HostValues::F32(dense.to_vec()));
+        assert!(std::ptr::eq(
+            batch.clone().host_inputs(),
+            batch.host_inputs()
+        ));
+        assert_eq!(
+            host_values(batch.inputs()).expect("readable"),
+            dense.map(f64::from)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "not increasing and below 4")]
+    fn sparse_rows_out_of_order_are_refused() {
+        let values = HostValues::F64(vec![1.0, 2.0]);
+        SparseRows::new(4, vec![0, 2], vec![3, 1], values);
+    }
+
+    #[test]
+    #[should_panic(expected = "sparse inputs and targets of different precisions")]
+    fn sparse_inputs_and_targets_share_a_precision() {
+        let inputs = SparseRows::new(2, vec![0, 1], vec![1], HostValues::F64(vec![1.0]));
+        Batch::sparse(inputs, HostValues::F32(vec![1.0]), 1, &Device::flex());
     }
 
     #[test]

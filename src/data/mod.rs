@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-pub use batcher::{Batch, ExampleBatcher, HostBatch};
+pub use batcher::{Batch, ExampleBatcher};
 pub use mnist::Digits;
 pub use playground::PlaygroundSet;
 

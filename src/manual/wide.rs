@@ -31,7 +31,6 @@
 //! tolerance of autodiff, like the fused kernel.
 
 use gemm::Parallelism;
-use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
@@ -42,10 +41,11 @@ use super::fused::step::{Step, finish, on_host};
 use super::fused::sweep::{Outputs, Sums, check_batch};
 use super::real::Real;
 use super::vector::Isa;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::loss::{LossKind, Objective, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::Gradients;
+use crate::tensor::SparseRows;
 use burn::tensor::Tensor;
 
 /// `J` and its gradients on `rows` examples (`x`: `[rows, n_0]`, `y`: `[rows, n_L]`,
@@ -65,43 +65,61 @@ pub fn step<R: Real>(
         reduction,
         l2,
     };
-    step_with(network, &objective, (x, y, rows), None)
+    step_with(network, &objective, (Inputs::Dense(x), y, rows))
 }
 
-/// [`step`] of `objective` on the batch `(x, y, rows)`, given `x`'s nonzero entries where they
-/// were gathered before the step ([`SparseInput::of`] on `x`, for example on a loader's
-/// thread).
-///
-/// # Panics
-/// If `input` does not have `x`'s shape.
+/// [`step`] of `objective` on the batch `(x, y, rows)`, whose inputs `x` may be given by
+/// their nonzero entries gathered before the step (for example on a loader's thread).
 pub fn step_with<R: Real>(
     network: &Network<R>,
     objective: &Objective,
-    (x, y, rows): (&[R], &[R], usize),
-    input: Option<&SparseInput<R>>,
+    (x, y, rows): (Inputs<'_, R>, &[R], usize),
 ) -> Result<Step<R>> {
     let &Objective {
         kind,
         reduction,
         l2,
     } = objective;
-    check_batch(network, kind, x, y, rows)?;
-    if let Some(input) = input {
-        assert!(
-            input.rows.rows() == rows && input.rows.cols == network.sizes[0],
-            "nonzero entries of a {}×{} batch given for a {rows}×{} one",
-            input.rows.rows(),
-            input.rows.cols,
-            network.sizes[0]
-        );
-    }
+    let inputs = match x {
+        Inputs::Dense(x) => x.len(),
+        Inputs::Sparse(given) if given.rows.cols == network.sizes[0] => {
+            given.rows.rows() * given.rows.cols
+        }
+        Inputs::Sparse(given) => {
+            return Err(Error::Data(format!(
+                "the wide kernel got the nonzero entries of {}-wide inputs for a {}-input network",
+                given.rows.cols, network.sizes[0]
+            )));
+        }
+    };
+    check_batch(network, kind, inputs, y, rows)?;
     let s = reduction.scale(rows);
     // The step's joins and parallel loops are each one push onto a worker's own queue when
     // made from one of rayon's threads; made from any other, each would hand its work to the
     // pool and sleep until it is done, two context switches. So the whole step runs on the
     // pool, one hand-off (MNIST: 0.140 against 0.235 s per epoch).
-    let sums = rayon::scope(|_| sums(network, kind, x, y, rows, R::of(s), input));
+    let sums = rayon::scope(|_| sums(network, kind, x, y, rows, R::of(s)));
     Ok(finish(network, sums, s, l2))
+}
+
+/// A batch's inputs as a wide step reads them.
+#[derive(Clone, Copy)]
+pub enum Inputs<'a, R> {
+    /// Every value, `[rows, n_0]` row-major; the step gathers the nonzero ones where they
+    /// are few.
+    Dense(&'a [R]),
+    /// The nonzero entries, gathered before the step.
+    Sparse(&'a SparseInput<R>),
+}
+
+impl<'a, R> Inputs<'a, R> {
+    /// Layer `l`'s input: these inputs for the first layer, else the activations `a[l − 1]`.
+    fn of_layer(self, a: &'a [Vec<R>], l: usize) -> Self {
+        match l.checked_sub(1) {
+            None => self,
+            Some(previous) => Inputs::Dense(&a[previous]),
+        }
+    }
 }
 
 /// A batch's inputs as the wide kernel's first layer reads them when they are sparse: their
@@ -127,9 +145,27 @@ impl<R: Real> SparseInput<R> {
             x.len()
         );
         let nonzero = Sparse::sparse(x, rows, cols)?;
-        let rows = Sparse::rows_of(x, cols, nonzero);
+        Some(Self::with_columns(Sparse::rows_of(x, cols, nonzero)))
+    }
+
+    /// The inputs whose nonzero entries a batcher gave ([`SparseRows`]), or `None` when they
+    /// are too dense for the sparse products or not of this precision.
+    pub fn given(x: &SparseRows) -> Option<Self> {
+        let values = R::host_slice(x.values())?;
+        let (rows, cols) = (x.rows(), x.cols());
+        Sparse::<R>::skips_zeros(values.len(), rows, cols).then(|| {
+            Self::with_columns(Sparse {
+                cols,
+                starts: x.starts().to_vec(),
+                index: x.columns().to_vec(),
+                values: values.to_vec(),
+            })
+        })
+    }
+
+    fn with_columns(rows: Sparse<R>) -> Self {
         let columns = rows.transposed();
-        Some(Self { rows, columns })
+        Self { rows, columns }
     }
 }
 
@@ -158,52 +194,46 @@ pub fn gradients<R: Real>(
 fn sums<R: Real>(
     network: &Network<R>,
     kind: LossKind,
-    x: &[R],
+    x: Inputs<'_, R>,
     y: &[R],
     rows: usize,
     s: R,
-    prepared: Option<&SparseInput<R>>,
 ) -> Sums<R> {
     let sizes = &network.sizes;
     let depth = network.depth();
     // Forward: z[l] = Z_{l+1} = b + A_l·W_{l+1}, a[l] = A_{l+1} of the hidden layers.
     let mut z: Vec<Vec<R>> = Vec::with_capacity(depth);
     let mut a: Vec<Vec<R>> = Vec::with_capacity(depth.saturating_sub(1));
-    // A_lᵀ's nonzero entries, where A_l is sparse enough for the products to skip its zeros:
-    // X's given, or gathered here.
-    let mut sparse: Vec<Option<Cow<Sparse<R>>>> = Vec::with_capacity(depth);
+    // A_lᵀ's nonzero entries, where A_l is dense in memory but sparse enough for the products
+    // to skip its zeros.
+    let mut gathered: Vec<Option<Sparse<R>>> = Vec::with_capacity(depth);
     for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
-        let input = if l == 0 { x } else { &a[l - 1] };
         let weights = &network.weights[l];
         let bias = network.biases[l].as_deref();
-        let given = prepared.filter(|_| l == 0);
-        let gathered = match given {
-            Some(_) => None,
-            None => Sparse::of(input, rows, n_in),
+        let (zl, transposed) = match x.of_layer(&a, l) {
+            Inputs::Sparse(given) => (given.rows.times(weights, n_out, bias), None),
+            Inputs::Dense(dense) => match Sparse::of(dense, rows, n_in) {
+                // The transpose, for the backward pass, is built while the product runs.
+                Some(sparse) => {
+                    let (zl, transposed) = rayon::join(
+                        || sparse.times(weights, n_out, bias),
+                        || sparse.transposed(),
+                    );
+                    (zl, Some(transposed))
+                }
+                None => {
+                    let mut zl = match bias {
+                        Some(b) => b.repeat(rows),
+                        None => vec![R::ZERO; rows * n_out],
+                    };
+                    let weights = Matrix::row_major(weights, n_in, n_out);
+                    product(&mut zl, Matrix::row_major(dense, rows, n_in), weights, true);
+                    (zl, None)
+                }
+            },
         };
-        let (zl, transposed) = match (given, gathered) {
-            (Some(given), _) => (
-                given.rows.times(weights, n_out, bias),
-                Some(Cow::Borrowed(&given.columns)),
-            ),
-            // The transpose, for the backward pass, is built while the product runs.
-            (None, Some(input)) => {
-                let (zl, transposed) =
-                    rayon::join(|| input.times(weights, n_out, bias), || input.transposed());
-                (zl, Some(Cow::Owned(transposed)))
-            }
-            (None, None) => {
-                let mut zl = match bias {
-                    Some(b) => b.repeat(rows),
-                    None => vec![R::ZERO; rows * n_out],
-                };
-                let weights = Matrix::row_major(weights, n_in, n_out);
-                product(&mut zl, Matrix::row_major(input, rows, n_in), weights, true);
-                (zl, None)
-            }
-        };
-        sparse.push(transposed);
+        gathered.push(transposed);
         if let Some(&g) = network.hidden.get(l) {
             a.push(lanewise(&[&zl], |[z]| activate(g, z)));
         }
@@ -232,14 +262,14 @@ fn sums<R: Real>(
     let mut biases = vec![Vec::new(); depth];
     for l in (0..depth).rev() {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
-        let input = if l == 0 { x } else { &a[l - 1] };
         let delta = Matrix::row_major(&dz, rows, n_out);
-        weights[l] = match &sparse[l] {
-            Some(transposed) => transposed.times(&dz, n_out, None),
-            None => {
+        weights[l] = match (x.of_layer(&a, l), &gathered[l]) {
+            (Inputs::Sparse(given), _) => given.columns.times(&dz, n_out, None),
+            (Inputs::Dense(_), Some(transposed)) => transposed.times(&dz, n_out, None),
+            (Inputs::Dense(dense), None) => {
                 let mut dw = vec![R::ZERO; n_in * n_out];
-                let input = Matrix::row_major(input, rows, n_in);
-                product(&mut dw, input.t(), delta, false);
+                let dense = Matrix::row_major(dense, rows, n_in);
+                product(&mut dw, dense.t(), delta, false);
                 dw
             }
         };
@@ -311,14 +341,19 @@ impl<R: Real> Sparse<R> {
     }
 
     /// The number of nonzero entries of the row-major `rows × cols` matrix `dense`, where it is
-    /// sparse enough for its products to skip its zeros: at most [`SPARSE_DENSITY`] of its
-    /// entries nonzero, and its positions u32s (half the memory of usizes, and the lanes of
-    /// AVX-512's stores).
+    /// [sparse enough](Self::skips_zeros) for its products to skip its zeros.
     fn sparse(dense: &[R], rows: usize, cols: usize) -> Option<usize> {
-        let narrow = u32::try_from(rows.max(cols)).is_ok();
         let nonzero = nonzero(dense);
-        let sparse = nonzero as f64 <= SPARSE_DENSITY * dense.len() as f64;
-        (rows > 0 && narrow && sparse).then_some(nonzero)
+        Self::skips_zeros(nonzero, rows, cols).then_some(nonzero)
+    }
+
+    /// Whether the products of a `rows × cols` matrix with `nonzero` nonzero entries skip its
+    /// zeros: when at most [`SPARSE_DENSITY`] of its entries are nonzero, and its positions
+    /// fit u32s (half the memory of usizes, and the lanes of AVX-512's stores).
+    fn skips_zeros(nonzero: usize, rows: usize, cols: usize) -> bool {
+        let narrow = u32::try_from(rows.max(cols)).is_ok();
+        let sparse = nonzero as f64 <= SPARSE_DENSITY * (rows * cols) as f64;
+        rows > 0 && narrow && sparse
     }
 
     /// The `nonzero` nonzero entries of every row of `dense`, `cols` wide: in f32 with AVX-512's
@@ -607,6 +642,7 @@ mod tests {
     use crate::loss::OutputActivation;
     use crate::model::activation::Activation;
     use crate::rng::NumpyRng;
+    use crate::tensor::HostValues;
 
     /// A random `sizes` network with biases and ReLU, and `rows` one-hot examples.
     fn problem(sizes: &[usize], rows: usize) -> (Network<f32>, Vec<f32>, Vec<f32>) {
@@ -639,7 +675,16 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool")
-                .install(|| sums(&network, LossKind::CrossEntropy, &x, &y, rows, 1.0, None))
+                .install(|| {
+                    sums(
+                        &network,
+                        LossKind::CrossEntropy,
+                        Inputs::Dense(&x),
+                        &y,
+                        rows,
+                        1.0,
+                    )
+                })
         };
         let one = on(1);
         assert_eq!(one, on(2));
@@ -661,39 +706,78 @@ mod tests {
             .collect()
     }
 
+    /// The nonzero entries of the row-major `x`, `cols` wide, as a batcher gives them.
+    fn given(x: &[f32], cols: usize) -> SparseRows {
+        let (mut starts, mut columns, mut values) = (vec![0], Vec::new(), Vec::new());
+        for row in x.chunks(cols) {
+            for (j, &v) in row.iter().enumerate().filter(|&(_, &v)| v != 0.0) {
+                columns.push(j as u32);
+                values.push(v);
+            }
+            starts.push(columns.len());
+        }
+        SparseRows::new(cols, starts, columns, HostValues::F32(values))
+    }
+
     #[test]
     fn a_step_given_its_sparse_inputs_is_the_step_that_gathers_them() {
         let rows = 64;
         let (network, x, y) = problem(&[784, 128, 10], rows);
         let x = sparse(&x);
-        let input = SparseInput::of(&x, rows, 784).expect("20 % nonzero is sparse");
-        let on = |threads: usize, input: Option<&SparseInput<f32>>| {
+        let gathered_ahead = SparseInput::of(&x, rows, 784).expect("20 % nonzero is sparse");
+        let from_batcher = SparseInput::given(&given(&x, 784)).expect("20 % nonzero is sparse");
+        let on = |threads: usize, x: Inputs<f32>| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool")
-                .install(|| step_with(&network, &MEAN_CROSS_ENTROPY, (&x, &y, rows), input))
+                .install(|| step_with(&network, &MEAN_CROSS_ENTROPY, (x, &y, rows)))
                 .expect("a valid batch")
         };
-        let gathered = on(2, None);
+        let gathered = on(2, Inputs::Dense(&x));
         for threads in [1, 2, 3] {
-            let given = on(threads, Some(&input));
-            assert_eq!(given.loss.to_bits(), gathered.loss.to_bits());
-            assert_eq!(given.right, gathered.right);
-            assert_eq!(given.gradients, gathered.gradients, "{threads} threads");
+            for input in [&gathered_ahead, &from_batcher] {
+                let given = on(threads, Inputs::Sparse(input));
+                assert_eq!(given.loss.to_bits(), gathered.loss.to_bits());
+                assert_eq!(given.right, gathered.right);
+                assert_eq!(given.gradients, gathered.gradients, "{threads} threads");
+            }
         }
-        // Dense inputs are not gathered.
-        assert!(SparseInput::of(&problem(&[784, 1], 4).1, 4, 784).is_none());
+        // Dense inputs are not gathered, nor given ones of another precision.
+        let dense = problem(&[784, 1], 4).1;
+        assert!(SparseInput::<f32>::of(&dense, 4, 784).is_none());
+        assert!(SparseInput::<f32>::given(&given(&dense, 784)).is_none());
+        assert!(SparseInput::<f64>::given(&given(&x, 784)).is_none());
     }
 
     #[test]
-    #[should_panic(expected = "nonzero entries of a 64×784 batch given for a 32×784 one")]
-    fn sparse_inputs_of_another_batch_are_refused() {
+    fn sparse_inputs_of_another_shape_are_refused() {
         let (network, x, y) = problem(&[784, 16, 10], 64);
         let x = sparse(&x);
-        let input = SparseInput::of(&x, 64, 784);
-        let (x, y) = (&x[..32 * 784], &y[..32 * 10]);
-        let _ = step_with(&network, &MEAN_CROSS_ENTROPY, (x, y, 32), input.as_ref());
+        let input = SparseInput::of(&x, 64, 784).expect("20 % nonzero is sparse");
+        let err = step_with(
+            &network,
+            &MEAN_CROSS_ENTROPY,
+            (Inputs::Sparse(&input), &y[..320], 32),
+        )
+        .expect_err("64 rows given for 32");
+        assert!(
+            err.to_string()
+                .contains("50176 inputs and 320 targets for 32 examples"),
+            "{err}"
+        );
+        let (narrow, _, y) = problem(&[392, 16, 10], 128);
+        let err = step_with(
+            &narrow,
+            &MEAN_CROSS_ENTROPY,
+            (Inputs::Sparse(&input), &y, 128),
+        )
+        .expect_err("784 columns given for 392");
+        assert!(
+            err.to_string()
+                .contains("784-wide inputs for a 392-input network"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -795,7 +879,14 @@ mod tests {
     #[test]
     fn an_empty_batch_sums_to_zero() {
         let (network, _, _) = problem(&[3, 5, 2], 0);
-        let sums = sums(&network, LossKind::CrossEntropy, &[], &[], 0, 1.0, None);
+        let sums = sums(
+            &network,
+            LossKind::CrossEntropy,
+            Inputs::Dense(&[]),
+            &[],
+            0,
+            1.0,
+        );
         assert_eq!((sums.loss, sums.right), (0.0, 0));
         assert!(sums.weights.iter().flatten().all(|&g| g == 0.0));
     }

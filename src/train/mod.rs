@@ -143,7 +143,7 @@ impl Experiment {
             }
             .batch(examples.iter().take(n).cloned().collect(), device),
             TrainingData::Digits { train, .. } => {
-                let items = (0..n.min(train.len())).map(|i| train.item(i)).collect();
+                let items = DigitDataset::new(train.first(n)).items().collect();
                 digit_batcher(config).batch(items, device)
             }
         }

@@ -316,7 +316,7 @@ fn predict_classifies_pictures_like_the_network_classifies_the_test_set() {
     // The network's own decisions on the same ten test images, straight from the IDX file.
     let location = mnist::locate(Some(&mnist_fixture())).expect("the fixture");
     let test = location.read(Split::Test).expect("the test split");
-    let items = (0..10).map(|i| test.item(i)).collect();
+    let items = mnist::DigitDataset::new(test.first(10)).items().collect();
     use burn::data::dataloader::batcher::Batcher;
     let batch = burnprop::train::digit_batcher(&config).batch(items, &device);
     let model = dir.model(&config, &device).expect("the model");

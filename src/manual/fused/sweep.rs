@@ -63,7 +63,7 @@ pub fn sweep<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Result<Sums<R>> {
-    check_batch(network, kind, x, y, rows)?;
+    check_batch(network, kind, x.len(), y, rows)?;
     let (n_in, n_out) = (network.sizes[0], network.outputs());
     let chunks: Vec<Sums<R>> = (0..rows.div_ceil(CHUNK))
         .into_par_iter()
@@ -80,12 +80,13 @@ pub fn sweep<R: Real>(
         .unwrap_or_else(|| Sweep::new(network, kind).finish()))
 }
 
-/// Whether `x` and `y` hold `rows` examples for `network`, and `kind`'s output activation is
-/// the network's (the host kernels compute `dZ_L = Ŷ − Y` from the loss).
+/// Whether `inputs` values of the inputs and `y` hold `rows` examples for `network`, and
+/// `kind`'s output activation is the network's (the host kernels compute `dZ_L = Ŷ − Y` from
+/// the loss).
 pub(in crate::manual) fn check_batch<R: Real>(
     network: &Network<R>,
     kind: LossKind,
-    x: &[R],
+    inputs: usize,
     y: &[R],
     rows: usize,
 ) -> Result<()> {
@@ -96,10 +97,10 @@ pub(in crate::manual) fn check_batch<R: Real>(
             kind.name()
         )));
     }
-    if x.len() != rows * n_in || y.len() != rows * n_out {
+    if inputs != rows * n_in || y.len() != rows * n_out {
         return Err(Error::Data(format!(
             "the manual kernel got {} inputs and {} targets for {rows} examples of a {}-input, {}-output network",
-            x.len(),
+            inputs,
             y.len(),
             n_in,
             n_out

@@ -3,10 +3,11 @@
 //! [`ManualTensorStepper`](super::ManualTensorStepper), computed in host memory.
 //!
 //! ```text
-//! X, Y   = the batch's host values (Batch::host), as its batcher made them
+//! X, Y   = the batch's host values (Batch::host_inputs, Batch::host_targets)
 //! J, ∇   = fused::step(θ, X, Y)         forward, loss, backward, sums in one pass
-//!        | wide::step_with(θ, X, Y, S)  or layer by layer, as matrix products, X's nonzero
-//!                                       entries S gathered on the loader's thread
+//!        | wide::step_with(θ, X, Y)     or layer by layer, as matrix products, X given by its
+//!                                       nonzero entries where it is sparse (as the batcher
+//!                                       gave them, or gathered on the loader's thread)
 //! M, θ   = M ← mf·M − lr·∇, θ ← θ + M  NotebookMomentum::step_host, at the start of the
 //!                                       next forward pass (settle)
 //! ```
@@ -27,7 +28,7 @@ use crate::loss::Objective;
 use crate::manual::fused::{self, Network};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::real::Real;
-use crate::manual::wide::{self, SparseInput};
+use crate::manual::wide::{self, Inputs, SparseInput};
 use crate::model::Mlp;
 use crate::train::metrics::{costs_per_output, predictions};
 
@@ -116,13 +117,14 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Measured> {
-        let host = batch.host();
-        let (Some(x), Some(y)) = (R::host_slice(&host.inputs), R::host_slice(&host.targets)) else {
-            return Err(Error::Data(format!(
+        let other_precision = || {
+            Error::Data(format!(
                 "a batch of another precision than the network's {}",
                 R::PRECISION.name()
-            )));
+            ))
         };
+        let y = R::host_slice(batch.host_targets()).ok_or_else(other_precision)?;
+        let dense = || R::host_slice(batch.host_inputs()).ok_or_else(other_precision);
         let rows = batch.len();
         let (examples, outputs) = (rows, self.network.sizes.last().copied().unwrap_or(0));
         let (objective, kernel) = (self.objective, self.kernel);
@@ -131,16 +133,19 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
             reduction,
             l2,
         } = objective;
+        let x = match (kernel, sparse_input::<R>(batch)) {
+            (Kernel::Wide, Some(given)) => Inputs::Sparse(given),
+            _ => Inputs::Dense(dense()?),
+        };
         // The last step's update, then this step, in one hand-off to rayon's pool.
         let step = rayon::scope(|_| {
             self.settle();
             let network = &self.network;
-            match kernel {
-                Kernel::Wide => {
-                    let input = sparse_input::<R>(batch);
-                    wide::step_with(network, &objective, (x, y, examples), input)
+            match x {
+                Inputs::Dense(x) if kernel != Kernel::Wide => {
+                    fused::step(network, kind, reduction, l2, x, y, examples)
                 }
-                _ => fused::step(network, kind, reduction, l2, x, y, examples),
+                _ => wide::step_with(network, &objective, (x, y, examples)),
             }
         })?;
         self.pending = Some(step.gradients);
@@ -203,14 +208,15 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
 }
 
 /// The nonzero entries of `batch`'s inputs as the wide kernel's first layer reads them, `None`
-/// where they are dense: derived once per batch ([`Batch::derived`]), on the loader's thread
-/// when it [prepares](Stepper::prepare) the batch.
+/// where they are dense: those the batcher gave, or those of its dense inputs, derived once
+/// per batch ([`Batch::derived`]), on the loader's thread when it
+/// [prepares](Stepper::prepare) the batch.
 fn sparse_input<R: Real>(batch: &Batch) -> Option<&SparseInput<R>> {
     let [n_inputs, _] = batch.widths();
     batch
-        .derived(|batch| {
-            let x = R::host_slice(&batch.host().inputs)?;
-            SparseInput::of(x, batch.len(), n_inputs)
+        .derived(|batch| match batch.sparse_inputs() {
+            Some(given) => SparseInput::given(given),
+            None => SparseInput::of(R::host_slice(batch.host_inputs())?, batch.len(), n_inputs),
         })
         .and_then(Option::as_ref)
 }
