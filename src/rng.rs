@@ -377,11 +377,18 @@ impl NumpyRng {
 
     /// `np.random.shuffle(x)` for a 1-d sequence: Fisher–Yates from the last element down.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
+        self.shuffle_with(items.len(), |i, j| items.swap(i, j));
+    }
+
+    /// The swaps of [`shuffle`](Self::shuffle) on `n` items, each `swap(i, j)`: applied to
+    /// several sequences at once, they reorder each as `np.random.permutation(n)` would
+    /// index it, in place.
+    pub fn shuffle_with(&mut self, n: usize, mut swap: impl FnMut(usize, usize)) {
+        for i in (1..n).rev() {
             // Slices longer than u32::MAX are far beyond any dataset here; numpy switches to
             // 64-bit draws there, which this port does not need.
             let j = self.interval(u32::try_from(i).unwrap_or(u32::MAX)) as usize;
-            items.swap(i, j);
+            swap(i, j);
         }
     }
 

@@ -51,9 +51,12 @@ pub(super) fn shuffle_and_jitter(
     rng: &mut NumpyRng,
 ) -> (Vec<[f64; 2]>, Vec<usize>) {
     if shuffle {
-        let order = rng.permutation(points.len());
-        points = order.iter().map(|&i| points[i]).collect();
-        labels = order.iter().map(|&i| labels[i]).collect();
+        // The permutation's swaps, made on the points and labels themselves: the order
+        // `X[permutation(N)]` gives, without the copies (5M examples: 200 MB).
+        rng.shuffle_with(points.len(), |i, j| {
+            points.swap(i, j);
+            labels.swap(i, j);
+        });
     }
     if noise > 0.0 {
         for point in &mut points {

@@ -4,7 +4,7 @@
 //! burnprop draws the same shapes from the numpy stream, in the notebook's order and notation
 //! (column layout: `X` is `(nx, m)`, one column per example), so a seed fixes the data.
 
-use super::Example;
+use super::Examples;
 use crate::rng::NumpyRng;
 use crate::tensor::Layout;
 
@@ -15,22 +15,25 @@ pub fn random(
     outputs: usize,
     layout: Layout,
     rng: &mut NumpyRng,
-) -> Vec<Example> {
+) -> Examples {
     let x = rng.randn_vec(features * samples);
     let y: Vec<f64> = (0..outputs * samples)
         .map(|_| f64::from(rng.randint(2)))
         .collect();
-    // Element (example e, unit k) of a matrix drawn in the given notation.
-    let at = |values: &[f64], units: usize, e: usize, k: usize| match layout {
-        Layout::Column => values[k * samples + e],
-        Layout::Row => values[e * units + k],
+    // Drawn row-major in the given notation: a column layout's matrices are `(units, m)`,
+    // one example per column, so their transposes are the examples' rows.
+    let rows = |values: Vec<f64>, units: usize| match layout {
+        Layout::Row => values,
+        Layout::Column => (0..samples * units)
+            .map(|i| values[(i % units) * samples + i / units])
+            .collect(),
     };
-    (0..samples)
-        .map(|e| Example {
-            x: (0..features).map(|k| at(&x, features, e, k)).collect(),
-            y: (0..outputs).map(|k| at(&y, outputs, e, k)).collect(),
-        })
-        .collect()
+    Examples::new(
+        rows(x, features),
+        rows(y, outputs),
+        [features, outputs],
+        samples,
+    )
 }
 
 #[cfg(test)]
@@ -50,7 +53,7 @@ mod tests {
         let mut rng = NumpyRng::new(5);
         let data = random(3, 4, 2, Layout::Column, &mut rng);
         assert_eq!(data.len(), 4);
-        assert_eq!(data[1].x, second_x);
+        assert_eq!(data.get(1).map(|e| e.x), Some(&second_x[..]));
         for (e, example) in data.iter().enumerate() {
             assert_eq!(example.y, [y[0][e], y[1][e]]);
         }

@@ -338,7 +338,7 @@ pub fn save_animation(
                     e.x.first().copied().unwrap_or(0.0),
                     e.x.get(1).copied().unwrap_or(0.0),
                 ],
-                class(&e.y),
+                class(e.y),
             )
         })
         .collect();

@@ -14,7 +14,7 @@ use super::plane::{class, predicted};
 use super::{
     BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
-use crate::data::{DataConfig, Example, PlaygroundSet};
+use crate::data::{DataConfig, Examples, PlaygroundSet};
 use crate::error::Result;
 use crate::loss::OutputActivation;
 use crate::model::Mlp;
@@ -88,12 +88,12 @@ impl View {
 }
 
 /// Every k-th example, at most [`SCATTER_POINTS`] of them, with its class.
-fn sample(examples: &[Example]) -> Vec<([f64; 2], usize)> {
+fn sample(examples: &Examples) -> Vec<([f64; 2], usize)> {
     let step = examples.len().div_ceil(SCATTER_POINTS).max(1);
     examples
         .iter()
         .step_by(step)
-        .map(|e| ([e.x[0], e.x[1]], class(&e.y)))
+        .map(|e| ([e.x[0], e.x[1]], class(e.y)))
         .collect()
 }
 
@@ -128,7 +128,7 @@ pub struct Data {
 
 impl Data {
     /// The training examples (a sample of them is drawn), shown as `view` says.
-    pub fn new(examples: &[Example], view: View) -> Self {
+    pub fn new(examples: &Examples, view: View) -> Self {
         Self {
             points: sample(examples),
             total: examples.len(),
@@ -261,7 +261,7 @@ impl DecisionBoundary {
     /// Evaluates `model` on the whole grid of `view`'s square in one batched forward pass.
     pub fn new(
         model: &Mlp,
-        examples: &[Example],
+        examples: &Examples,
         view: View,
         precision: Precision,
         device: &Device,
@@ -335,7 +335,7 @@ impl HiddenProjection {
     /// The first hidden layer's activations of a sample of `examples`, if it has three units.
     pub fn new(
         model: &Mlp,
-        examples: &[Example],
+        examples: &Examples,
         precision: Precision,
         device: &Device,
     ) -> Result<Option<Self>> {

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{BLUE, DrawResult, ORANGE};
-use crate::data::Example;
+use crate::data::Examples;
 use crate::tensor::{Precision, host_tensor};
 
 /// Colour levels of a heat map: few enough that equal neighbours merge into one rectangle (a
@@ -26,9 +26,9 @@ pub struct Square {
 impl Square {
     /// The square around `examples`' first two inputs, with a margin of a quarter of its
     /// half-side (notebook 000's ±1.5 for the circles, −0.125…1.125 for XOR's corners).
-    pub fn around(examples: &[Example]) -> Self {
+    pub fn around(examples: &Examples) -> Self {
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for e in examples {
+        for e in examples.iter() {
             for k in 0..2 {
                 let v = e.x.get(k).copied().unwrap_or(0.0);
                 if v.is_finite() {
@@ -178,10 +178,8 @@ mod tests {
 
     #[test]
     fn the_square_holds_the_data_with_a_margin() {
-        let corners = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]].map(|x| Example {
-            x: x.to_vec(),
-            y: vec![0.0],
-        });
+        let corners = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+        let corners = Examples::of_rows(corners.iter().map(|x| (&x[..], &[0.0][..])));
         let square = Square::around(&corners);
         // Half-side 0.5 · 1.25 around (0.5, 0.5): exact in binary.
         assert_eq!(square.x(), -0.125..1.125);

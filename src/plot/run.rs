@@ -313,7 +313,7 @@ fn model_figures(
             )?;
         }
         DataConfig::Logreg | DataConfig::Xor => {
-            let examples = experiment.examples().unwrap_or_default().to_vec();
+            let examples = experiment.examples().unwrap_or_default().clone();
             let labels = examples
                 .iter()
                 .map(|e| {
@@ -321,7 +321,7 @@ fn model_figures(
                     format!("[{}]", x.join(", "))
                 })
                 .collect();
-            let targets = examples.iter().flat_map(|e| e.y.clone()).collect();
+            let targets = examples.iter().flat_map(|e| e.y.to_vec()).collect();
             let predictions = predict(model, examples, config, device)?
                 .into_iter()
                 .flatten()

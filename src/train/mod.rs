@@ -19,12 +19,12 @@ use std::thread::JoinHandle;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
-use burn::data::dataset::{Dataset, InMemDataset};
+use burn::data::dataset::Dataset;
 use burn::tensor::Device;
 
 use crate::config::ExperimentConfig;
 use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
-use crate::data::{self, Batch, DataConfig, Example, ExampleBatcher, TrainingData};
+use crate::data::{self, Batch, DataConfig, ExampleBatcher, Examples, TrainingData};
 use crate::error::{Error, Result};
 use crate::loss::Objective;
 use crate::manual::trace::{self, Trace};
@@ -127,7 +127,7 @@ impl Experiment {
     }
 
     /// The generated examples (`None` for MNIST).
-    pub fn examples(&self) -> Option<&[Example]> {
+    pub fn examples(&self) -> Option<&Examples> {
         match &self.data {
             TrainingData::Examples(examples) => Some(examples),
             TrainingData::Digits { .. } => None,
@@ -138,10 +138,7 @@ impl Experiment {
     /// `trace` and `gradcheck`.
     pub fn first_batch(&self, config: &ExperimentConfig, n: usize, device: &Device) -> Batch {
         match &self.data {
-            TrainingData::Examples(examples) => ExampleBatcher {
-                precision: config.dtype,
-            }
-            .batch(examples.iter().take(n).cloned().collect(), device),
+            TrainingData::Examples(examples) => examples.first(n).into_batch(config.dtype, device),
             TrainingData::Digits { train, .. } => {
                 let items = DigitDataset::new(train.first(n)).items().collect();
                 digit_batcher(config).batch(items, device)
@@ -297,20 +294,19 @@ impl Batches {
     /// The notebooks' generated examples, served as `config` says.
     pub fn from_examples(
         config: &ExperimentConfig,
-        examples: Vec<Example>,
+        examples: Examples,
         device: &Device,
     ) -> Result<Self> {
-        let batcher = ExampleBatcher {
-            precision: config.dtype,
-        };
+        let precision = config.dtype;
         match config.batch_size {
-            // The examples go straight into the one batch, each freed as it is copied in: the
-            // loader's way would clone them all first, twice the memory (5M circles examples:
-            // 1.2 GB).
-            None => Ok(Batches::Full(Box::new(batcher.batch(examples, device)))),
+            // The examples go straight into the one batch, their f64 values freed as the
+            // batch's are made: the loader's way would copy them all first.
+            None => Ok(Batches::Full(Box::new(
+                examples.into_batch(precision, device),
+            ))),
             Some(_) => Self::new(
-                Arc::new(InMemDataset::new(examples)),
-                batcher,
+                Arc::new(examples),
+                ExampleBatcher { precision },
                 config.batch_size,
                 u64::from(config.seed),
                 device,
@@ -419,14 +415,11 @@ fn loader_batches(loader: &dyn DataLoader<Batch>) -> impl Iterator<Item = Result
 /// The network's predictions `Ŷ` for `examples`, one row per example.
 pub fn predict(
     model: &Mlp,
-    examples: Vec<Example>,
+    examples: Examples,
     config: &ExperimentConfig,
     device: &Device,
 ) -> Result<Vec<Vec<f64>>> {
-    let batch = ExampleBatcher {
-        precision: config.dtype,
-    }
-    .batch(examples, device);
+    let batch = examples.into_batch(config.dtype, device);
     let predictions = model.forward(batch.inputs()); // [examples, outputs]
     let [_, columns] = predictions.dims();
     let values = host_values(predictions)?;

@@ -287,7 +287,7 @@ fn the_decision_boundary_of_a_trained_circles_model_shows_both_classes() {
         .expect("the data")
         .examples()
         .expect("generated examples")
-        .to_vec();
+        .clone();
     let figure = DecisionBoundary::new(
         &trained.model,
         &examples,

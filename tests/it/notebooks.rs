@@ -148,7 +148,7 @@ fn circles_data_and_initial_weights_match_notebook_000() {
     let examples = experiment.examples().expect("generated data");
     for (example, (row, class)) in examples.iter().zip(rows.iter().zip(classes)) {
         // numpy and Rust call the same libm for cos/sin: equal to an ulp or two.
-        assert_close(&example.x, row, 1e-15, "X row");
+        assert_close(example.x, row, 1e-15, "X row");
         assert_eq!(example.y[class], 1.0, "one-hot class");
     }
     let layers = &experiment.model.layers;
