@@ -3,9 +3,9 @@
 //!
 //! [`DataConfig`] says which data a run uses; [`load`] draws it from the numpy stream in the
 //! notebook's order, or reads and checks MNIST ([`mnist`]); [`load_seedrandom`] draws a
-//! Playground set from the Playground's own stream (`--rng playground`); the examples are served through
-//! burn-dataset's [`Dataset`](burn::data::dataset::Dataset) trait and batched by
-//! [`ExampleBatcher`] or [`mnist::DigitBatcher`].
+//! Playground set from the Playground's own stream (`--rng playground`). Generated examples
+//! are stored flat ([`Examples`]); the examples are served through burn-dataset's [`Dataset`]
+//! trait and batched by [`ExampleBatcher`] or [`mnist::DigitBatcher`].
 
 pub mod batcher;
 pub mod circles;

@@ -56,7 +56,8 @@ pub trait Stepper {
 
     /// The work of [`Stepper::forward`] that depends on its batch alone, for a loader's
     /// thread to do ahead of it: by default, making the batch's tensors ([`Batch::inputs`],
-    /// [`Batch::targets`]); the host kernels read [`Batch::host`] instead.
+    /// [`Batch::targets`]); the host kernels read [`Batch::host_inputs`] and
+    /// [`Batch::host_targets`] instead.
     fn prepare(&self) -> Prepare {
         Arc::new(Batch::make_tensors)
     }
