@@ -480,6 +480,20 @@ mod tests {
     }
 
     #[test]
+    fn swaps_in_place_reorder_as_the_permutation_indexes() {
+        // `X[permutation(10)]` for the same seed, made by swapping two sequences in place.
+        let expected = [5, 4, 1, 2, 9, 6, 7, 0, 3, 8];
+        let (mut items, mut doubled): (Vec<usize>, Vec<usize>) =
+            (0..10).map(|i| (i, 2 * i)).unzip();
+        NumpyRng::new(3).shuffle_with(10, |i, j| {
+            items.swap(i, j);
+            doubled.swap(i, j);
+        });
+        assert_eq!(items, expected);
+        assert_eq!(doubled, expected.map(|i| 2 * i));
+    }
+
+    #[test]
     fn randint_matches_numpy() {
         // python3 -c "import numpy as np; np.random.seed(7); print(np.random.randint(0, 2, 8).tolist(), np.random.randint(40))"
         let expected = [1, 0, 1, 0, 1, 1, 1, 1];
