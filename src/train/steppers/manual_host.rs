@@ -133,9 +133,13 @@ impl<R: Real> Stepper for ManualHostStepper<R> {
             reduction,
             l2,
         } = objective;
-        let x = match (kernel, sparse_input::<R>(batch)) {
-            (Kernel::Wide, Some(given)) => Inputs::Sparse(given),
-            _ => Inputs::Dense(dense()?),
+        // Only the wide kernel reads the nonzero entries: the fused one never derives them.
+        let given = (kernel == Kernel::Wide)
+            .then(|| sparse_input::<R>(batch))
+            .flatten();
+        let x = match given {
+            Some(given) => Inputs::Sparse(given),
+            None => Inputs::Dense(dense()?),
         };
         // The last step's update, then this step, in one hand-off to rayon's pool.
         let step = rayon::scope(|_| {
