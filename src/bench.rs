@@ -93,7 +93,7 @@ pub struct Measurement {
     pub preset: String,
     /// `autodiff` or `manual`.
     pub engine: String,
-    /// `tensor` or `fused`.
+    /// `tensor`, `fused` or `wide`.
     pub kernel: String,
     /// The compute backend.
     pub backend: String,

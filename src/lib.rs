@@ -18,7 +18,8 @@
 //! eval                                  a trained run on its test set, pictures of digits
 //! compare, gradcheck, bench             the engines side by side; gradients three ways; timings
 //! train                                 the steppers of both engines, the loop, a run kept in a directory
-//! manual                                backpropagation by hand: row, column, the fused kernel, momentum
+//! host                                  the manual engine's fast CPU kernels (fused, wide), one entry point
+//! manual                                backpropagation by hand: row, column, deltas, penalties, momentum
 //! artifacts                             the run directory: file names, atomic writes, config and model
 //! config                                every hyperparameter, the presets, Engine and Kernel
 //! data, model                           the notebooks' data and MNIST; the network and its initialisers
@@ -32,6 +33,8 @@
 //! - [`loss`]: the three objectives and their output activations;
 //! - [`manual`]: backpropagation by hand, no autodiff: the notebooks' derivations as code, in
 //!   burn's row layout and notebook 002's column layout, and notebook 000's momentum update;
+//! - [`host`]: the same derivations computed fast on the CPU, the manual engine's fused and
+//!   wide kernels, behind one entry point ([`host::step`]);
 //! - [`train`]: both engines behind one stepper interface, the training loop, checkpoints
 //!   and resuming;
 //! - [`interrupt`]: Ctrl-C and SIGTERM, noted and answered between steps;
@@ -56,6 +59,7 @@ pub mod device;
 pub mod error;
 pub mod eval;
 pub mod gradcheck;
+pub mod host;
 pub mod interrupt;
 pub mod loss;
 pub mod manual;

@@ -22,8 +22,8 @@ fn main() -> ExitCode {
 /// The host kernels split every training step between rayon's threads. Started from a thread
 /// outside the pool, each step is a hand-off: the caller queues the work, sleeps, and is woken
 /// when the step is done, two context switches per step. Started from a thread of the pool, it
-/// is a push onto that thread's own queue, and the thread works on the step itself (MNIST's
-/// manual epoch: 0.112 against 0.119 s).
+/// is a push onto that thread's own queue, and the thread works on the step itself
+/// (BENCHMARKS.md, round five, change 2).
 fn on_the_pool<T: Send>(command: impl FnOnce() -> T + Send) -> T {
     // Where the pool cannot be built as asked (it already exists), the default pool serves.
     let _ = rayon::ThreadPoolBuilder::new()

@@ -170,6 +170,55 @@ impl SparseRows {
         &self.values
     }
 
+    /// The transpose, `cols` rows of `rows()` columns, each of its rows in increasing order of
+    /// the original rows (a counting sort of the entries by column).
+    ///
+    /// # Panics
+    /// If the rows are too many for the transpose's u32 columns.
+    pub fn transposed(&self) -> SparseRows {
+        assert!(
+            u32::try_from(self.rows()).is_ok(),
+            "{} rows do not fit a transpose's u32 columns",
+            self.rows()
+        );
+        let mut counts = vec![0; self.cols + 1];
+        for &j in &self.columns {
+            counts[j as usize + 1] += 1;
+        }
+        for j in 0..self.cols {
+            counts[j + 1] += counts[j];
+        }
+        let starts = counts.clone();
+        // Where each original entry goes in the transpose, in the original order.
+        let mut slots = Vec::with_capacity(self.columns.len());
+        let mut columns = vec![0; self.columns.len()];
+        for (i, row) in self.starts.windows(2).enumerate() {
+            for &j in &self.columns[row[0]..row[1]] {
+                let slot = &mut counts[j as usize];
+                columns[*slot] = i as u32;
+                slots.push(*slot);
+                *slot += 1;
+            }
+        }
+        fn place<T: Copy + Default>(values: &[T], slots: &[usize]) -> Vec<T> {
+            let mut out = vec![T::default(); values.len()];
+            for (&v, &slot) in values.iter().zip(slots) {
+                out[slot] = v;
+            }
+            out
+        }
+        let values = match &self.values {
+            HostValues::F32(v) => HostValues::F32(place(v, &slots)),
+            HostValues::F64(v) => HostValues::F64(place(v, &slots)),
+        };
+        SparseRows {
+            cols: self.rows(),
+            starts,
+            columns,
+            values,
+        }
+    }
+
     /// The matrix, row-major, zeros included.
     pub fn dense(&self) -> HostValues {
         fn scatter<T: Copy + Default>(m: &SparseRows, values: &[T]) -> Vec<T> {

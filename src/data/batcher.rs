@@ -1,6 +1,5 @@
 //! Turning examples into tensors: burn's [`Batcher`] for the notebooks' data.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -18,9 +17,11 @@ use crate::tensor::{HostValues, Precision, SparseRows};
 /// [`Batch::host_targets`]) instead, so that a batch never travels back from its tensors, and
 /// a batch that only they read never makes any. A batcher whose inputs are mostly zero may
 /// give them as their nonzero entries ([`Batch::sparse`]); the dense rows are then made when
-/// first asked for, and a kernel that skips zeros need not ask. A kernel may keep one value
-/// of its own derived from the batch ([`Batch::derived`]). Clones share the host values, the
-/// tensors and the derived value, each made once for all of them.
+/// first asked for, and a kernel that skips zeros need not ask; it reads the nonzero entries
+/// row by row ([`Batch::sparse_inputs`]) and column by column ([`Batch::sparse_columns`]).
+/// Clones share the host values, the tensors and the transpose, each made once for all of
+/// them, on whichever thread first asks: a loader's thread makes ahead what the step that
+/// reads the batch will read ([`Prepare`]).
 #[derive(Clone)]
 pub struct Batch {
     host: Arc<Host>,
@@ -29,7 +30,19 @@ pub struct Batch {
     device: Device,
     /// `[inputs, targets]`.
     tensors: Arc<OnceLock<[Tensor<2>; 2]>>,
-    derived: Arc<OnceLock<Box<dyn Any + Send + Sync>>>,
+}
+
+/// What a loader's thread makes of a batch ahead of the step that reads it
+/// ([`Batch::prepare`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prepare {
+    /// The tensors ([`Batch::inputs`], [`Batch::targets`]): what burn's engines read.
+    Tensors,
+    /// The nonzero inputs column by column ([`Batch::sparse_columns`]), where the batcher
+    /// gave them row by row: what the wide host kernel's `dW_1 = Xᵀ·dZ_1` reads.
+    SparseColumns,
+    /// Nothing: the step reads the host values as they are.
+    Nothing,
 }
 
 /// A batch's values in host memory, row-major, at the precision of its tensors.
@@ -46,8 +59,9 @@ struct Host {
 enum Inputs {
     /// Every value.
     Dense(HostValues),
-    /// The nonzero entries, and every value once asked for.
-    Sparse(SparseRows, OnceLock<HostValues>),
+    /// The nonzero entries row by row, and, once asked for, every value and the entries
+    /// column by column.
+    Sparse(SparseRows, OnceLock<HostValues>, OnceLock<SparseRows>),
 }
 
 impl fmt::Debug for Batch {
@@ -108,7 +122,7 @@ impl Batch {
         let widths = [inputs.cols(), n_outputs];
         let rows = inputs.rows();
         Self::of(
-            Inputs::Sparse(inputs, OnceLock::new()),
+            Inputs::Sparse(inputs, OnceLock::new(), OnceLock::new()),
             targets,
             rows,
             widths,
@@ -135,18 +149,7 @@ impl Batch {
             widths,
             device: device.clone(),
             tensors: Arc::default(),
-            derived: Arc::default(),
         }
-    }
-
-    /// The value `make` derives from this batch, made by the first call, on whichever thread
-    /// makes it, and shared by clones: what a kernel computes from a batch before its step,
-    /// which a loader's thread can then compute ahead of it. A batch holds one derived
-    /// value: `None` when it already holds one of another type.
-    pub fn derived<T: Any + Send + Sync>(&self, make: impl FnOnce(&Batch) -> T) -> Option<&T> {
-        self.derived
-            .get_or_init(|| Box::new(make(self)))
-            .downcast_ref()
     }
 
     /// The inputs, `[batch, n_inputs]`.
@@ -159,10 +162,18 @@ impl Batch {
         self.tensors()[1].clone()
     }
 
-    /// Makes the tensors now, if no clone has made them yet, so that reading them later costs
-    /// nothing: what a loader thread does for the engines that read them.
-    pub fn make_tensors(&self) {
-        self.tensors();
+    /// Makes what `what` names now, if no clone has made it yet, so that reading it later
+    /// costs nothing: what a loader's thread does for the step that reads the batch.
+    pub fn prepare(&self, what: Prepare) {
+        match what {
+            Prepare::Tensors => {
+                self.tensors();
+            }
+            Prepare::SparseColumns => {
+                self.sparse_columns();
+            }
+            Prepare::Nothing => {}
+        }
     }
 
     fn tensors(&self) -> &[Tensor<2>; 2] {
@@ -182,15 +193,25 @@ impl Batch {
     pub fn host_inputs(&self) -> &HostValues {
         match &self.host.inputs {
             Inputs::Dense(values) => values,
-            Inputs::Sparse(sparse, dense) => dense.get_or_init(|| sparse.dense()),
+            Inputs::Sparse(sparse, dense, _) => dense.get_or_init(|| sparse.dense()),
         }
     }
 
-    /// The nonzero entries of the inputs, where the batcher gave them.
+    /// The nonzero entries of the inputs, row by row, where the batcher gave them.
     pub fn sparse_inputs(&self) -> Option<&SparseRows> {
         match &self.host.inputs {
             Inputs::Dense(_) => None,
-            Inputs::Sparse(sparse, _) => Some(sparse),
+            Inputs::Sparse(sparse, _, _) => Some(sparse),
+        }
+    }
+
+    /// The nonzero entries of the inputs, column by column (the transpose of
+    /// [`sparse_inputs`](Self::sparse_inputs)), where the batcher gave them: made when first
+    /// asked for.
+    pub fn sparse_columns(&self) -> Option<&SparseRows> {
+        match &self.host.inputs {
+            Inputs::Dense(_) => None,
+            Inputs::Sparse(sparse, _, columns) => Some(columns.get_or_init(|| sparse.transposed())),
         }
     }
 
@@ -290,28 +311,40 @@ mod tests {
     }
 
     #[test]
-    fn a_derived_value_is_made_once_for_every_clone_and_of_one_type() {
-        let (x, y) = (
-            HostValues::F32(vec![1.0, 0.0, 3.0, 4.0]),
-            HostValues::F32(vec![0.0; 2]),
+    fn the_sparse_columns_are_the_transpose_made_once_for_every_clone() {
+        // [[0, 1.5, 0, 0], [0, 0, 0, 0], [-2, 0, 0, 0.25]]; its transpose, 4 × 3:
+        // [[0, 0, -2], [1.5, 0, 0], [0, 0, 0], [0, 0, 0.25]]
+        let sparse = SparseRows::new(
+            4,
+            vec![0, 1, 1, 3],
+            vec![1, 0, 3],
+            HostValues::F64(vec![1.5, -2.0, 0.25]),
         );
-        let batch = Batch::new(x, y, 2, [2, 1], &Device::flex());
+        let transpose = SparseRows::new(
+            3,
+            vec![0, 1, 2, 2, 3],
+            vec![2, 0, 2],
+            HostValues::F64(vec![-2.0, 1.5, 0.25]),
+        );
+        let batch = Batch::sparse(sparse, HostValues::F64(vec![0.0; 3]), 1, &Device::flex());
         let clone = batch.clone();
-        let made = std::sync::atomic::AtomicUsize::new(0);
-        let first_inputs = |b: &Batch| {
-            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match b.host_inputs() {
-                HostValues::F32(v) => v[..2].to_vec(),
-                HostValues::F64(_) => Vec::new(),
-            }
-        };
         // Made on another thread, then read here from the clone without being made again.
         std::thread::scope(|s| {
-            s.spawn(|| batch.derived(first_inputs));
+            s.spawn(|| batch.prepare(Prepare::SparseColumns));
         });
-        assert_eq!(clone.derived(first_inputs), Some(&vec![1.0, 0.0]));
-        assert_eq!(made.into_inner(), 1);
-        assert_eq!(clone.derived(|_| 7_u8), None);
+        assert_eq!(clone.sparse_columns(), Some(&transpose));
+        assert!(std::ptr::eq(
+            clone.sparse_columns().expect("sparse"),
+            batch.sparse_columns().expect("sparse")
+        ));
+        let dense = Batch::new(
+            HostValues::F64(vec![1.0]),
+            HostValues::F64(vec![1.0]),
+            1,
+            [1, 1],
+            &Device::flex(),
+        );
+        assert_eq!(dense.sparse_columns(), None);
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //! - [`column`](mod@column): examples are columns, `Z_l = W_l·A_{l−1} + b_l` with `W_l` of shape
 //!   `[n_l, n_{l−1}]`, notebook 002's notation. Its `W_l` is the transpose of burn's.
 //!
-//! [`fused`] computes the same step as [`row`](mod@row) in one sweep over the examples on the
-//! CPU: the manual engine's fast kernel for notebook-sized networks.
+//! The same step, computed for speed rather than to be read (in one sweep over the examples,
+//! or as multi-threaded matrix products in host memory), is the host engine's:
+//! [`crate::host`], which the tests hold to this module's gradients.
 //!
 //! [`momentum`] is the other half of notebook 000's training loop: its update
 //! `M ← mf·M − lr·∇, P ← P + M`, and why it equals burn's `Sgd` (the manual engine
@@ -30,14 +31,10 @@
 //! `dW = (1/m)·dZ·Aᵀ`. The gradients are therefore those of `J` itself.
 
 pub mod column;
-pub mod fused;
 pub mod momentum;
-pub mod real;
 pub mod row;
 pub mod sheet;
 pub mod trace;
-mod vector;
-pub mod wide;
 
 use burn::tensor::Tensor;
 

@@ -44,10 +44,7 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::tensor::Tensor;
-use rayon::prelude::*;
 
-use super::real::Real;
-use super::vector::Isa;
 use crate::config::OptimizerConfig;
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
@@ -133,8 +130,8 @@ impl NotebookMomentum {
         self.previous_lr = previous_lr;
     }
 
-    /// The rate of the last step (`None` before the first), for the fused kernel, which
-    /// keeps its `M` itself.
+    /// The rate of the last step (`None` before the first), for the host engine, which keeps
+    /// its `M` itself.
     pub fn previous_lr(&self) -> Option<f64> {
         self.previous_lr
     }
@@ -150,56 +147,17 @@ impl NotebookMomentum {
         self.momentum * correction
     }
 
-    /// The same step on parameters in host memory, for the host kernels: `params[i]` moves by
-    /// `grads[i]`, and `buffers` holds one `M` per parameter (empty before the first step).
-    ///
-    /// Every scalar is rounded to `R` before it multiplies, as burn rounds a scalar operand to
-    /// the tensor's element type, and the operations run in the tensor version's order. One
-    /// difference: an entry of `M` that falls below the smallest normal number (f32: 1.2e−38)
-    /// is set to zero. A weight whose input is rarely nonzero (an MNIST border pixel) gets a
-    /// zero gradient most steps, and its `M` then decays by `mf` a step into the subnormal
-    /// range, where every multiplication takes the CPU a slow microcode path: on MNIST that
-    /// made this update a fifth of a step. Added to a parameter, such an `M` changes nothing
-    /// unless `|P| < 2⁻¹⁰¹` (f32), since it is below half of `P`'s last place.
-    pub fn step_host<R: Real>(
-        &mut self,
-        params: Vec<&mut Vec<R>>,
-        grads: &[Vec<R>],
-        buffers: &mut Vec<Vec<R>>,
-        lr: f64,
-    ) {
-        let decay = R::of(self.decay(lr));
-        let first = buffers.is_empty() || self.momentum == 0.0;
-        if buffers.len() != params.len() {
-            *buffers = params.iter().map(|p| Vec::with_capacity(p.len())).collect();
-        }
-        let update = Update {
-            decay,
-            mf: R::of(self.momentum),
-            wd: R::of(self.weight_decay),
-            lr: R::of(lr),
-            minus_lr: R::of(-lr),
-        };
-        let (decayed, nesterov) = (self.weight_decay != 0.0, self.nesterov);
-        let isa = Isa::widest();
-        for ((p, g), m) in params.into_iter().zip(grads).zip(buffers.iter_mut()) {
-            m.resize(p.len(), R::ZERO);
-            let apply = |(p, g, m): (&mut [R], &[R], &mut [R])| {
-                isa.run(
-                    #[inline(always)]
-                    || update.apply_any(first, decayed, nesterov, p, g, m),
-                );
-            };
-            if p.len() < PARALLEL_UPDATE {
-                apply((p, g, m));
-            } else {
-                // Each entry's update is its own, so how the chunks are shared between
-                // threads changes no result.
-                (p.par_chunks_mut(UPDATE_CHUNK)
-                    .zip(g.par_chunks(UPDATE_CHUNK)))
-                .zip(m.par_chunks_mut(UPDATE_CHUNK))
-                .for_each(|((p, g), m)| apply((p, g, m)));
-            }
+    /// The scalars of a step at rate `lr`, for an implementation of this update outside
+    /// burn's tensors (the host engine's, [`crate::host`]); remembers `lr` as [`step`](Self::step)
+    /// does. `first` is whether `M` starts from zero at this step.
+    pub fn scalars(&mut self, lr: f64, first: bool) -> StepScalars {
+        StepScalars {
+            decay: self.decay(lr),
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            lr,
+            first: first || self.momentum == 0.0,
+            nesterov: self.nesterov,
         }
     }
 
@@ -234,76 +192,27 @@ impl NotebookMomentum {
     }
 }
 
-/// Parameters from which a host update is shared between rayon's threads (an MNIST `W_1` has
-/// 100 352; notebook 000's largest has 6, and waking a thread would cost it more than it
-/// saves).
-const PARALLEL_UPDATE: usize = 1 << 15;
-
-/// Entries of a parameter per task of a parallel host update.
-const UPDATE_CHUNK: usize = 1 << 13;
-
-/// The scalars of one host update, each rounded to `R`.
-struct Update<R> {
-    /// `mf` times the schedule's correction.
-    decay: R,
-    mf: R,
-    wd: R,
-    lr: R,
-    minus_lr: R,
-}
-
-impl<R: Real> Update<R> {
-    /// [`apply`](Self::apply) for the three switches, each combination its own loop, so that
-    /// each compiles to straight-line vector code (with the tests inside, the compiler left
-    /// the loop scalar).
-    #[inline(always)]
-    fn apply_any(
-        &self,
-        first: bool,
-        decayed: bool,
-        nesterov: bool,
-        p: &mut [R],
-        g: &[R],
-        m: &mut [R],
-    ) {
-        match (first, decayed, nesterov) {
-            (true, true, true) => self.apply::<true, true, true>(p, g, m),
-            (true, true, false) => self.apply::<true, true, false>(p, g, m),
-            (true, false, true) => self.apply::<true, false, true>(p, g, m),
-            (true, false, false) => self.apply::<true, false, false>(p, g, m),
-            (false, true, true) => self.apply::<false, true, true>(p, g, m),
-            (false, true, false) => self.apply::<false, true, false>(p, g, m),
-            (false, false, true) => self.apply::<false, false, true>(p, g, m),
-            (false, false, false) => self.apply::<false, false, false>(p, g, m),
-        }
-    }
-
-    /// `M ← decay·M − lr·(∇ + λ·P)` (`M ← −lr·∇` on the `FIRST` step) and `P ← P + M`
-    /// (`P ← P + mf·M − lr·∇` with `NESTEROV`), element by element; `λ·P` only with `DECAY`.
-    #[inline(always)]
-    fn apply<const FIRST: bool, const DECAY: bool, const NESTEROV: bool>(
-        &self,
-        params: &mut [R],
-        grads: &[R],
-        buffers: &mut [R],
-    ) {
-        for ((p, &g), m) in params.iter_mut().zip(grads).zip(buffers.iter_mut()) {
-            let g = if DECAY { g + *p * self.wd } else { g }; // ∇ + λ·P
-            let step = g * self.minus_lr; // −lr·∇
-            let new_m = if FIRST { step } else { *m * self.decay + step }; // M ← mf·M − lr·∇
-            // Subnormal momentum (below R::MIN_NORMAL) becomes zero; see `step_host`.
-            *m = if new_m.abs() < R::MIN_NORMAL {
-                R::ZERO
-            } else {
-                new_m
-            };
-            *p = if NESTEROV {
-                *p + *m * self.mf - g * self.lr // P ← P + mf·M − lr·∇
-            } else {
-                *p + *m // P ← P + M
-            };
-        }
-    }
+/// The scalars of one step of [`NotebookMomentum`], from [`NotebookMomentum::scalars`]:
+///
+/// ```text
+/// ∇ ← ∇ + weight_decay·P
+/// M ← decay·M − lr·∇            (M ← −lr·∇ on the first step)
+/// P ← P + M                     (P ← P + momentum·M − lr·∇ with Nesterov)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepScalars {
+    /// `c·mf`: the momentum factor times the schedule's correction `lr / lr_previous`.
+    pub decay: f64,
+    /// `mf`, the momentum factor.
+    pub momentum: f64,
+    /// λ of the weight decay (0: none).
+    pub weight_decay: f64,
+    /// The step's learning rate.
+    pub lr: f64,
+    /// Whether `M` starts from zero (the first step, or no momentum).
+    pub first: bool,
+    /// Nesterov's look-ahead step.
+    pub nesterov: bool,
 }
 
 #[cfg(test)]
@@ -418,65 +327,6 @@ mod tests {
         OptimizerConfig::new(0.05)
             .with_momentum(mu)
             .with_dampening(dampening)
-    }
-
-    #[test]
-    fn the_host_update_is_the_same_in_every_vector_build_and_on_any_number_of_threads() {
-        let mut rng = NumpyRng::new(5);
-        let mut draw = |n: usize| -> Vec<f32> {
-            let v = rng.randn_vec(n).into_iter().map(|v| v as f32);
-            // Some tiny entries, whose momentum falls below the normal range.
-            v.enumerate()
-                .map(|(i, v)| if i % 7 == 0 { v * 1e-36 } else { v })
-                .collect()
-        };
-        // One parameter shared between threads, one too small to be, each uneven in length.
-        let lens = [PARALLEL_UPDATE + 5, 37];
-        let start: Vec<Vec<f32>> = lens.iter().map(|&n| draw(n)).collect();
-        let grads: Vec<Vec<Vec<f32>>> = (0..3)
-            .map(|_| lens.iter().map(|&n| draw(n)).collect())
-            .collect();
-        for (weight_decay, nesterov) in [(0.0, false), (1e-3, true)] {
-            let optimizer = OptimizerConfig::new(0.05)
-                .with_momentum(0.9)
-                .with_weight_decay(weight_decay)
-                .with_nesterov(nesterov);
-            let on = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
-                pool.expect("a thread pool").install(|| {
-                    let (mut params, mut buffers) = (start.clone(), Vec::new());
-                    let mut momentum = NotebookMomentum::new(&optimizer);
-                    for (step, grads) in grads.iter().enumerate() {
-                        let lr = 0.05 / (1.0 + step as f64);
-                        momentum.step_host(params.iter_mut().collect(), grads, &mut buffers, lr);
-                    }
-                    (params, buffers)
-                })
-            };
-            let one = on(1);
-            assert_eq!(one, on(3));
-            assert!(one.1[0].contains(&0.0), "no momentum was flushed");
-            // Each build's loop on the first step's update of the large parameter.
-            let update = Update {
-                decay: 0.9_f32,
-                mf: 0.9,
-                wd: weight_decay as f32,
-                lr: 0.05,
-                minus_lr: -0.05,
-            };
-            let by = |isa: Isa| {
-                let (mut p, mut m) = (start[0].clone(), grads[1][0].clone());
-                isa.run(
-                    #[inline(always)]
-                    || update.apply_any(false, true, nesterov, &mut p, &grads[0][0], &mut m),
-                );
-                (p, m)
-            };
-            let baseline = by(Isa::all()[0]);
-            for isa in Isa::all() {
-                assert_eq!(by(isa), baseline, "{isa:?}");
-            }
-        }
     }
 
     #[test]

@@ -374,7 +374,7 @@ impl Prefetch {
         let loader = std::thread::spawn(move || {
             for batch in loader_batches(loader.as_ref()) {
                 if let Ok(batch) = &batch {
-                    prepare(batch);
+                    batch.prepare(prepare);
                 }
                 // The loop stopped listening (it reached its last step): stop making batches.
                 if sender.send(batch).is_err() {

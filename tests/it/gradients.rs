@@ -3,18 +3,21 @@
 
 use burn::tensor::{Device, Tensor};
 
-use burnprop::config::Preset;
+use burnprop::config::{Kernel, Preset};
+use burnprop::data::Batch;
 use burnprop::gradcheck::{
     self, CheckOptions, Mode, PASS, PASS_WITH_KINKS, Problem, Verdict, error_stats, host_tensors,
     numeric_gradients,
 };
+use burnprop::host::{self, Network, Real};
+use burnprop::loss::Objective;
 use burnprop::loss::{LossKind, Reduction};
-use burnprop::manual::{self, column, fused, row, wide};
+use burnprop::manual::{self, column, row};
 use burnprop::model::Mlp;
 use burnprop::model::activation::Activation;
 use burnprop::model::mlp::{Gradients, LayerParams};
 use burnprop::rng::NumpyRng;
-use burnprop::tensor::{Precision, host_tensor};
+use burnprop::tensor::{HostValues, Precision, host_tensor};
 use burnprop::train::steppers::autodiff;
 
 use crate::common::{offline_config, values};
@@ -229,7 +232,7 @@ fn manual_equals_autodiff(precision: Precision, seed: u32, rel: f64, abs: f64) {
     });
 }
 
-/// A host kernel's gradients function: `fused::gradients` or `wide::gradients`, in f32 or f64.
+/// A host kernel's gradients function: [`fused_kernel`] or [`wide_kernel`], in f32 or f64.
 type HostKernel = fn(
     &Mlp,
     Tensor<2>,
@@ -238,6 +241,66 @@ type HostKernel = fn(
     Reduction,
     f64,
 ) -> burnprop::error::Result<(f64, Gradients)>;
+
+/// `J` and its gradients by the fused kernel ([`host::step`]), as tensors on `x`'s device.
+fn fused_kernel<R: Real>(
+    model: &Mlp,
+    x: Tensor<2>,
+    y: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+) -> burnprop::error::Result<(f64, Gradients)> {
+    on_host::<R>(
+        Kernel::Fused,
+        model,
+        [x, y],
+        Objective {
+            kind,
+            reduction,
+            l2,
+        },
+    )
+}
+
+/// `J` and its gradients by the wide kernel ([`host::step`]), as tensors on `x`'s device.
+fn wide_kernel<R: Real>(
+    model: &Mlp,
+    x: Tensor<2>,
+    y: Tensor<2>,
+    kind: LossKind,
+    reduction: Reduction,
+    l2: f64,
+) -> burnprop::error::Result<(f64, Gradients)> {
+    on_host::<R>(
+        Kernel::Wide,
+        model,
+        [x, y],
+        Objective {
+            kind,
+            reduction,
+            l2,
+        },
+    )
+}
+
+/// `kernel`'s step on the batch `[x, y]` at `model`'s parameters, its gradients as tensors.
+fn on_host<R: Real>(
+    kernel: Kernel,
+    model: &Mlp,
+    [x, y]: [Tensor<2>; 2],
+    objective: Objective,
+) -> burnprop::error::Result<(f64, Gradients)> {
+    let device = x.device();
+    let ([rows, n_in], n_out) = (x.dims(), y.dims()[1]);
+    let host = |t: Tensor<2>| HostValues::rounded(values(t), R::PRECISION);
+    let batch = Batch::new(host(x), host(y), rows, [n_in, n_out], &device);
+    let network = Network::<R>::from_mlp(model)?;
+    let step = host::step(kernel, &network, &objective, &batch)?;
+    let layers = (network.shaped(&step.gradients, R::PRECISION, &device))
+        .expect("gradients of the parameters' shapes");
+    Ok((step.loss, Gradients { layers }))
+}
 
 /// `kernel`'s loss and gradients of a case.
 fn host_gradients(case: &Case, kernel: HostKernel) -> (f64, Gradients) {
@@ -265,28 +328,28 @@ fn manual_gradients_equal_autodiff_in_f32_on_random_networks() {
 #[test]
 fn fused_gradients_equal_autodiff_in_f64_on_random_networks() {
     kernel_equals_autodiff(Precision::F64, 2025, F64_REL, F64_ABS, |case| {
-        host_gradients(case, fused::gradients::<f64>).1
+        host_gradients(case, fused_kernel::<f64>).1
     });
 }
 
 #[test]
 fn fused_gradients_equal_autodiff_in_f32_on_random_networks() {
     kernel_equals_autodiff(Precision::F32, 8, F32_REL, F32_ABS, |case| {
-        host_gradients(case, fused::gradients::<f32>).1
+        host_gradients(case, fused_kernel::<f32>).1
     });
 }
 
 #[test]
 fn wide_gradients_equal_autodiff_in_f64_on_random_networks() {
     kernel_equals_autodiff(Precision::F64, 2026, F64_REL, F64_ABS, |case| {
-        host_gradients(case, wide::gradients::<f64>).1
+        host_gradients(case, wide_kernel::<f64>).1
     });
 }
 
 #[test]
 fn wide_gradients_equal_autodiff_in_f32_on_random_networks() {
     kernel_equals_autodiff(Precision::F32, 9, F32_REL, F32_ABS, |case| {
-        host_gradients(case, wide::gradients::<f32>).1
+        host_gradients(case, wide_kernel::<f32>).1
     });
 }
 
@@ -314,8 +377,8 @@ fn wide_gradients_equal_autodiff_on_wide_layers() {
                 case.description += ", inputs 85 % zeros";
             }
             let (loss, manual) = match precision {
-                Precision::F64 => host_gradients(&case, wide::gradients::<f64>),
-                Precision::F32 => host_gradients(&case, wide::gradients::<f32>),
+                Precision::F64 => host_gradients(&case, wide_kernel::<f64>),
+                Precision::F32 => host_gradients(&case, wide_kernel::<f32>),
             };
             let (auto_loss, auto) = autodiff::gradients(
                 &case.model,
@@ -342,7 +405,7 @@ fn the_fused_loss_is_the_objective() {
     let mut rng = NumpyRng::new(99);
     for i in 0..CASES {
         let case = random_case(&mut rng, Precision::F64, &device);
-        let (loss, _) = host_gradients(&case, fused::gradients::<f64>);
+        let (loss, _) = host_gradients(&case, fused_kernel::<f64>);
         let (reference, _) = autodiff::gradients(
             &case.model,
             case.x.clone(),
@@ -389,7 +452,7 @@ fn host_kernels_agree_on_partial_blocks_and_several_chunks() {
         LossKind::CrossEntropy.output_activation(),
     );
     assert_eq!(
-        fused::LANES,
+        host::LANES,
         64,
         "the batch sizes below straddle 64-example blocks"
     );
@@ -407,10 +470,10 @@ fn host_kernels_agree_on_partial_blocks_and_several_chunks() {
             Reduction::Mean,
         );
         let kind = (LossKind::CrossEntropy, Reduction::Mean);
-        let (_, fused) = fused::gradients::<f64>(&model, x.clone(), y.clone(), kind.0, kind.1, 0.0)
+        let (_, fused) = fused_kernel::<f64>(&model, x.clone(), y.clone(), kind.0, kind.1, 0.0)
             .expect("fused gradients");
         let (_, wide) =
-            wide::gradients::<f64>(&model, x, y, kind.0, kind.1, 0.0).expect("wide gradients");
+            wide_kernel::<f64>(&model, x, y, kind.0, kind.1, 0.0).expect("wide gradients");
         for (what, host) in [("fused", fused), ("wide", wide)] {
             let context = format!("{what} kernel, {rows} rows");
             assert_gradients_close(&host, &reference, F64_REL, F64_ABS, &context);
@@ -420,10 +483,8 @@ fn host_kernels_agree_on_partial_blocks_and_several_chunks() {
 
 #[test]
 fn host_kernels_pass_the_finite_difference_check_on_every_small_preset() {
-    let kernels: [(&str, HostKernel); 2] = [
-        ("fused", fused::gradients::<f64>),
-        ("wide", wide::gradients::<f64>),
-    ];
+    let kernels: [(&str, HostKernel); 2] =
+        [("fused", fused_kernel::<f64>), ("wide", wide_kernel::<f64>)];
     for preset in [
         Preset::Logreg,
         Preset::Xor,

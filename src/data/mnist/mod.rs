@@ -449,7 +449,7 @@ impl DigitBatcher {
             // The images are scattered over the split's index (27 MB for the training set):
             // a first pass reads one entry of every cache line of theirs, loads that do not
             // wait on each other, so that the lines arrive together rather than one image
-            // after another as the copy reaches them (18 against 22 µs for a batch of 64).
+            // after another as the copy reaches them (BENCHMARKS.md, round five).
             let lines = nonzero.iter().map(|(c, v)| touch(c, 32) + touch(v, 64));
             std::hint::black_box(lines.sum::<u32>());
             let total = nonzero.iter().map(|(columns, _)| columns.len()).sum();

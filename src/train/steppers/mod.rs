@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | [`AutodiffStepper`] | autodiff | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
 //! | [`ManualTensorStepper`] | manual, tensor | [`manual::row`](crate::manual::row), the chain rule by hand, one burn operation per line | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` ([`NotebookMomentum`](crate::manual::momentum::NotebookMomentum)) |
-//! | [`ManualHostStepper`] | manual, fused or wide | the same equations on the host: in one sweep over the examples ([`manual::fused`](crate::manual::fused)), or layer by layer as multi-threaded matrix products ([`manual::wide`](crate::manual::wide)) | the same, in host memory |
+//! | [`ManualHostStepper`] | manual, fused or wide | the same equations on the host ([`host::step`](crate::host::step)): in one sweep over the examples (fused), or layer by layer as multi-threaded matrix products (wide) | the same, in host memory ([`HostMomentum`](crate::host::HostMomentum)) |
 //!
 //! A [`Stepper`] is one engine's training step: [`Stepper::forward`] measures the loss at the
 //! current parameters (what a step records), and [`Stepper::step`] turns what that forward
@@ -16,10 +16,9 @@ pub mod autodiff;
 pub mod manual_host;
 pub mod manual_tensor;
 
-use std::sync::Arc;
-
 use crate::config::{Engine, Kernel};
 use crate::data::Batch;
+pub use crate::data::batcher::Prepare;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::model::mlp::LayerParams;
@@ -40,26 +39,21 @@ pub struct Measured {
     pub outputs: Option<Vec<f64>>,
 }
 
-/// What a loader's thread does to each batch before a [`Stepper`] gets it
-/// ([`Stepper::prepare`]).
-pub type Prepare = Arc<dyn Fn(&Batch) + Send + Sync>;
-
 /// One engine's training step, in two halves: [`Stepper::forward`] measures a batch at the
 /// current parameters (what a step records) and keeps what the update needs, and
-/// [`Stepper::step`] applies that update. The stepper owns the network while it trains.
+/// [`Stepper::step`] applies that update, there and then. The stepper owns the network while it trains.
 pub trait Stepper {
     /// Which engine this is.
     fn engine(&self) -> Engine;
 
-    /// Which kernel computes it (`tensor` or `fused`, never `auto`).
+    /// Which kernel computes it (`tensor`, `fused` or `wide`, never `auto`).
     fn kernel(&self) -> Kernel;
 
-    /// The work of [`Stepper::forward`] that depends on its batch alone, for a loader's
-    /// thread to do ahead of it: by default, making the batch's tensors ([`Batch::inputs`],
-    /// [`Batch::targets`]); the host kernels read [`Batch::host_inputs`] and
-    /// [`Batch::host_targets`] instead.
+    /// What of each batch a loader's thread makes ahead of [`Stepper::forward`]: by default
+    /// the batch's tensors ([`Batch::inputs`], [`Batch::targets`]); the host kernels read
+    /// [`Batch::host_inputs`] and [`Batch::host_targets`] instead.
     fn prepare(&self) -> Prepare {
-        Arc::new(Batch::make_tensors)
+        Prepare::Tensors
     }
 
     /// The loss, accuracy and per-output costs of `batch` at the current parameters.

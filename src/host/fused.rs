@@ -1,62 +1,75 @@
-//! One sweep over a batch: the examples cut into [`CHUNK`]s on rayon's threads, each chunk
-//! swept [`LANES`] examples at a time through forward pass, loss, backward pass and gradient
-//! sums, the sums added in a fixed order.
+//! The fused kernel: a training step's forward pass, loss, accuracy, backward pass and
+//! gradient sums in one sweep over the examples.
+//!
+//! [`row`](crate::manual::row) writes backpropagation as whole-batch tensor operations, one per line of
+//! the derivation. Each allocates a `[m, n_l]` tensor and walks it once, so for notebook 000's
+//! circles (2-3-2, m = 50000) a step is about forty passes over memory and forty dispatches,
+//! for 3.6 Mflop of arithmetic. This kernel computes the same equations example by example,
+//! keeping each example's `Z_l`, `A_l` and `dZ_l` in registers:
+//!
+//! ```text
+//! for each example i (LANES of them side by side):
+//!     Z_l = A_{l−1}·W_l + b_l,   A_l = g_l(Z_l)                 forward
+//!     ℓᵢ  = L(Z_L, Yᵢ), correct?                                   loss and accuracy
+//!     dZ_L = Ŷ − Yᵢ,   dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ g'_{l−1}(Z_{l−1})   backward
+//!     ΣdW_l += A_{l−1}ᵀ·dZ_l,   Σdb_l += dZ_l                    gradient sums
+//! J = s·Σᵢ ℓᵢ,   dW_l = s·ΣdW_l,   db_l = s·Σdb_l
+//! ```
+//!
+//! The sweep reads `X` and `Y` once (16 bytes per circles example in f32) and writes nothing
+//! but the sums.
+//!
+//! - **Lanes.** [`LANES`] examples go through the network side by side, each in its own lane
+//!   of a `[R; LANES]` array, so every line above is an element-wise loop over lanes that the
+//!   compiler turns into SIMD instructions. The last block of a batch is padded with examples
+//!   whose `dZ_L` is zero, which adds nothing to any sum.
+//! - **Chunks.** The examples are cut into chunks of [`CHUNK`] rows, swept on rayon's threads;
+//!   each chunk's sums are added lane by lane, then chunk by chunk, in a fixed order. The result
+//!   is the same bit for bit whatever the number of threads.
+//! - **Transcendentals**: in f32, `exp` and `ln` are Cephes' polynomials written in plain
+//!   arithmetic ([`Real`]), so the compiler vectorises them across lanes;
+//!   `ln_1p`, `tanh` and everything in f64 are the standard library's, as in burn's CPU
+//!   backends.
+//!
+//! The fused and tensor kernels compute the same functions but round differently (different
+//! summation orders, and burn's matmul may fuse multiply-adds); the tests hold them to the
+//! engines' tolerance of each other.
 
 use rayon::prelude::*;
 
-use super::lanes::{
-    LANES, Lanes, activate, add_lanes, add_product_lanes, argmax_lanes, derivative, exp_lanes,
-    gather, ln_lanes,
-};
+use super::lanes::{LANES, Lanes, activate, add_product_lanes, derivative, gather};
 use super::network::Network;
-use crate::error::{Error, Result};
-use crate::loss::LossKind;
-use crate::manual::real::{Real, max};
-use crate::manual::vector::Isa;
+use super::outputs::Outputs;
+use super::real::Real;
+use super::simd::{Isa, vectorized};
+use super::step::{Step, Sums, check_batch, scale};
+use crate::error::Result;
+use crate::loss::{LossKind, Objective};
 
 /// Examples per chunk: the unit of work of one thread, and of the fixed summation order.
 pub const CHUNK: usize = 1024;
 
-/// What one sweep adds up over a batch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sums<R> {
-    /// `Σᵢ ℓᵢ`.
-    pub loss: f64,
-    /// `Σᵢ ℓᵢₖ` for each output `k` (BCE and MSE; empty for cross-entropy).
-    pub outputs: Vec<f64>,
-    /// Correct predictions (examples for cross-entropy, output units for BCE).
-    pub right: usize,
-    /// `Σᵢ A_{l−1}ᵀ·dZ_l`, one per layer, `W_l`'s shape.
-    pub weights: Vec<Vec<R>>,
-    /// `Σᵢ dZ_l`, one per layer (empty vectors for a network without biases).
-    pub biases: Vec<Vec<R>>,
-}
-
-impl<R: Real> Sums<R> {
-    fn add(mut self, other: Sums<R>) -> Sums<R> {
-        self.loss += other.loss;
-        for (a, b) in self.outputs.iter_mut().zip(other.outputs) {
-            *a += b;
-        }
-        self.right += other.right;
-        for (a, b) in self.weights.iter_mut().zip(other.weights) {
-            add_into(a, &b);
-        }
-        for (a, b) in self.biases.iter_mut().zip(other.biases) {
-            add_into(a, &b);
-        }
-        self
-    }
-}
-
-fn add_into<R: Real>(sum: &mut [R], more: &[R]) {
-    for (a, &b) in sum.iter_mut().zip(more) {
-        *a += b;
-    }
+/// `J` of `objective` and its gradients on `rows` examples (`x`: `[rows, n_0]`, `y`:
+/// `[rows, n_L]`, row-major): a [`sweep`], scaled by the reduction's `s`, with the L2 penalty.
+pub(in crate::host) fn step<R: Real>(
+    network: &Network<R>,
+    objective: &Objective,
+    x: &[R],
+    y: &[R],
+    rows: usize,
+) -> Result<Step<R>> {
+    let sums = sweep(network, objective.kind, x, y, rows)?;
+    Ok(scale(
+        network,
+        sums,
+        objective.reduction,
+        objective.l2,
+        rows,
+    ))
 }
 
 /// One sweep over `rows` examples: `x` is `[rows, n_0]` and `y` is `[rows, n_L]`, row-major.
-pub fn sweep<R: Real>(
+fn sweep<R: Real>(
     network: &Network<R>,
     kind: LossKind,
     x: &[R],
@@ -78,35 +91,6 @@ pub fn sweep<R: Real>(
         .into_iter()
         .reduce(Sums::add)
         .unwrap_or_else(|| Sweep::new(network, kind).finish()))
-}
-
-/// Whether `inputs` values of the inputs and `y` hold `rows` examples for `network`, and
-/// `kind`'s output activation is the network's (the host kernels compute `dZ_L = Ŷ − Y` from
-/// the loss).
-pub(in crate::manual) fn check_batch<R: Real>(
-    network: &Network<R>,
-    kind: LossKind,
-    inputs: usize,
-    y: &[R],
-    rows: usize,
-) -> Result<()> {
-    let (n_in, n_out) = (network.sizes[0], network.outputs());
-    if kind.output_activation() != network.output {
-        return Err(Error::InvalidConfig(format!(
-            "the manual kernels compute Ŷ − Y for {}'s output activation, and this network's differs",
-            kind.name()
-        )));
-    }
-    if inputs != rows * n_in || y.len() != rows * n_out {
-        return Err(Error::Data(format!(
-            "the manual kernel got {} inputs and {} targets for {rows} examples of a {}-input, {}-output network",
-            inputs,
-            y.len(),
-            n_in,
-            n_out
-        )));
-    }
-    Ok(())
 }
 
 /// One chunk's sums, in AVX-512 or AVX2 instructions where the CPU has them (16 or 8 f32 per
@@ -132,10 +116,7 @@ fn sweep_chunk_on<R: Real>(
     y: &[R],
     rows: usize,
 ) -> Sums<R> {
-    isa.run(
-        #[inline(always)]
-        || Sweep::new(network, kind).run(x, y, rows),
-    )
+    vectorized!(isa, Sweep::new(network, kind).run(x, y, rows))
 }
 
 /// The per-lane state of one chunk's sweep.
@@ -267,151 +248,14 @@ impl<'a, R: Real> Sweep<'a, R> {
                 .map(|l| l.iter().copied().fold(R::ZERO, |s, v| s + v))
                 .collect()
         };
-        let (loss, outputs, right) = self.out.finish();
+        let (loss, outputs, correct) = self.out.finish();
         Sums {
             loss,
             outputs,
-            right,
+            correct,
             weights: self.gw.iter().map(fold).collect(),
             biases: self.gb.iter().map(fold).collect(),
         }
-    }
-}
-
-/// A batch's loss and accuracy, added up block by block, and the output layer's `dZ_L` of each
-/// block: the part of a step that depends on the loss. Both CPU kernels use it, the fused
-/// one on its lanes and the [wide](crate::manual::wide) one on its output rows.
-pub(in crate::manual) struct Outputs<R> {
-    /// `e^(zₖ − m)` of the softmax.
-    e: Vec<Lanes<R>>,
-    /// `Σ ℓ` and `Σ ℓₖ` per lane, in f64.
-    loss: [f64; LANES],
-    outputs: Vec<[f64; LANES]>,
-    right: usize,
-}
-
-impl<R: Real> Outputs<R> {
-    /// Zero sums for `kind` on `n_out` outputs.
-    pub(in crate::manual) fn new(kind: LossKind, n_out: usize) -> Self {
-        let per_output = kind != LossKind::CrossEntropy;
-        Self {
-            e: vec![[R::ZERO; LANES]; n_out],
-            loss: [0.0; LANES],
-            outputs: vec![[0.0; LANES]; if per_output { n_out } else { 0 }],
-            right: 0,
-        }
-    }
-
-    /// The loss and accuracy of a block of examples, and `dZ_L = Ŷ − Y` in place of `Z_L`
-    /// (zero in the padding lanes past `valid`).
-    #[inline(always)]
-    pub(in crate::manual) fn block(
-        &mut self,
-        kind: LossKind,
-        z: &mut [Lanes<R>],
-        y: &[Lanes<R>],
-        valid: usize,
-    ) {
-        let mut loss = [R::ZERO; LANES];
-        match kind {
-            LossKind::CrossEntropy => {
-                // ℓ = Σₖ yₖ·(lse − zₖ), lse = m + ln Σₖ e^(zₖ − m), m = maxₖ zₖ;
-                // ŷₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m), the softmax
-                let mut m = z[0];
-                for zk in &z[1..] {
-                    for t in 0..LANES {
-                        m[t] = max(m[t], zk[t]);
-                    }
-                }
-                let mut sum = [R::ZERO; LANES];
-                for (e, zk) in self.e.iter_mut().zip(z.iter()) {
-                    *e = exp_lanes(std::array::from_fn(|t| zk[t] - m[t]));
-                    for t in 0..LANES {
-                        sum[t] += e[t];
-                    }
-                }
-                let mut lse = ln_lanes(sum);
-                for t in 0..LANES {
-                    lse[t] += m[t];
-                }
-                let (predicted, labelled) = (argmax_lanes(z), argmax_lanes(y));
-                self.right += (0..valid).filter(|&t| predicted[t] == labelled[t]).count();
-                for ((zk, yk), e) in z.iter_mut().zip(y).zip(&self.e) {
-                    for t in 0..LANES {
-                        loss[t] += yk[t] * (lse[t] - zk[t]);
-                        zk[t] = e[t] / sum[t] - yk[t];
-                    }
-                }
-            }
-            LossKind::Bce => {
-                // ℓₖ = max(zₖ, 0) − yₖ·zₖ + ln(1 + e^(−|zₖ|)), the stable form of
-                // −[y·ln σ(z) + (1 − y)·ln σ(−z)]; ŷₖ = σ(zₖ) from the same e^(−|zₖ|)
-                for ((zk, yk), cost) in z.iter_mut().zip(y).zip(&mut self.outputs) {
-                    for t in 0..valid {
-                        self.right += usize::from((zk[t] > R::ZERO) == (yk[t] > R::of(0.5)));
-                    }
-                    let mut terms = [R::ZERO; LANES];
-                    for t in 0..LANES {
-                        let e = (-zk[t].abs()).exp();
-                        terms[t] = max(zk[t], R::ZERO) - yk[t] * zk[t] + e.ln_1p();
-                        let yhat = if zk[t] >= R::ZERO {
-                            R::ONE / (R::ONE + e)
-                        } else {
-                            e / (R::ONE + e)
-                        };
-                        loss[t] += terms[t];
-                        zk[t] = yhat - yk[t];
-                    }
-                    add_lanes(cost, &terms, valid);
-                }
-            }
-            LossKind::Hinge => {
-                // ℓₖ = max(0, uₖ), uₖ = 1 − ỹₖ·zₖ, ỹ = 2y − 1; dZ = −ỹ where uₖ > 0, else 0
-                for ((zk, yk), cost) in z.iter_mut().zip(y).zip(&mut self.outputs) {
-                    for t in 0..valid {
-                        self.right += usize::from((zk[t] > R::ZERO) == (yk[t] > R::of(0.5)));
-                    }
-                    let mut terms = [R::ZERO; LANES];
-                    for t in 0..LANES {
-                        let signed = R::of(2.0) * yk[t] - R::ONE;
-                        let margin = R::ONE - signed * zk[t];
-                        let violated = margin > R::ZERO;
-                        terms[t] = if violated { margin } else { R::ZERO };
-                        loss[t] += terms[t];
-                        zk[t] = if violated { -signed } else { R::ZERO };
-                    }
-                    add_lanes(cost, &terms, valid);
-                }
-            }
-            LossKind::Mse => {
-                // ℓₖ = ½·(zₖ − yₖ)²; ŷ = z
-                for ((zk, yk), cost) in z.iter_mut().zip(y).zip(&mut self.outputs) {
-                    let mut terms = [R::ZERO; LANES];
-                    for t in 0..LANES {
-                        let d = zk[t] - yk[t];
-                        terms[t] = R::of(0.5) * d * d;
-                        loss[t] += terms[t];
-                        zk[t] = d;
-                    }
-                    add_lanes(cost, &terms, valid);
-                }
-            }
-        }
-        add_lanes(&mut self.loss, &loss, valid);
-        for zk in z.iter_mut() {
-            for lane in &mut zk[valid..] {
-                *lane = R::ZERO;
-            }
-        }
-    }
-
-    /// `Σᵢ ℓᵢ`, `Σᵢ ℓᵢₖ` per output and the correct predictions, lanes added in order.
-    pub(in crate::manual) fn finish(&self) -> (f64, Vec<f64>, usize) {
-        (
-            self.loss.iter().sum(),
-            self.outputs.iter().map(|l| l.iter().sum()).collect(),
-            self.right,
-        )
     }
 }
 
@@ -457,7 +301,7 @@ mod tests {
         let one = on(1);
         assert_eq!(one, on(2));
         assert_eq!(one, on(3));
-        assert!(one.loss > 0.0 && one.right > 0);
+        assert!(one.loss > 0.0 && one.correct > 0);
     }
 
     #[test]
@@ -492,7 +336,7 @@ mod tests {
     fn an_empty_batch_sums_to_zero() {
         let (network, _, _) = problem(0);
         let sums = sweep(&network, LossKind::CrossEntropy, &[], &[], 0).expect("a sweep");
-        assert_eq!((sums.loss, sums.right), (0.0, 0));
+        assert_eq!((sums.loss, sums.correct), (0.0, 0));
         assert!(sums.weights.iter().flatten().all(|&g| g == 0.0));
     }
 }

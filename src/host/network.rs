@@ -2,9 +2,9 @@
 
 use burn::tensor::{Device, Tensor};
 
+use super::real::Real;
 use crate::error::Result;
 use crate::loss::OutputActivation;
-use crate::manual::real::Real;
 use crate::model::Mlp;
 use crate::model::activation::Activation;
 use crate::model::mlp::LayerParams;
@@ -91,17 +91,17 @@ impl<R: Real> Network<R> {
         values.next().is_none().then_some(layers)
     }
 
-    pub(in crate::manual) fn depth(&self) -> usize {
+    pub(in crate::host) fn depth(&self) -> usize {
         self.weights.len()
     }
 
-    pub(in crate::manual) fn outputs(&self) -> usize {
+    pub(in crate::host) fn outputs(&self) -> usize {
         self.sizes.last().copied().unwrap_or(0)
     }
 }
 
 /// A tensor's values on the host, in the kernel's type.
-pub fn to_host<const D: usize, R: Real>(tensor: Tensor<D>) -> Result<Vec<R>> {
+fn to_host<const D: usize, R: Real>(tensor: Tensor<D>) -> Result<Vec<R>> {
     R::host_values(tensor)
 }
 

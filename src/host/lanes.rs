@@ -2,19 +2,18 @@
 //! math of the sweep on it. Every function takes and returns lane arrays by value, so the
 //! compiler can prove they do not overlap and vectorises the loops.
 
-use crate::manual::real::{Real, max};
+use crate::host::real::{Real, max};
 use crate::model::activation::Activation;
 
 /// Examples swept side by side, one per SIMD lane: four AVX-512 registers of f32 (eight of
 /// AVX2). One block is a long chain of dependent operations (the forward pass, the softmax's
 /// `exp` and `ln`, the backward pass); with 64 lanes each link of the chain is several
 /// independent instructions, which keep the CPU busy while the chain's latency passes.
-/// Notebook 000's iteration took 0.94 ms with 8 lanes and 0.52 ms with 64 in AVX2 builds, and
-/// 128 lanes were no faster (BENCHMARKS.md, round two).
+/// 64 lanes were measured against 8 and 128 (BENCHMARKS.md, round two).
 pub const LANES: usize = 64;
 
 /// `LANES` values, one per example of a block.
-pub(in crate::manual) type Lanes<R> = [R; LANES];
+pub(in crate::host) type Lanes<R> = [R; LANES];
 
 /// Adds the first `valid` lanes of `terms` to `sums`, in f64.
 pub(super) fn add_lanes<R: Real>(sums: &mut [f64; LANES], terms: &Lanes<R>, valid: usize) {
@@ -57,7 +56,7 @@ pub(super) fn ln_lanes<R: Real>(mut x: Lanes<R>) -> Lanes<R> {
 
 /// `g(Z)` of a hidden layer, lane by lane.
 #[inline(always)]
-pub(in crate::manual) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
+pub(in crate::host) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes<R> {
     let mut a = *z;
     match g {
         Activation::Identity => {}
@@ -84,7 +83,7 @@ pub(in crate::manual) fn activate<R: Real>(g: Activation, z: &Lanes<R>) -> Lanes
 /// `dA ⊙ g'(Z)`, lane by lane, with `g'` from `Z` or `A` as
 /// [`activation_backward`](super::activation_backward) writes it.
 #[inline(always)]
-pub(in crate::manual) fn derivative<R: Real>(
+pub(in crate::host) fn derivative<R: Real>(
     g: Activation,
     da: &Lanes<R>,
     z: &Lanes<R>,
@@ -134,7 +133,7 @@ pub(super) fn argmax_lanes<R: Real>(values: &[Lanes<R>]) -> [u32; LANES] {
 /// Lane `t` of `lanes[k]` is `rows[(block + t)·n + k]`: a block of row-major rows, one
 /// column per lane array, zeros past the first `valid` rows.
 #[inline(always)]
-pub(in crate::manual) fn gather<R: Real>(
+pub(in crate::host) fn gather<R: Real>(
     rows: &[R],
     block: usize,
     valid: usize,
