@@ -236,3 +236,23 @@ fn the_check_finds_upward_and_sideways_imports() {
     assert_eq!(named_modules("use super::super::cli::X;", 0, true), ["cli"]);
     assert!(uses_in("data", 0, "/// see [`crate::train`]\n").is_empty());
 }
+
+/// The longest a file under `src/` may be: a longer one holds more than one job, and is split
+/// by job (DESIGN.md, habits).
+const MAX_FILE_LINES: usize = 600;
+
+#[test]
+fn no_source_file_is_longer_than_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 50, "only {} files under src/", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = fs::read_to_string(path).expect("a source file").lines().count();
+            (lines > MAX_FILE_LINES).then(|| format!("{}: {lines} lines", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "files over {MAX_FILE_LINES} lines:\n{}", long.join("\n"));
+}
