@@ -101,241 +101,269 @@ impl Preset {
     /// The preset's configuration: the notebook's hyperparameters, seed and draw order.
     pub fn config(self) -> ExperimentConfig {
         match self {
-            // np.random.seed(1); W1 = 2*np.random.random((3,1)) - 1; b1 = 0; 22 iterations
-            // of W1 -= dW1 (no learning rate) on the mean log loss.
-            Preset::Logreg => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Logreg,
-                hidden: vec![],
-                activations: vec![],
-                bias: true,
-                loss: LossKind::Bce,
-                reduction: Reduction::Mean,
-                l2: 0.0,
-                init: Init::SymmetricUniform,
-                bias_init: BiasInit::Zeros,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig::plain(1.0),
-                epochs: 22,
-                batch_size: None,
-                max_steps: None,
-                rng: RngKind::Numpy,
-                seed: 1,
-                dtype: Precision::F32,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // np.random.seed(0); bounds = sqrt(6 / (n_inputs + n_outputs)) for both layers;
-            // no biases; the notebook derives backprop but never trains, so the schedule is
-            // ours (all four points are right after 39 iterations at lr 0.1).
-            Preset::Xor => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Xor,
-                hidden: vec![3],
-                activations: vec![Activation::Relu],
-                bias: false,
-                loss: LossKind::Bce,
-                reduction: Reduction::Mean,
-                l2: 0.0,
-                init: Init::GlorotNetwork,
-                bias_init: BiasInit::Zeros,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig::plain(0.1),
-                epochs: 1000,
-                batch_size: None,
-                max_steps: None,
-                rng: RngKind::Numpy,
-                seed: 0,
-                dtype: Precision::F32,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // np.random.seed(42); make_circles(50000, factor=.1, noise=.1); randn weights and
-            // biases drawn twice (gradient check, then training); M = .5 M - 1e-4 grad; P += M.
-            Preset::Circles => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Circles {
-                    samples: 50_000,
-                    factor: 0.1,
-                    noise: 0.1,
-                    shuffle: true,
-                },
-                hidden: vec![3],
-                activations: vec![Activation::Sigmoid],
-                bias: true,
-                loss: LossKind::CrossEntropy,
-                reduction: Reduction::Sum,
-                l2: 0.0,
-                init: Init::Normal,
-                bias_init: BiasInit::Same,
-                init_scale: Some(1.0),
-                init_draw: 2,
-                optimizer: OptimizerConfig {
-                    lr: 1e-4,
-                    momentum: 0.5,
-                    dampening: 0.0,
-                    nesterov: false,
-                    weight_decay: 0.0,
-                    schedule: Schedule::Constant,
-                    lr_final: 0.0,
-                },
-                epochs: 50_000,
-                batch_size: None,
-                max_steps: None,
-                rng: RngKind::Numpy,
-                seed: 42,
-                dtype: Precision::F32,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // X = randn(nx, m), Y = randint(2, (ny, m)), n1 = 12 (the notebook's printed draw),
-            // parameter_scale = rand(), W = randn(n_l, n_l-1) * scale, b = 0; lr 0.01, 8 epochs.
-            Preset::ThreeLayer => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Random {
-                    features: 100,
-                    samples: 10_000,
-                    outputs: 4,
-                },
-                hidden: vec![12],
-                activations: vec![Activation::Sigmoid],
-                bias: true,
-                loss: LossKind::Bce,
-                reduction: Reduction::Mean,
-                l2: 0.0,
-                init: Init::Normal,
-                bias_init: BiasInit::Zeros,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig::plain(0.01),
-                epochs: 8,
-                batch_size: None,
-                max_steps: None,
-                rng: RngKind::Numpy,
-                seed: 0,
-                dtype: Precision::F32,
-                layout: Layout::Column,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // The 784-128-10 MLP of the reference scripts: torch's Linear initialisation
-            // (burn's default, U(±1/√n_in) for weights and biases), minibatches of 64. The
-            // references train at a constant lr 0.05 and reach 97.9%; twice the rate, annealed
-            // to 0 along a cosine, ends at 98.2–98.3% test accuracy over seeds 0, 1, 2.
-            Preset::Mnist => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Mnist {
-                    dir: None,
-                    digits: None,
-                    standardize: false,
-                },
-                hidden: vec![128],
-                activations: vec![Activation::Relu],
-                bias: true,
-                loss: LossKind::CrossEntropy,
-                reduction: Reduction::Mean,
-                l2: 0.0,
-                init: Init::Burn,
-                bias_init: BiasInit::Same,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig {
-                    lr: 0.1,
-                    momentum: 0.9,
-                    dampening: 0.0,
-                    nesterov: false,
-                    weight_decay: 0.0,
-                    schedule: Schedule::Cosine,
-                    lr_final: 0.0,
-                },
-                epochs: 10,
-                batch_size: Some(64),
-                max_steps: None,
-                rng: RngKind::Burn,
-                seed: 0,
-                dtype: Precision::F32,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // Notebook 002's n0-n1-1 sigmoid network on two digits (target 1 for the second);
-            // Glorot-uniform weights, since randn weights saturate 784-input sigmoids.
-            Preset::MnistBinary => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Mnist {
-                    dir: None,
-                    digits: Some([0, 1]),
-                    standardize: false,
-                },
-                hidden: vec![32],
-                activations: vec![Activation::Sigmoid],
-                bias: true,
-                loss: LossKind::Bce,
-                reduction: Reduction::Mean,
-                l2: 0.0,
-                init: Init::Glorot,
-                bias_init: BiasInit::Zeros,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig {
-                    lr: 0.1,
-                    momentum: 0.9,
-                    dampening: 0.0,
-                    nesterov: false,
-                    weight_decay: 0.0,
-                    schedule: Schedule::Constant,
-                    lr_final: 0.0,
-                },
-                epochs: 5,
-                batch_size: Some(64),
-                max_steps: None,
-                rng: RngKind::Burn,
-                seed: 0,
-                dtype: Precision::F32,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
-            // micrograd demo.ipynb, cells 3–7: np.random.seed(1337); random.seed(1337);
-            // X, y = make_moons(n_samples=100, noise=0.1); y = y*2 - 1;
-            // model = MLP(2, [16, 16, 1]) (random.uniform(-1, 1) weights, zero biases, ReLU
-            // hidden layers, linear output); loss = mean(relu(1 - yi*scorei)) + 1e-4*Σp²;
-            // 100 steps of p -= (1.0 - 0.9*k/100) * grad, in Python floats (f64).
-            Preset::Micrograd => ExperimentConfig {
-                preset: self,
-                data: DataConfig::Moons {
-                    samples: 100,
-                    noise: 0.1,
-                    one_hot: false,
-                },
-                hidden: vec![16, 16],
-                activations: vec![Activation::Relu, Activation::Relu],
-                bias: true,
-                loss: LossKind::Hinge,
-                reduction: Reduction::Mean,
-                l2: 1e-4,
-                init: Init::SymmetricUniform,
-                bias_init: BiasInit::Zeros,
-                init_scale: None,
-                init_draw: 1,
-                optimizer: OptimizerConfig::plain(1.0)
-                    .with_schedule(Schedule::Linear)
-                    .with_lr_final(0.1),
-                epochs: 100,
-                batch_size: None,
-                max_steps: None,
-                rng: RngKind::Python,
-                seed: 1337,
-                dtype: Precision::F64,
-                layout: Layout::Row,
-                kernel: Kernel::Auto,
-                engine: Engine::Autodiff,
-            },
+            Preset::Logreg => logreg(),
+            Preset::Xor => xor(),
+            Preset::Circles => circles(),
+            Preset::ThreeLayer => three_layer(),
+            Preset::Mnist => mnist(),
+            Preset::MnistBinary => mnist_binary(),
+            Preset::Micrograd => micrograd(),
         }
+    }
+}
+
+/// np.random.seed(1); W1 = 2*np.random.random((3,1)) - 1; b1 = 0; 22 iterations
+/// of W1 -= dW1 (no learning rate) on the mean log loss.
+fn logreg() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::Logreg,
+        data: DataConfig::Logreg,
+        hidden: vec![],
+        activations: vec![],
+        bias: true,
+        loss: LossKind::Bce,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+        init: Init::SymmetricUniform,
+        bias_init: BiasInit::Zeros,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig::plain(1.0),
+        epochs: 22,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Numpy,
+        seed: 1,
+        dtype: Precision::F32,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// np.random.seed(0); bounds = sqrt(6 / (n_inputs + n_outputs)) for both layers;
+/// no biases; the notebook derives backprop but never trains, so the schedule is
+/// ours (all four points are right after 39 iterations at lr 0.1).
+fn xor() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::Xor,
+        data: DataConfig::Xor,
+        hidden: vec![3],
+        activations: vec![Activation::Relu],
+        bias: false,
+        loss: LossKind::Bce,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+        init: Init::GlorotNetwork,
+        bias_init: BiasInit::Zeros,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig::plain(0.1),
+        epochs: 1000,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Numpy,
+        seed: 0,
+        dtype: Precision::F32,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// np.random.seed(42); make_circles(50000, factor=.1, noise=.1); randn weights and
+/// biases drawn twice (gradient check, then training); M = .5 M - 1e-4 grad; P += M.
+fn circles() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::Circles,
+        data: DataConfig::Circles {
+            samples: 50_000,
+            factor: 0.1,
+            noise: 0.1,
+            shuffle: true,
+        },
+        hidden: vec![3],
+        activations: vec![Activation::Sigmoid],
+        bias: true,
+        loss: LossKind::CrossEntropy,
+        reduction: Reduction::Sum,
+        l2: 0.0,
+        init: Init::Normal,
+        bias_init: BiasInit::Same,
+        init_scale: Some(1.0),
+        init_draw: 2,
+        optimizer: OptimizerConfig {
+            lr: 1e-4,
+            momentum: 0.5,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            lr_final: 0.0,
+        },
+        epochs: 50_000,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Numpy,
+        seed: 42,
+        dtype: Precision::F32,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// X = randn(nx, m), Y = randint(2, (ny, m)), n1 = 12 (the notebook's printed draw),
+/// parameter_scale = rand(), W = randn(n_l, n_l-1) * scale, b = 0; lr 0.01, 8 epochs.
+fn three_layer() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::ThreeLayer,
+        data: DataConfig::Random {
+            features: 100,
+            samples: 10_000,
+            outputs: 4,
+        },
+        hidden: vec![12],
+        activations: vec![Activation::Sigmoid],
+        bias: true,
+        loss: LossKind::Bce,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+        init: Init::Normal,
+        bias_init: BiasInit::Zeros,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig::plain(0.01),
+        epochs: 8,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Numpy,
+        seed: 0,
+        dtype: Precision::F32,
+        layout: Layout::Column,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// The 784-128-10 MLP of the reference scripts: torch's Linear initialisation
+/// (burn's default, U(±1/√n_in) for weights and biases), minibatches of 64. The
+/// references train at a constant lr 0.05 and reach 97.9%; twice the rate, annealed
+/// to 0 along a cosine, ends at 98.2–98.3% test accuracy over seeds 0, 1, 2.
+fn mnist() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::Mnist,
+        data: DataConfig::Mnist {
+            dir: None,
+            digits: None,
+            standardize: false,
+        },
+        hidden: vec![128],
+        activations: vec![Activation::Relu],
+        bias: true,
+        loss: LossKind::CrossEntropy,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+        init: Init::Burn,
+        bias_init: BiasInit::Same,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            schedule: Schedule::Cosine,
+            lr_final: 0.0,
+        },
+        epochs: 10,
+        batch_size: Some(64),
+        max_steps: None,
+        rng: RngKind::Burn,
+        seed: 0,
+        dtype: Precision::F32,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// Notebook 002's n0-n1-1 sigmoid network on two digits (target 1 for the second);
+/// Glorot-uniform weights, since randn weights saturate 784-input sigmoids.
+fn mnist_binary() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::MnistBinary,
+        data: DataConfig::Mnist {
+            dir: None,
+            digits: Some([0, 1]),
+            standardize: false,
+        },
+        hidden: vec![32],
+        activations: vec![Activation::Sigmoid],
+        bias: true,
+        loss: LossKind::Bce,
+        reduction: Reduction::Mean,
+        l2: 0.0,
+        init: Init::Glorot,
+        bias_init: BiasInit::Zeros,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            lr_final: 0.0,
+        },
+        epochs: 5,
+        batch_size: Some(64),
+        max_steps: None,
+        rng: RngKind::Burn,
+        seed: 0,
+        dtype: Precision::F32,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// micrograd demo.ipynb, cells 3–7: np.random.seed(1337); random.seed(1337);
+/// X, y = make_moons(n_samples=100, noise=0.1); y = y*2 - 1;
+/// model = MLP(2, [16, 16, 1]) (random.uniform(-1, 1) weights, zero biases, ReLU
+/// hidden layers, linear output); loss = mean(relu(1 - yi*scorei)) + 1e-4*Σp²;
+/// 100 steps of p -= (1.0 - 0.9*k/100) * grad, in Python floats (f64).
+fn micrograd() -> ExperimentConfig {
+    ExperimentConfig {
+        preset: Preset::Micrograd,
+        data: DataConfig::Moons {
+            samples: 100,
+            noise: 0.1,
+            one_hot: false,
+        },
+        hidden: vec![16, 16],
+        activations: vec![Activation::Relu, Activation::Relu],
+        bias: true,
+        loss: LossKind::Hinge,
+        reduction: Reduction::Mean,
+        l2: 1e-4,
+        init: Init::SymmetricUniform,
+        bias_init: BiasInit::Zeros,
+        init_scale: None,
+        init_draw: 1,
+        optimizer: OptimizerConfig::plain(1.0)
+            .with_schedule(Schedule::Linear)
+            .with_lr_final(0.1),
+        epochs: 100,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Python,
+        seed: 1337,
+        dtype: Precision::F64,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
     }
 }
