@@ -23,7 +23,7 @@
 //! artifacts                             the run directory: file names, atomic writes, config and model
 //! config                                every hyperparameter, the presets, Engine and Kernel
 //! data, model                           the notebooks' data and MNIST; the network and its initialisers
-//! rng, loss, tensor, device, interrupt  numpy's stream; the objectives; Precision, Layout, host tensors; backends; Ctrl-C
+//! rng, loss, tensor, device, interrupt  numpy's, CPython's and the Playground's streams; the objectives; Precision, Layout, host tensors; backends; Ctrl-C
 //! error                                 one error type
 //! ```
 //!
