@@ -1,7 +1,7 @@
 //! Notebook 000: two concentric circles, a 2-3-2 sigmoid/softmax network, full-batch gradient
 //! descent with momentum for the notebook's 50000 iterations (a few minutes).
 //!
-//! `cargo run --release --example circles`
+//! `cargo run --release --example circles -- [ITERATIONS]` (default: the notebook's 50000).
 
 use burnprop::config::Preset;
 use burnprop::progress::Progress;
@@ -9,7 +9,10 @@ use burnprop::{device, train};
 
 fn main() -> anyhow::Result<()> {
     let (backend, device) = device::from_env()?;
-    let config = Preset::Circles.config();
+    let mut config = Preset::Circles.config();
+    if let Some(iterations) = std::env::args().nth(1) {
+        config.epochs = iterations.parse()?;
+    }
     let report = train::run_to_dir(
         &config,
         backend,

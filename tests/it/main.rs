@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod datasets;
 mod engines;
+mod examples;
 mod figures;
 mod fuzz;
 mod gradients;
