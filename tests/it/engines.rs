@@ -98,19 +98,37 @@ fn minibatches_schedules_and_nesterov_agree_too() {
     }
 }
 
+/// In f64, 100 steps of notebook 000 (μ = 0.5): the largest relative loss and parameter
+/// differences between the engines with the fused kernel (measured: printed by the test)…
+const F64_FUSED: (f64, f64) = (3e-14, 2e-14);
+/// …and with the tensor kernel.
+const F64_TENSOR: (f64, f64) = (1e-15, 1e-15);
+
 #[test]
 fn in_f64_the_engines_agree_to_rounding() {
     // μ = 0.5 is exact in f32, so burn's f32 momentum factor changes nothing here.
-    let mut config = offline_config(Preset::Circles);
-    config.dtype = Precision::F64;
-    let comparison = compared(&config, 100);
-    assert_eq!(comparison.tolerance, Tolerance::of(Precision::F64));
-    for r in &comparison.records {
-        assert!(
-            r.relative_delta_loss() <= 1e-12 && r.relative_delta_param() <= 1e-12,
-            "step {}: {r:?}",
-            r.step
+    for (kernel, (loss_tol, param_tol)) in
+        [(Kernel::Fused, F64_FUSED), (Kernel::Tensor, F64_TENSOR)]
+    {
+        let mut config = offline_config(Preset::Circles);
+        config.dtype = Precision::F64;
+        config.kernel = kernel;
+        let comparison = compared(&config, 100);
+        assert_eq!(comparison.tolerance, Tolerance::of(Precision::F64));
+        let worst =
+            |f: fn(&CompareRecord) -> f64| comparison.records.iter().map(f).fold(0.0, f64::max);
+        let (loss, param) = (
+            worst(CompareRecord::relative_delta_loss),
+            worst(CompareRecord::relative_delta_param),
         );
+        eprintln!("f64, {kernel} kernel: worst relative Δloss {loss:e}, Δθ {param:e}");
+        for r in &comparison.records {
+            assert!(
+                r.relative_delta_loss() <= loss_tol && r.relative_delta_param() <= param_tol,
+                "{kernel} kernel, step {}: {r:?}",
+                r.step
+            );
+        }
     }
 }
 
