@@ -271,6 +271,51 @@ mod tests {
     }
 
     #[test]
+    fn an_l_is_centred_by_its_mass_not_by_its_box() {
+        // An "L" (white ink on black, as after inverting): a 6 × 40 bar and a 30 × 6 foot at
+        // its bottom. Its box is 30 × 40 with its centre at (25, 30); its mass (384 pixels)
+        // sits lower and to the left: x̄ = (240·12.5 + 144·27.5)/384 + 0.5 = 18.625,
+        // ȳ = (240·29.5 + 144·46.5)/384 + 0.5 = 36.375 (pixel centres), 6.4 and 6.9 pixels
+        // from the box's centre, 3.2 and 3.4 once scaled by 20/40.
+        let mut page = GrayImage::from_pixel(100, 60, Luma([0]));
+        for (x, y) in (10..16)
+            .flat_map(|x| (10..50).map(move |y| (x, y)))
+            .chain((10..40).flat_map(|x| (44..50).map(move |y| (x, y))))
+        {
+            page.put_pixel(x, y, Luma([255]));
+        }
+        let pixels = center(&page).expect("a digit");
+        let at = |x: usize, y: usize| f64::from(pixels[y * SIDE + x]);
+        let cells = || (0..SIDE).flat_map(|y| (0..SIDE).map(move |x| (x, y)));
+        let mass: f64 = cells().map(|(x, y)| at(x, y)).sum();
+        // Pixel x covers [x, x + 1): its centre is x + 0.5, and the canvas's centre is 14.
+        let centre = |axis: fn((usize, usize)) -> usize| {
+            cells()
+                .map(|c| at(c.0, c.1) * (axis(c) as f64 + 0.5))
+                .sum::<f64>()
+                / mass
+        };
+        let (cx, cy) = (centre(|c| c.0), centre(|c| c.1));
+        // MNIST's convention: the centre of mass at (14, 14); the shift is a whole number of
+        // pixels, so it lands within half a pixel.
+        assert!(
+            (cx - 14.0).abs() <= 0.5 && (cy - 14.0).abs() <= 0.5,
+            "({cx}, {cy})"
+        );
+        // The box of the ink, in contrast, is off the centre by more than a pixel each way.
+        let ink: Vec<(usize, usize)> = cells().filter(|&(x, y)| at(x, y) > 128.0).collect();
+        let span = |axis: fn(&(usize, usize)) -> usize| {
+            let (lo, hi) = (ink.iter().map(axis).min(), ink.iter().map(axis).max());
+            (lo.unwrap_or(0) as f64 + hi.unwrap_or(0) as f64 + 1.0) / 2.0
+        };
+        let (bx, by) = (span(|c| c.0), span(|c| c.1));
+        assert!(
+            (bx - 14.0).abs() > 1.0 && (by - 14.0).abs() > 1.0,
+            "box centre ({bx}, {by})"
+        );
+    }
+
+    #[test]
     fn a_jpeg_is_complete_only_up_to_its_end_of_image_marker() {
         // A noisy 64 × 64 picture, so that its scan data hold FF bytes (stuffed as FF 00).
         let page = GrayImage::from_fn(64, 64, |x, y| Luma([((x * 37 + y * 101) % 256) as u8]));

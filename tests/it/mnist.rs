@@ -96,8 +96,14 @@ fn a_directory_without_mnist_names_the_missing_file_and_the_flag() {
 }
 
 #[test]
-fn mnist_trains_past_80_percent_on_the_fixture_with_either_engine() {
-    // The preset's 10 epochs of 64-image minibatches: 100 steps on 600 images.
+fn mnist_reaches_its_measured_test_accuracy_on_the_fixture_with_either_engine() {
+    // The preset's 10 epochs of 64-image minibatches: 100 steps on 600 images. Both engines
+    // reach 177 of the 200 test images (0.885), measured with this test on an AMD EPYC (flex,
+    // release; the wide kernel for the manual engine). The run is deterministic on a machine;
+    // the band admits two images either way for another CPU's rounding (gemm's kernels differ
+    // by SIMD width), a tenth of the margin the old bound (> 0.8) left.
+    const MEASURED: f64 = 0.885;
+    const BAND: f64 = 2.0 / 200.0;
     let config = offline_config(Preset::Mnist);
     for engine in [Engine::Autodiff, Engine::Manual] {
         let (trained, history) = train_with(&config, engine);
@@ -105,9 +111,10 @@ fn mnist_trains_past_80_percent_on_the_fixture_with_either_engine() {
         assert_eq!(history.epochs.len(), 10);
         let last = history.epochs.last().expect("ten epochs");
         let test_accuracy = last.test_accuracy.expect("cross-entropy classifies");
+        eprintln!("{engine}: test accuracy {test_accuracy} after 10 epochs on the fixture");
         assert!(
-            test_accuracy > 0.8,
-            "{engine}: test accuracy {test_accuracy}"
+            (test_accuracy - MEASURED).abs() <= BAND + 1e-12,
+            "{engine}: test accuracy {test_accuracy}, measured {MEASURED}"
         );
         assert!(
             history.epochs[9].train_loss < history.epochs[0].train_loss,
