@@ -398,8 +398,8 @@ mod tests {
     #[test]
     fn python_source_draws_micrograd_weights() {
         // micrograd's demo, cells 3 and 5: random.seed(1337); model = MLP(2, [16, 16, 1]);
-        // the parameters printed by /work/notes/issue16/micrograd_reference.py 1337
-        // --dump-weights (CPython 3.11.7), in `model.parameters()` order: neuron by neuron,
+        // the parameters printed by scripts/micrograd/micrograd_reference.py 1337
+        // --dump-weights FILE (CPython 3.11.7), in `model.parameters()` order: neuron by neuron,
         // `w0, w1, …, b`.
         let first_neurons = [
             0.23550571390294128,  // layer 1, neuron 0, w0

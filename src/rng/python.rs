@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn python_random_matches_cpython() {
-        // /work/notes/venv/bin/python (CPython 3.11.7) -c "import random;
+        // python3 (CPython 3.11.7) -c "import random;
         //   random.seed(1337); print([random.random() for _ in range(3)])
         //   random.seed(0); print([random.random() for _ in range(2)])
         //   random.seed(4294967295); print([random.random() for _ in range(2)])"

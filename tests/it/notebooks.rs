@@ -59,7 +59,7 @@ fn logreg_a1_and_losses_match_numpy() {
     // Notebook 001, In[5]: np.random.seed(1); W1 = 2*np.random.random((3,1)) - 1;
     // print(sigmoid(X @ W1)), printed to 8 decimals.
     let a1 = [0.60841366, 0.45860596, 0.3262757, 0.36375058];
-    // shared/reference/seed001_logreg.py (numpy, f64): the 22 losses of In[21], each at the
+    // scripts/reference/seed001_logreg.py (numpy, f64): the 22 losses of In[21], each at the
     // parameters before its update.
     let losses = [
         0.8223225820877986,
@@ -171,7 +171,8 @@ fn circles_data_and_initial_weights_match_notebook_000() {
 
 #[test]
 fn circles_first_steps_follow_the_notebook_update_in_f64() {
-    // The notebook's loop in numpy (shared/reference/seed000_circles_numpy.py, 3 iterations):
+    // The notebook's loop in numpy (scripts/reference/seed000_circles_numpy.py --iterations 3
+    // --loss-every 1, its loss_trace):
     // loss at θ0, then after each M = .5 M - 1e-4 grad; P = P + M.
     let losses = [
         39183.15151047596,
@@ -195,7 +196,8 @@ fn circles_first_steps_follow_the_notebook_update_in_f64() {
 
 #[test]
 fn circles_sits_on_the_plateau_then_escapes_like_the_notebook() {
-    // shared/reference/RESULTS.md, notebook 000 in numpy (f64): loss 12890.165871432278 at
+    // scripts/reference/seed000_circles_numpy.py --iterations 7000 --loss-every 1000 (numpy, f64;
+    // its loss_trace; the project's reference table agrees): loss 12890.165871432278 at
     // iteration 3000 (a plateau at accuracy 0.900) and 71.53 at 7000, after the escape.
     let mut config = Preset::Circles.config();
     config.max_steps = Some(7000);
