@@ -47,6 +47,27 @@ pub struct Position {
     pub epoch_steps: usize,
 }
 
+impl Position {
+    /// The start of epoch `epoch` (0-based), `step` steps into the run.
+    pub fn epoch_start(step: usize, epoch: usize) -> Self {
+        Self {
+            step,
+            epoch,
+            epoch_steps: 0,
+        }
+    }
+
+    /// The steps of `epoch` taken before this position: those of its own epoch, none of a
+    /// later one.
+    pub fn taken_in(self, epoch: usize) -> usize {
+        if epoch == self.epoch {
+            self.epoch_steps
+        } else {
+            0
+        }
+    }
+}
+
 /// What `state.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct State {

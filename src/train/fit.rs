@@ -14,6 +14,7 @@
 //! replay only their shuffles, the steps of its epoch already taken are skipped, and the
 //! epoch's running means are summed again from the history, in the same order.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
@@ -25,6 +26,7 @@ use super::steppers::{AutodiffStepper, ManualHostStepper, ManualTensorStepper, S
 use super::{Batches, Experiment, Observer};
 use crate::artifacts::RunDir;
 use crate::config::{Engine, ExperimentConfig, Kernel};
+use crate::data::Batch;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::interrupt::Signal;
@@ -172,7 +174,7 @@ pub fn stepper(
 /// The loop itself, from `start` (with `history` holding the steps before it): data stay on
 /// the plain device; the network lives in `stepper`.
 pub fn fit(
-    mut stepper: Box<dyn Stepper>,
+    stepper: Box<dyn Stepper>,
     (batches, test): (&Batches, Option<&Batches>),
     config: &ExperimentConfig,
     history: &mut History,
@@ -180,147 +182,241 @@ pub fn fit(
     start: Start,
     controls: &mut Controls<'_>,
 ) -> Result<Trained> {
-    let total = config.total_steps(batches.examples());
-    let per_epoch = config.steps_per_epoch(batches.examples());
-    let lr = config.optimizer.lr;
-    let mut saver = Saver {
-        total,
-        offset: start.wall_seconds,
-        clock: Instant::now(),
-        last: Instant::now(),
+    let mut run = Fitting {
+        stepper,
+        batches,
+        test,
+        config,
+        history,
+        observer,
+        controls,
+        clock: Clock::start(start.wall_seconds),
+        total: config.total_steps(batches.examples()),
+        per_epoch: config.steps_per_epoch(batches.examples()),
+        step: start.position.step,
+        stopped_by: None,
     };
-
-    observer.started(start.position.step, total);
+    run.observer.started(run.step, run.total);
+    // A resumed run replays only the shuffles of the epochs before its checkpoint's.
     batches.replay_shuffles(start.position.epoch);
-    let mut step = start.position.step;
-    let mut stopped_by = None;
-    'epochs: for epoch in start.position.epoch..config.epochs {
-        let skip = if epoch == start.position.epoch {
-            start.position.epoch_steps
-        } else {
-            0
-        };
-        let mut seen = EpochTally::default();
-        for record in history.records.iter().filter(|r| r.epoch == epoch) {
-            seen.add(record);
-        }
-        for (taken, batch) in (skip + 1..).zip(batches.epoch(stepper.prepare()).skip(skip)) {
-            if step == total {
-                break 'epochs;
-            }
-            let measured = stepper.forward(&batch?)?;
-            if let Some(costs) = measured.outputs {
-                history.outputs.push(costs);
-            }
-            let record = StepRecord {
-                step,
-                epoch,
-                loss: measured.loss,
-                accuracy: measured.accuracy,
-                wall_seconds: saver.elapsed(),
-            };
-            history.push(record);
-            observer.step(&record);
-            if observer.wants_snapshot() {
-                observer.snapshot(stepper.model()?);
-            }
-            check_finite(record.loss, step, lr)?;
-            seen.add(&record);
-            stepper.step(config.optimizer.lr_at(step, total))?;
-            step += 1;
-            // After the epoch's last step, a run without a test split stands at the next
-            // epoch; one with a test split has that epoch's evaluation still to do.
-            let position = if taken == per_epoch && test.is_none() {
-                Position {
-                    step,
-                    epoch: epoch + 1,
-                    epoch_steps: 0,
-                }
-            } else {
-                Position {
-                    step,
-                    epoch,
-                    epoch_steps: taken,
-                }
-            };
-            if step < total {
-                stopped_by = (controls.stop)();
-                let due = stopped_by.is_some() || saver.due(step, controls);
-                if due {
-                    saver.save(stepper.as_mut(), config, position, history, controls)?;
-                }
-                if stopped_by.is_some() {
-                    break 'epochs;
-                }
-            }
-        }
-        if let Some(test) = test {
-            let evaluation = evaluate(&stepper.model()?, test.in_order(), config)?;
-            let record = seen.record(epoch + 1, &evaluation, saver.elapsed());
-            history.epochs.push(record);
-            observer.epoch(&record);
-        }
-        if step < total && !batches.is_full() {
-            // Every epoch end of a minibatch run: a checkpoint, and a place to stop.
-            let position = Position {
-                step,
-                epoch: epoch + 1,
-                epoch_steps: 0,
-            };
-            saver.save(stepper.as_mut(), config, position, history, controls)?;
-            stopped_by = (controls.stop)();
-            if stopped_by.is_some() {
-                break;
-            }
+    for epoch in start.position.epoch..config.epochs {
+        if run.epoch(epoch, start.position.taken_in(epoch))?.is_break() {
+            break;
         }
     }
-
-    let model = stepper.model()?;
-    let evaluation = evaluate(&model, batches.in_order(), config)?;
-    if batches.is_full() && stopped_by.is_none() {
-        // The notebooks record the loss after every update, the last one included. A full
-        // batch takes one step per epoch, so `step` also counts the epochs completed.
-        let record = StepRecord {
-            step,
-            epoch: step,
-            loss: evaluation.loss,
-            accuracy: evaluation.accuracy,
-            wall_seconds: saver.elapsed(),
-        };
-        history.push(record);
-        observer.step(&record);
-        if observer.wants_snapshot() {
-            observer.snapshot(model.clone());
-        }
-    }
-    check_finite(evaluation.loss, step, lr)?;
-    let wall_seconds = saver.elapsed();
-    observer.finished();
-    Ok(Trained {
-        model,
-        evaluation,
-        steps: step,
-        wall_seconds,
-        engine: stepper.engine(),
-        kernel: stepper.kernel(),
-        stopped_by,
-    })
+    run.finish()
 }
 
-/// The loop's clock, and its checkpoints.
-struct Saver {
+/// A run in the loop: what it trains on, where it records, and where it stands.
+struct Fitting<'a> {
+    stepper: Box<dyn Stepper>,
+    batches: &'a Batches,
+    test: Option<&'a Batches>,
+    config: &'a ExperimentConfig,
+    history: &'a mut History,
+    observer: &'a mut dyn Observer,
+    controls: &'a Controls<'a>,
+    clock: Clock,
+    /// The steps the run takes in all.
     total: usize,
+    /// The steps of a whole epoch.
+    per_epoch: usize,
+    /// Optimiser steps taken.
+    step: usize,
+    /// The signal that stopped the run, once one has.
+    stopped_by: Option<Signal>,
+}
+
+impl Fitting<'_> {
+    /// Epoch `epoch` from its step `skip` on (the steps before it were taken before a stop):
+    /// its steps, its evaluation on the test split, and its checkpoint. Breaks where the run
+    /// ends: its last step taken, or a stop asked for.
+    fn epoch(&mut self, epoch: usize, skip: usize) -> Result<ControlFlow<()>> {
+        let mut tally = EpochTally::from_history(self.history, epoch);
+        if self.steps(epoch, skip, &mut tally)?.is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+        if let Some(test) = self.test {
+            let evaluation = evaluate(&self.stepper.model()?, test.in_order(), self.config)?;
+            let record = tally.record(epoch + 1, &evaluation, self.clock.elapsed());
+            self.history.epochs.push(record);
+            self.observer.epoch(&record);
+        }
+        if self.step < self.total && !self.batches.is_full() {
+            // Every epoch end of a minibatch run: a checkpoint, and a place to stop.
+            self.checkpoint(Position::epoch_start(self.step, epoch + 1))?;
+            return Ok(self.ask_to_stop());
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// The steps of epoch `epoch` from its step `skip` on, each added to `tally`.
+    fn steps(
+        &mut self,
+        epoch: usize,
+        skip: usize,
+        tally: &mut EpochTally,
+    ) -> Result<ControlFlow<()>> {
+        let batches = self.batches;
+        let batches = batches.epoch(self.stepper.prepare()).skip(skip);
+        for (taken, batch) in (skip + 1..).zip(batches) {
+            if self.step == self.total {
+                return Ok(ControlFlow::Break(()));
+            }
+            tally.add(&self.step_on(&batch?, epoch)?);
+            if self.step < self.total {
+                let position = self.position_after(epoch, taken);
+                if self.checkpoint_if_due(position)?.is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// One step on `batch`: the loss at the current θ recorded, then the update.
+    fn step_on(&mut self, batch: &Batch, epoch: usize) -> Result<StepRecord> {
+        let measured = self.stepper.forward(batch)?;
+        if let Some(costs) = measured.outputs {
+            self.history.outputs.push(costs);
+        }
+        let record = StepRecord {
+            step: self.step,
+            epoch,
+            loss: measured.loss,
+            accuracy: measured.accuracy,
+            wall_seconds: self.clock.elapsed(),
+        };
+        self.record(record, None)?;
+        check_finite(record.loss, self.step, self.config.optimizer.lr)?;
+        self.stepper
+            .step(self.config.optimizer.lr_at(self.step, self.total))?;
+        self.step += 1;
+        Ok(record)
+    }
+
+    /// Where the run stands after the `taken`-th step of epoch `epoch`.
+    fn position_after(&self, epoch: usize, taken: usize) -> Position {
+        // After the epoch's last step, a run without a test split stands at the next epoch;
+        // one with a test split has that epoch's evaluation still to do.
+        if taken == self.per_epoch && self.test.is_none() {
+            Position::epoch_start(self.step, epoch + 1)
+        } else {
+            Position {
+                step: self.step,
+                epoch,
+                epoch_steps: taken,
+            }
+        }
+    }
+
+    /// After a step: asks whether to stop, and checkpoints at `position` where a stop or the
+    /// policy asks for one.
+    fn checkpoint_if_due(&mut self, position: Position) -> Result<ControlFlow<()>> {
+        let stop = self.ask_to_stop();
+        if stop.is_break() || self.clock.due(self.step, self.controls) {
+            self.checkpoint(position)?;
+        }
+        Ok(stop)
+    }
+
+    /// Asks whether a signal arrived; breaks if one did.
+    fn ask_to_stop(&mut self) -> ControlFlow<()> {
+        self.stopped_by = (self.controls.stop)();
+        if self.stopped_by.is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Writes a checkpoint at `position`, where the controls keep them.
+    fn checkpoint(&mut self, position: Position) -> Result<()> {
+        let Some((dir, backend, _)) = &self.controls.checkpoints else {
+            return Ok(());
+        };
+        let checkpoint = Checkpoint::capture(
+            self.stepper.as_mut(),
+            self.config,
+            backend.name(),
+            position,
+            self.total,
+            self.clock.elapsed(),
+            self.history,
+        )?;
+        checkpoint.write(dir)?;
+        self.clock.last_checkpoint = Instant::now();
+        Ok(())
+    }
+
+    /// Records a step and tells the observer, with the network `model` if it wants it (the
+    /// stepper's when `None`).
+    fn record(&mut self, record: StepRecord, model: Option<&Mlp>) -> Result<()> {
+        self.history.push(record);
+        self.observer.step(&record);
+        if self.observer.wants_snapshot() {
+            let snapshot = match model {
+                Some(model) => model.clone(),
+                None => self.stepper.model()?,
+            };
+            self.observer.snapshot(snapshot);
+        }
+        Ok(())
+    }
+
+    /// The final record: the network after the last step, evaluated on the whole training set.
+    fn finish(mut self) -> Result<Trained> {
+        let model = self.stepper.model()?;
+        let evaluation = evaluate(&model, self.batches.in_order(), self.config)?;
+        if self.batches.is_full() && self.stopped_by.is_none() {
+            // The notebooks record the loss after every update, the last one included. A full
+            // batch takes one step per epoch, so `step` also counts the epochs completed.
+            let record = StepRecord {
+                step: self.step,
+                epoch: self.step,
+                loss: evaluation.loss,
+                accuracy: evaluation.accuracy,
+                wall_seconds: self.clock.elapsed(),
+            };
+            self.record(record, Some(&model))?;
+        }
+        check_finite(evaluation.loss, self.step, self.config.optimizer.lr)?;
+        let wall_seconds = self.clock.elapsed();
+        self.observer.finished();
+        Ok(Trained {
+            model,
+            evaluation,
+            steps: self.step,
+            wall_seconds,
+            engine: self.stepper.engine(),
+            kernel: self.stepper.kernel(),
+            stopped_by: self.stopped_by,
+        })
+    }
+}
+
+/// The loop's clock: the seconds trained, and those since the last checkpoint.
+struct Clock {
     /// Seconds trained before this loop began.
     offset: f64,
-    clock: Instant,
+    began: Instant,
     /// When the last checkpoint was written (or the loop began).
-    last: Instant,
+    last_checkpoint: Instant,
 }
 
-impl Saver {
+impl Clock {
+    /// A clock started now, `offset` seconds into the run.
+    fn start(offset: f64) -> Self {
+        Self {
+            offset,
+            began: Instant::now(),
+            last_checkpoint: Instant::now(),
+        }
+    }
+
     /// Seconds trained, earlier runs of a resumed one included.
     fn elapsed(&self) -> f64 {
-        self.offset + self.clock.elapsed().as_secs_f64()
+        self.offset + self.began.elapsed().as_secs_f64()
     }
 
     /// Whether `controls`' policy asks for a checkpoint after step `step`.
@@ -331,33 +427,7 @@ impl Saver {
         policy.every_steps.is_some_and(|n| step.is_multiple_of(n))
             || policy
                 .every
-                .is_some_and(|every| self.last.elapsed() >= every)
-    }
-
-    /// Writes a checkpoint of `stepper` at `position`, where `controls` keeps them.
-    fn save(
-        &mut self,
-        stepper: &mut dyn Stepper,
-        config: &ExperimentConfig,
-        position: Position,
-        history: &History,
-        controls: &Controls<'_>,
-    ) -> Result<()> {
-        let Some((dir, backend, _)) = &controls.checkpoints else {
-            return Ok(());
-        };
-        let checkpoint = Checkpoint::capture(
-            stepper,
-            config,
-            backend.name(),
-            position,
-            self.total,
-            self.elapsed(),
-            history,
-        )?;
-        checkpoint.write(dir)?;
-        self.last = Instant::now();
-        Ok(())
+                .is_some_and(|every| self.last_checkpoint.elapsed() >= every)
     }
 }
 
@@ -371,6 +441,16 @@ struct EpochTally {
 }
 
 impl EpochTally {
+    /// The tally of the steps of `epoch` that `history` holds (those a resumed run took before
+    /// its stop), in their order.
+    fn from_history(history: &History, epoch: usize) -> Self {
+        let mut tally = Self::default();
+        for record in history.records.iter().filter(|r| r.epoch == epoch) {
+            tally.add(record);
+        }
+        tally
+    }
+
     fn add(&mut self, record: &StepRecord) {
         self.steps += 1;
         self.loss += record.loss;
