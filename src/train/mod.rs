@@ -37,7 +37,7 @@ pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_ex
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;
 pub use run::{
-    NothingToResume, Resumable, RunOptions, RunStatus, RunSummary, TrainReport, config_differences,
+    OpenedRun, Resumable, RunOptions, RunStatus, RunSummary, TrainReport, config_differences,
     resume, run_to_dir, same_config,
 };
 pub use steppers::{Measured, Prepare, Stepper};

@@ -1,8 +1,9 @@
 //! A training run kept in a run directory: [`run_to_dir`] is what `burnprop train` and the
 //! examples call. It writes `config.json`, trains with the config's [`Engine`] (reporting each
 //! step to an [`Observer`], writing a checkpoint now and then), and writes the history, the
-//! [`RunSummary`] and the model. [`Resumable`] and [`resume`] continue a run that a signal, a
-//! crash or `kill -9` stopped, from its last checkpoint, to the end it was configured for.
+//! [`RunSummary`] and the model. [`OpenedRun::open`] finds a run that a signal, a crash or
+//! `kill -9` stopped, and [`resume`] continues it from its last checkpoint to the end it was
+//! configured for.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -274,13 +275,13 @@ pub fn run_to_dir(
     let dir = RunDir::create(out)?;
     dir.start(config)?;
     let stepper = stepper(config, config.engine, experiment.model, device)?;
-    let parts = Parts {
+    let run = RunInDir {
         dir,
         config,
         backend,
         device,
     };
-    parts.train(
+    run.train(
         stepper,
         experiment.data,
         History::default(),
@@ -290,8 +291,9 @@ pub fn run_to_dir(
     )
 }
 
-/// A run directory whose run can be continued: its config, and its last checkpoint if it got
-/// to write one (without one, the run starts again from step 0, which is where it stood).
+/// A run directory whose run can be continued ([`OpenedRun::open`] finds one): its config, and
+/// its last checkpoint if it got to write one (without one, the run starts again from step 0,
+/// which is where it stood).
 #[derive(Debug)]
 pub struct Resumable {
     dir: RunDir,
@@ -299,20 +301,22 @@ pub struct Resumable {
     checkpoint: Option<Checkpoint>,
 }
 
-/// Why a run directory has nothing to resume.
-#[derive(Clone, Debug, PartialEq)]
-pub enum NothingToResume {
+/// What a run directory holds, as [`OpenedRun::open`] finds it.
+#[derive(Debug)]
+pub enum OpenedRun {
+    /// A run that a stop left unfinished: `train --resume` continues it (boxed: a config and
+    /// a checkpoint are several times a summary's size).
+    Resumable(Box<Resumable>),
     /// The run took every step; its summary says so.
     Completed(RunSummary),
     /// The run diverged; resuming would diverge again at the same step.
     Diverged(RunSummary),
 }
 
-impl Resumable {
+impl OpenedRun {
     /// Opens the run in `path`: `config.json` (validated), `summary.json` if the run ended, and
-    /// `checkpoint.bin` if there is one. A run that completed or diverged has nothing to
-    /// resume (`Ok(Err(…))`); a damaged or inconsistent file is an error naming it.
-    pub fn open(path: &Path) -> Result<std::result::Result<Self, NothingToResume>> {
+    /// `checkpoint.bin` if there is one. A damaged or inconsistent file is an error naming it.
+    pub fn open(path: &Path) -> Result<Self> {
         let dir = RunDir::open(path)?;
         let config = dir.config()?;
         config.validate()?;
@@ -323,8 +327,8 @@ impl Resumable {
                     reason: format!("cannot parse it: {e}"),
                 })?;
             match summary.status {
-                RunStatus::Completed => return Ok(Err(NothingToResume::Completed(summary))),
-                RunStatus::Diverged => return Ok(Err(NothingToResume::Diverged(summary))),
+                RunStatus::Completed => return Ok(Self::Completed(summary)),
+                RunStatus::Diverged => return Ok(Self::Diverged(summary)),
                 RunStatus::Interrupted => {}
             }
         }
@@ -338,13 +342,15 @@ impl Resumable {
                     .to_string(),
             });
         }
-        Ok(Ok(Self {
+        Ok(Self::Resumable(Box::new(Resumable {
             dir,
             config,
             checkpoint,
-        }))
+        })))
     }
+}
 
+impl Resumable {
     /// The run's configuration.
     pub fn config(&self) -> &ExperimentConfig {
         &self.config
@@ -482,24 +488,24 @@ pub fn resume(
             (stepper, checkpoint.history, start)
         }
     };
-    let parts = Parts {
+    let run = RunInDir {
         dir,
         config: &config,
         backend,
         device,
     };
-    parts.train(stepper, experiment.data, history, start, options, observer)
+    run.train(stepper, experiment.data, history, start, options, observer)
 }
 
-/// What [`run_to_dir`] and [`resume`] share: the directory and the run's settings.
-struct Parts<'a> {
+/// A run bound to its directory, backend and device: what [`run_to_dir`] and [`resume`] share.
+struct RunInDir<'a> {
     dir: RunDir,
     config: &'a ExperimentConfig,
     backend: Backend,
     device: &'a Device,
 }
 
-impl Parts<'_> {
+impl RunInDir<'_> {
     /// Trains from `start` and writes the run's files as it ended.
     fn train(
         self,
@@ -510,7 +516,7 @@ impl Parts<'_> {
         options: &RunOptions<'_>,
         observer: &mut dyn Observer,
     ) -> Result<TrainReport> {
-        let Parts {
+        let RunInDir {
             dir,
             config,
             backend,

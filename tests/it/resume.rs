@@ -17,8 +17,7 @@ use burnprop::device::Backend;
 use burnprop::interrupt::Signal;
 use burnprop::tensor::Precision;
 use burnprop::train::{
-    CheckpointPolicy, NothingToResume, Resumable, RunOptions, Silent, TrainReport, resume,
-    run_to_dir,
+    CheckpointPolicy, OpenedRun, RunOptions, Silent, TrainReport, resume, run_to_dir,
 };
 
 use crate::common::{burnprop, offline_config, values};
@@ -83,11 +82,11 @@ fn never() -> Option<Signal> {
 }
 
 fn resumed(out: &Path, stop: &dyn Fn() -> Option<Signal>) -> TrainReport {
-    let run = Resumable::open(out)
-        .expect("the run directory reads")
-        .expect("the run has steps left");
+    let OpenedRun::Resumable(run) = OpenedRun::open(out).expect("the run directory reads") else {
+        panic!("the run has steps left");
+    };
     resume(
-        run,
+        *run,
         Backend::Flex,
         &Device::flex(),
         &options(stop),
@@ -234,8 +233,8 @@ fn resuming_a_completed_run_says_there_is_nothing_to_do() {
     let root = tempfile::tempdir().expect("a temporary directory");
     let out = root.path().join("done");
     train(&Preset::Xor.config(), &out, &never);
-    match Resumable::open(&out).expect("readable") {
-        Err(NothingToResume::Completed(summary)) => assert_eq!(summary.steps, 1000),
+    match OpenedRun::open(&out).expect("readable") {
+        OpenedRun::Completed(summary) => assert_eq!(summary.steps, 1000),
         other => panic!("expected a completed run, got {other:?}"),
     }
     // The command line says so and exits with 0.

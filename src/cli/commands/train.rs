@@ -19,8 +19,7 @@ use crate::plot::{self, Recorder, save_animation};
 use crate::progress::Progress;
 use crate::tensor::Precision;
 use crate::train::{
-    self, CheckpointPolicy, Experiment, NothingToResume, Resumable, RunOptions, TrainReport,
-    config_differences,
+    self, CheckpointPolicy, Experiment, OpenedRun, RunOptions, TrainReport, config_differences,
 };
 
 /// Runs `burnprop train`.
@@ -91,9 +90,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
 
 /// `train --resume DIR`.
 fn resume(args: &TrainArgs, dir: &Path) -> Result<Outcome> {
-    let mut run = match Resumable::open(dir)? {
-        Ok(run) => run,
-        Err(NothingToResume::Completed(summary)) => {
+    let mut run = match OpenedRun::open(dir)? {
+        OpenedRun::Resumable(run) => *run,
+        OpenedRun::Completed(summary) => {
             println!(
                 "{} is complete: {} of {} steps, final loss {}; there is nothing to resume",
                 dir.display(),
@@ -105,7 +104,7 @@ fn resume(args: &TrainArgs, dir: &Path) -> Result<Outcome> {
             );
             return Ok(Outcome::Success);
         }
-        Err(NothingToResume::Diverged(summary)) => bail!(
+        OpenedRun::Diverged(summary) => bail!(
             "{} diverged at step {}, and resuming it would diverge again; train it anew with a lower --lr",
             dir.display(),
             summary.steps
