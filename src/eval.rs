@@ -60,12 +60,12 @@ impl Confusion {
         self.counts.iter().flatten().sum()
     }
 
-    /// Number of examples predicted right.
+    /// Number of examples predicted correctly.
     pub fn correct(&self) -> usize {
         (0..self.classes.len()).map(|k| self.counts[k][k]).sum()
     }
 
-    /// The fraction predicted right.
+    /// The fraction predicted correctly.
     pub fn accuracy(&self) -> f64 {
         self.correct() as f64 / self.total().max(1) as f64
     }
@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn precision_recall_and_csv_of_a_small_matrix() {
         let mut c = Confusion::new(vec!["0".into(), "1".into()]);
-        // Two zeros right, one zero called 1, one 1 right.
+        // Two zeros predicted correctly, one zero called 1, one 1 predicted correctly.
         for (t, p) in [(0, 0), (0, 0), (0, 1), (1, 1)] {
             c.add(t, p);
         }

@@ -1,12 +1,14 @@
-//! The two training engines, and the manual engine's two kernels, as configuration values.
+//! The two training engines, and the manual engine's three kernels, as configuration values.
 //!
 //! | engine | gradients | update |
 //! |---|---|---|
 //! | [`Engine::Autodiff`] | `loss.backward()` (burn's reverse-mode autodiff) | burn's `Sgd` with momentum |
 //! | [`Engine::Manual`] | the chain rule by hand (`manual::row`) | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` |
 //!
-//! The manual engine has two [`Kernel`]s: burn tensor operations, and a fused CPU sweep
-//! (`manual::fused`). The engines themselves live in `train`.
+//! The manual engine has three [`Kernel`]s: burn tensor operations (any backend), and two on
+//! the host: a fused CPU sweep for narrow networks (`manual::fused`) and the derivation layer
+//! by layer as matrix products for wide ones (`manual::wide`). The engines themselves live in
+//! `train`.
 
 use burn::tensor::Device;
 use clap::ValueEnum;
@@ -105,7 +107,7 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// `"auto"`, `"tensor"` or `"fused"`.
+    /// `"auto"`, `"tensor"`, `"fused"` or `"wide"`.
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Auto => "auto",

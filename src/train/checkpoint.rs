@@ -73,7 +73,7 @@ impl Position {
 struct State {
     /// The engine that trained the run.
     engine: Engine,
-    /// The kernel that computed its steps (`tensor` or `fused`).
+    /// The kernel that computed its steps (`tensor`, `fused` or `wide`).
     kernel: Kernel,
     /// The backend it ran on.
     backend: String,

@@ -12,8 +12,8 @@ use crate::tensor::host_values;
 
 /// Correct predictions in a batch, and how many predictions were made.
 ///
-/// - cross-entropy: an example is right when `argmax ŷ` is its class;
-/// - BCE: each output unit is right when `ŷ > 0.5` (i.e. `z > 0`) agrees with its 0/1 target;
+/// - cross-entropy: an example is correct when `argmax ŷ` is its class;
+/// - BCE: each output unit is correct when `ŷ > 0.5` (i.e. `z > 0`) agrees with its 0/1 target;
 ///   the hinge likewise (micrograd's `(yi > 0) == (scorei > 0)`).
 ///   The threshold is strict, as numpy's `round(0.5) = 0` makes it: notebook 003's bias-free
 ///   XOR net always outputs exactly 0.5 for input `[0, 0]`, which then counts as class 0.
@@ -29,11 +29,11 @@ pub fn correct(
 ) -> Option<(Tensor<1>, usize)> {
     let [batch, outputs] = logits.dims();
     let n = predictions(kind, batch, outputs)?;
-    let right = match kind {
+    let correct = match kind {
         LossKind::CrossEntropy => logits.argmax(1).equal(targets.argmax(1)), // [batch, 1]
         _ => logits.greater_elem(0.0).equal(targets.greater_elem(0.5)),      // [batch, outputs]
     };
-    Some((right.float().sum(), n))
+    Some((correct.float().sum(), n))
 }
 
 /// How many predictions [`correct`] counts in a batch of `batch` examples with `outputs`
@@ -67,8 +67,8 @@ pub fn measure(
 ) -> Result<Measured> {
     let dtype = loss.dtype();
     let mut parts = vec![loss];
-    let counted = correct(kind, logits.clone(), targets.clone()).map(|(right, n)| {
-        parts.push(right.cast(dtype));
+    let counted = correct(kind, logits.clone(), targets.clone()).map(|(correct, n)| {
+        parts.push(correct.cast(dtype));
         n
     });
     let costs = costs_per_output(kind, logits.dims()[1])
@@ -82,7 +82,7 @@ pub fn measure(
         .ok_or_else(|| Error::Data("a step's loss came back empty".to_string()))?;
     let (accuracy, rest) = match counted {
         Some(n) => match rest.split_first() {
-            Some((right, rest)) => (Some(right / n as f64), rest),
+            Some((correct, rest)) => (Some(correct / n as f64), rest),
             None => return Err(Error::Data("a step's accuracy came back empty".to_string())),
         },
         None => (None, rest),
@@ -124,21 +124,21 @@ pub fn evaluate(
     let (kind, reduction) = (config.loss, config.reduction);
     let mut total = 0.0;
     let mut examples = 0;
-    let mut right = 0.0;
+    let mut correct_predictions = 0.0;
     let mut predictions = 0;
     for batch in batches {
         let batch = batch?;
         let logits = model.forward_logits(batch.inputs()); // [batch, outputs]
         examples += logits.dims()[0];
         if let Some((count, n)) = correct(kind, logits.clone(), batch.targets()) {
-            right += scalar(count)?;
+            correct_predictions += scalar(count)?;
             predictions += n;
         }
         total += scalar(kind.per_example(logits, batch.targets()).sum())?;
     }
     let penalty = model.l2_penalty(config.l2).map(scalar).transpose()?;
     let loss = total * reduction.scale(examples) + penalty.unwrap_or(0.0);
-    let accuracy = (predictions > 0).then(|| right / predictions as f64);
+    let accuracy = (predictions > 0).then(|| correct_predictions / predictions as f64);
     Ok(Evaluation {
         loss,
         accuracy,

@@ -76,8 +76,9 @@ pub struct RunSummary {
     /// The engine that trained it: `autodiff` or `manual`.
     #[serde(default = "autodiff")]
     pub engine: String,
-    /// The kernel that computed its steps: `tensor` (burn operations) or `fused` (the manual
-    /// engine's CPU sweep).
+    /// The kernel that computed its steps: `tensor` (burn operations), or one of the manual
+    /// engine's host kernels, `fused` (one sweep over the examples) or `wide` (matrix
+    /// products).
     #[serde(default = "tensor")]
     pub kernel: String,
     /// The compute backend.
