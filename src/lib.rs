@@ -16,7 +16,7 @@
 //! reproduce, progress                   every experiment into a gallery; progress lines for train
 //! plot                                  the figures, drawn from a run directory
 //! eval                                  a trained run on its test set, pictures of digits
-//! compare, gradcheck, bench             the engines side by side; gradients three ways; timings
+//! trace, compare, gradcheck, bench      one pass matrix by matrix; the engines side by side; gradients three ways; timings
 //! train                                 the steppers of both engines, the loop, a run kept in a directory
 //! host                                  the manual engine's fast CPU kernels (fused, wide), one entry point
 //! manual                                backpropagation by hand: row, column, deltas, penalties, momentum
@@ -38,6 +38,8 @@
 //! - [`train`]: both engines behind one stepper interface, the training loop, checkpoints
 //!   and resuming;
 //! - [`interrupt`]: Ctrl-C and SIGTERM, noted and answered between steps;
+//! - [`trace`]: one forward and backward pass, every matrix with its equation, as text, JSON
+//!   or a Markdown derivation sheet;
 //! - [`gradcheck`]: manual and autodiff gradients against finite differences in f64;
 //! - [`compare`]: the autodiff and manual engines trained side by side, step by step;
 //! - [`data::mnist`], [`eval`]: MNIST from checked IDX files, and what a trained run does on
@@ -69,4 +71,5 @@ pub mod progress;
 pub mod reproduce;
 pub mod rng;
 pub mod tensor;
+pub mod trace;
 pub mod train;

@@ -33,8 +33,6 @@
 pub mod column;
 pub mod momentum;
 pub mod row;
-pub mod sheet;
-pub mod trace;
 
 use burn::tensor::Tensor;
 

@@ -26,12 +26,10 @@ use crate::config::ExperimentConfig;
 use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
 use crate::data::{self, Batch, DataConfig, ExampleBatcher, Examples, TrainingData};
 use crate::error::{Error, Result};
-use crate::loss::Objective;
-use crate::manual::trace::{self, Trace};
 use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, PythonRng, RngKind};
-use crate::tensor::{Layout, host_values};
+use crate::tensor::host_values;
 
 pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
@@ -144,34 +142,6 @@ impl Experiment {
                 digit_batcher(config).batch(items, device)
             }
         }
-    }
-    /// One forward and backward pass of the initial network on the first `n` training
-    /// examples, written in `layout`, its entries named also as `config.preset`'s notebook
-    /// names them ([`trace::notebook_names`]): what `burnprop trace` prints.
-    pub fn trace(
-        &self,
-        config: &ExperimentConfig,
-        layout: Layout,
-        n: usize,
-        device: &Device,
-    ) -> Result<Trace> {
-        let batch = self.first_batch(config, n, device);
-        let mut trace = trace::in_layout(
-            layout,
-            &self.model,
-            batch.inputs(),
-            batch.targets(),
-            Objective {
-                kind: config.loss,
-                reduction: config.reduction,
-                l2: config.l2,
-            },
-        )?;
-        let depth = config.hidden.len() + 1;
-        for (name, alias) in trace::notebook_names(config.preset, layout, depth) {
-            trace.alias(&name, &alias);
-        }
-        Ok(trace)
     }
 }
 

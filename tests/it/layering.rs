@@ -16,7 +16,7 @@ const LEVELS: &[&[&str]] = &[
     &["manual"],
     &["host"],
     &["train"],
-    &["compare", "gradcheck", "bench"],
+    &["trace", "compare", "gradcheck", "bench"],
     &["eval"],
     &["plot"],
     &["reproduce", "progress"],

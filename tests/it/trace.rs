@@ -6,7 +6,7 @@ use clap::Parser;
 
 use burnprop::cli::{Cli, Command};
 use burnprop::device::Backend;
-use burnprop::manual::trace::{Document, Header, Stage};
+use burnprop::trace::{self, Document, Header, Stage};
 use burnprop::train::Experiment;
 
 use crate::cli::one_line_failure;
@@ -204,8 +204,7 @@ fn trace_json_values_are_the_librarys_bit_for_bit() {
         let args = trace_args(case);
         let config = args.experiment.to_config().expect("a valid config");
         let experiment = Experiment::new(&config, &device).expect("the experiment");
-        let trace = experiment
-            .trace(&config, args.layout, args.examples, &device)
+        let trace = trace::of_experiment(&experiment, &config, args.layout, args.examples, &device)
             .expect("the trace");
         let json = trace_json(case);
         let header = Header::new(&config, args.layout, Backend::Flex, &trace);
@@ -274,7 +273,7 @@ fn assert_renders_on_github(sheet: &str) {
 
 /// The indices a truncated dimension of `n` shows: all of them up to 10, else the first and
 /// last 3 with `None` for the elision (the text format's numpy-style corners, whose limits
-/// are those of `format_matrix` in src/manual/trace.rs).
+/// are those of `format_matrix` in src/trace/text.rs).
 fn shown(n: usize) -> Vec<Option<usize>> {
     if n <= 10 {
         (0..n).map(Some).collect()
@@ -501,8 +500,7 @@ fn a_micrograd_trace_is_the_objective_autodiff_differentiates() {
         let args = trace_args(&["micrograd", "--examples", "5", "--layout", layout]);
         let config = args.experiment.to_config().expect("a valid config");
         let experiment = Experiment::new(&config, &device).expect("the experiment");
-        let trace = experiment
-            .trace(&config, args.layout, args.examples, &device)
+        let trace = trace::of_experiment(&experiment, &config, args.layout, args.examples, &device)
             .expect("the trace");
         let batch = experiment.first_batch(&config, args.examples, &device);
         let (loss, gradients) = burnprop::train::steppers::autodiff::gradients(

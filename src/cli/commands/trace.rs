@@ -6,8 +6,7 @@ use anyhow::{Result, bail};
 use crate::artifacts::write_atomic;
 use crate::cli::args::{TraceArgs, TraceFormat};
 use crate::cli::{Outcome, open_device};
-use crate::manual::sheet;
-use crate::manual::trace::{Document, Header};
+use crate::trace::{self, Document, Header};
 use crate::train::Experiment;
 
 /// Runs `burnprop trace`.
@@ -18,12 +17,12 @@ pub fn run(args: &TraceArgs) -> Result<Outcome> {
         bail!("--examples must be at least 1");
     }
     let experiment = Experiment::new(&config, &device)?;
-    let trace = experiment.trace(&config, args.layout, args.examples, &device)?;
+    let trace = trace::of_experiment(&experiment, &config, args.layout, args.examples, &device)?;
     let header = Header::new(&config, args.layout, backend, &trace);
     let written = match args.format {
         TraceFormat::Text => format!("{header}\n\n{trace}"),
         TraceFormat::Json => Document::new(header, trace).to_json()? + "\n",
-        TraceFormat::Markdown => sheet::markdown(&Document::new(header, trace)),
+        TraceFormat::Markdown => trace::markdown(&Document::new(header, trace)),
     };
     match &args.out {
         Some(path) => {

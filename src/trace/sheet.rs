@@ -10,7 +10,8 @@
 
 use std::fmt::Write as _;
 
-use super::trace::{Document, Entry, Stage, shown};
+use super::document::{Document, Entry, Stage};
+use super::text::shown;
 use crate::loss::Reduction;
 use crate::tensor::Layout;
 
