@@ -9,7 +9,8 @@ use crate::loss::{LossKind, Reduction};
 use crate::tensor::Layout;
 
 /// What `preset`'s notebook calls the entries of a trace through `depth` layers, where its
-/// names differ from burnprop's (`(burnprop's, the notebook's)`), for [`Trace::alias`](super::Trace::alias).
+/// names differ from burnprop's (`(burnprop's, the notebook's)`), for
+/// [`Trace::alias`](super::Trace::alias).
 ///
 /// The notebooks name layers in two ways, and a network deeper than the notebook's keeps each
 /// one's rule. Notebook 000 names by role: `H` and `δ^h` for its hidden layer, `y_hat` and

@@ -1,6 +1,7 @@
 //! The pass a trace prints: one forward and one backward pass of a network on a batch, in
-//! burn's row layout ([`rows`], from [`row`]) or notebook 002's column layout ([`columns`],
-//! from [`column`]), the L2 penalty's terms added, every matrix copied to the host.
+//! burn's row layout ([`rows`], from [`row`](mod@row)) or notebook 002's column layout
+//! ([`columns`], from [`column`](mod@column)), the L2 penalty's terms added, every matrix
+//! copied to the host.
 
 use burn::tensor::Tensor;
 
@@ -144,10 +145,13 @@ fn host_pass<const D: usize>(
 
 /// A tensor's shape and values, copied to the host for printing.
 pub(super) struct Matrix {
+    /// `[rows, columns]`, `[n]` for a vector, `[1]` for the loss.
     pub(super) shape: Vec<usize>,
+    /// Row-major, widened to f64 exactly.
     pub(super) values: Vec<f64>,
 }
 
+/// `tensor` copied to the host.
 fn matrix<const D: usize>(tensor: Tensor<D>) -> Result<Matrix> {
     Ok(Matrix {
         shape: tensor.dims().to_vec(),
@@ -155,6 +159,7 @@ fn matrix<const D: usize>(tensor: Tensor<D>) -> Result<Matrix> {
     })
 }
 
+/// [`matrix`] of a tensor that may be absent (a bias).
 fn matrices<const D: usize>(tensor: Option<Tensor<D>>) -> Result<Option<Matrix>> {
     tensor.map(matrix).transpose()
 }
