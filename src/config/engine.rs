@@ -6,9 +6,8 @@
 //! | [`Engine::Manual`] | the chain rule by hand (`manual::row`) | notebook 000's `M ← mf·M − lr·∇`, `P ← P + M` |
 //!
 //! The manual engine has three [`Kernel`]s: burn tensor operations (any backend), and two on
-//! the host: a fused CPU sweep for narrow networks (`manual::fused`) and the derivation layer
-//! by layer as matrix products for wide ones (`manual::wide`). The engines themselves live in
-//! `train`.
+//! the host engine (`host`): a fused CPU sweep for narrow networks and the derivation layer
+//! by layer as matrix products for wide ones. The engines themselves live in `train`.
 
 use burn::tensor::Device;
 use clap::ValueEnum;
