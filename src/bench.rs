@@ -180,7 +180,7 @@ pub fn bench(
     let full = batches.is_full();
     let (unit, steps_per_unit, samples) = if full {
         let batch = batches
-            .epoch(prepare.clone())
+            .epoch(prepare)
             .next()
             .ok_or_else(|| Error::Data("the training set is empty".to_string()))??;
         let iterations = |timer: &mut Timer, n: usize| -> Result<()> {
@@ -197,7 +197,7 @@ pub fn bench(
     } else {
         let epoch = |timer: &mut Timer| -> Result<()> {
             batches
-                .epoch(prepare.clone())
+                .epoch(prepare)
                 .try_for_each(|batch| timer.step(&batch?))
         };
         (0..settings.warmup).try_for_each(|_| epoch(&mut timer))?;

@@ -250,9 +250,16 @@ fn no_source_file_is_longer_than_600_lines() {
     let long: Vec<String> = files
         .iter()
         .filter_map(|path| {
-            let lines = fs::read_to_string(path).expect("a source file").lines().count();
+            let lines = fs::read_to_string(path)
+                .expect("a source file")
+                .lines()
+                .count();
             (lines > MAX_FILE_LINES).then(|| format!("{}: {lines} lines", path.display()))
         })
         .collect();
-    assert!(long.is_empty(), "files over {MAX_FILE_LINES} lines:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "files over {MAX_FILE_LINES} lines:\n{}",
+        long.join("\n")
+    );
 }
