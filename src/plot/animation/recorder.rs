@@ -35,7 +35,8 @@ enum Plan {
 pub struct Recorder<'a> {
     inner: &'a mut dyn Observer,
     plan: Plan,
-    pending: Option<StepRecord>,
+    /// The record of a step whose network is wanted, until the snapshot of it arrives.
+    awaiting_snapshot: Option<StepRecord>,
     snapshots: Vec<Snapshot>,
 }
 
@@ -50,7 +51,7 @@ impl<'a> Recorder<'a> {
                 step_gap: 1,
                 log_gap: 0.005,
             },
-            pending: None,
+            awaiting_snapshot: None,
             snapshots: Vec::new(),
         }
     }
@@ -60,7 +61,7 @@ impl<'a> Recorder<'a> {
         Self {
             inner,
             plan: Plan::Steps(steps.into_iter().collect()),
-            pending: None,
+            awaiting_snapshot: None,
             snapshots: Vec::new(),
         }
     }
@@ -115,16 +116,16 @@ impl Observer for Recorder<'_> {
     }
 
     fn step(&mut self, record: &StepRecord) {
-        self.pending = self.wanted(record).then_some(*record);
+        self.awaiting_snapshot = self.wanted(record).then_some(*record);
         self.inner.step(record);
     }
 
     fn wants_snapshot(&self) -> bool {
-        self.pending.is_some()
+        self.awaiting_snapshot.is_some()
     }
 
     fn snapshot(&mut self, model: Mlp) {
-        let Some(record) = self.pending.take() else {
+        let Some(record) = self.awaiting_snapshot.take() else {
             return;
         };
         self.snapshots.push(Snapshot {

@@ -47,7 +47,7 @@ pub struct AutodiffStepper {
     /// The network, on the autodiff device; `None` only inside [`Stepper::step`].
     model: Option<Mlp>,
     /// The tracked loss of the last forward pass, whose graph `backward` walks.
-    pending: Option<Tensor<1>>,
+    tracked_loss: Option<Tensor<1>>,
 }
 
 impl AutodiffStepper {
@@ -61,7 +61,7 @@ impl AutodiffStepper {
             sgd: config.optimizer.sgd().build(),
             states: Vec::new(),
             model: Some(model),
-            pending: None,
+            tracked_loss: None,
         }
     }
 
@@ -97,12 +97,12 @@ impl Stepper for AutodiffStepper {
             logits.inner(),
             batch.targets(),
         )?;
-        self.pending = Some(loss);
+        self.tracked_loss = Some(loss);
         Ok(measured)
     }
 
     fn step(&mut self, lr: f64) -> Result<()> {
-        let loss = self.pending.take().ok_or_else(no_forward)?;
+        let loss = self.tracked_loss.take().ok_or_else(no_forward)?;
         let model = self.model.take().ok_or_else(no_forward)?;
         let grads = loss.backward();
         self.states

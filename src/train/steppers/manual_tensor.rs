@@ -34,7 +34,7 @@ pub struct ManualTensorStepper {
     /// The network, on the plain device; `None` only inside [`Stepper::step`].
     model: Option<Mlp>,
     /// The last forward pass's cache and the batch's targets.
-    pending: Option<(Cache, Tensor<2>)>,
+    last_forward: Option<(Cache, Tensor<2>)>,
 }
 
 impl ManualTensorStepper {
@@ -46,7 +46,7 @@ impl ManualTensorStepper {
             l2: config.l2,
             momentum: NotebookMomentum::new(&config.optimizer),
             model: Some(model.valid()),
-            pending: None,
+            last_forward: None,
         }
     }
 
@@ -78,12 +78,12 @@ impl Stepper for ManualTensorStepper {
             cache.logits(),
             batch.targets(),
         )?;
-        self.pending = Some((cache, batch.targets()));
+        self.last_forward = Some((cache, batch.targets()));
         Ok(measured)
     }
 
     fn step(&mut self, lr: f64) -> Result<()> {
-        let (cache, targets) = self.pending.take().ok_or_else(no_forward)?;
+        let (cache, targets) = self.last_forward.take().ok_or_else(no_forward)?;
         let model = self.model.take().ok_or_else(no_forward)?;
         let gradients = row::backward(&model, &cache, targets, self.loss, self.reduction).gradients;
         let gradients = l2_gradients(gradients, &model, self.l2);
