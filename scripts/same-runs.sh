@@ -2,7 +2,7 @@
 # Checks that two burnprop binaries train alike: every preset on the manual engine's kernels
 # (and f64, Nesterov, weight decay, --standardize, --max-steps), run by both, must write the
 # same history.csv and epochs.csv (wall-clock column left out), config.json, summary.json
-# (timings left out) and model.bpk weights (the parameter ids in its header are random).
+# (timings and run ids left out) and model.bpk weights (the parameter ids in its header are random).
 # For a refactoring that must not change behaviour: build the old commit in a worktree, then
 #
 #   scripts/same-runs.sh OLD/target/release/burnprop target/release/burnprop [MNIST_DIR]
@@ -42,11 +42,11 @@ mkdir -p "$work/old" "$work/new"
 runs "$old" "$work/old"
 runs "$new" "$work/new"
 
-# A CSV file without its wall-clock column, if it has one.
+# A CSV file without its wall-clock column, if it has one; config.json without its run id.
 without_wall() {
     local col
     col=$(head -1 "$1" | tr ',' '\n' | grep -n '^wall' | cut -d: -f1)
-    if [[ -n "$col" ]]; then cut -d, -f"$col" --complement "$1"; else cat "$1"; fi
+    if [[ -n "$col" ]]; then cut -d, -f"$col" --complement "$1"; else grep -v '"run_id"' "$1"; fi
 }
 # model.bpk past its header: NRUB, two bytes, a u32 header length, the header, the tensors.
 weights() {
@@ -62,8 +62,8 @@ for dir in "$work"/old/*/; do
             echo "differ: $name/$file"; differ=1
         fi
     done
-    if ! cmp -s <(grep -vE 'wall_seconds|steps_per_second' "$dir/summary.json") \
-        <(grep -vE 'wall_seconds|steps_per_second' "$work/new/$name/summary.json"); then
+    if ! cmp -s <(grep -vE 'wall_seconds|steps_per_second|"run_id"' "$dir/summary.json") \
+        <(grep -vE 'wall_seconds|steps_per_second|"run_id"' "$work/new/$name/summary.json"); then
         echo "differ: $name/summary.json"; differ=1
     fi
     if ! cmp -s <(weights "$dir/model.bpk") <(weights "$work/new/$name/model.bpk"); then

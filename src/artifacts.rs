@@ -4,9 +4,10 @@
 //!
 //! | file | written | contents |
 //! |---|---|---|
-//! | `config.json` | before the first step | the [`ExperimentConfig`] |
+//! | `.lock` | when a writer first holds the directory; left there | the last writer's process id (the lock itself is the OS's) |
+//! | `config.json` | before the first step, once the directory is held | the run id, then the [`ExperimentConfig`] |
 //! | `history.csv` | at the end, also when training stops early | one row per step |
-//! | `summary.json` | at the end, also when training stops early | final figures and how the run ended (`train::RunSummary`) |
+//! | `summary.json` | at the end, also when training stops early | the run id, final figures and how the run ended (`train::RunSummary`) |
 //! | `model.bpk` | at the end, also when training is interrupted | the trained weights (burn's burnpack record) |
 //! | `checkpoint.bin` | every 60 s of training (or `--checkpoint-every` steps), at each epoch end, when interrupted; removed when the run completes | everything `train --resume` needs (`train::checkpoint`) |
 //! | `compare.csv`, `compare.json` | by `burnprop compare` | both engines at every step, and the verdict |
@@ -15,10 +16,22 @@
 //!
 //! The directory knows the files by name only: each command writes its own results through
 //! [`RunDir::write`] and [`RunDir::write_json`].
+//!
+//! One writer: a run directory is written only under an exclusive advisory lock on its file
+//! `.lock` ([`RunDir::create`], [`RunDir::reopen`]), which holds the writer's process id; the
+//! operating system releases the lock when the process ends, `kill -9` included. Readers
+//! ([`RunDir::open`]) hold a shared lock, so a directory being written is refused in one line
+//! instead of read half-written, and a writer is refused while it is read.
+//!
+//! One run: `config.json` records a run id, drawn when the run starts ([`RunDir::start`]); the
+//! files that carry one (`summary.json`, `compare.json`, the checkpoint) are checked against it
+//! when the directory is opened. Files written before run ids existed carry none and count as
+//! the run's.
 
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -56,59 +69,144 @@ pub const COMPARE_SUMMARY: &str = "compare.json";
 /// 2-D inputs: the decision regions over training.
 pub const ANIMATION: &str = "training.gif";
 
-/// A run directory.
+/// `.lock`: the file a run directory's writer holds locked, with its process id in it.
+pub const LOCK: &str = ".lock";
+
+/// The key of the run id in `config.json`, `summary.json` and `compare.json`.
+pub const RUN_ID: &str = "run_id";
+
+/// The files a run writes, which a new run removes before its `config.json` is written.
+const RUN_FILES: [&str; 12] = [
+    CHECKPOINT,
+    SUMMARY,
+    HISTORY,
+    MODEL,
+    EPOCHS,
+    OUTPUTS,
+    CONFUSION,
+    COMPARE,
+    COMPARE_SUMMARY,
+    GRADCHECK,
+    ANIMATION,
+    CONFIG,
+];
+
+/// A run directory, with the lock it was opened under: exclusive for a writer, shared for a
+/// reader; released when the last clone is dropped.
 #[derive(Clone, Debug)]
 pub struct RunDir {
     path: PathBuf,
+    /// The open `.lock` file the lock is held on (none where a reader cannot create it: a
+    /// directory nobody can write to).
+    _lock: Option<Arc<fs::File>>,
+    /// The run id of `config.json` (or of the run [`RunDir::start`] began).
+    run_id: Option<String>,
 }
 
 impl RunDir {
-    /// Creates the directory (and its parents) if needed.
+    /// Creates the directory (and its parents) if needed and holds it for writing: another
+    /// process holding it (writing or reading) is an error naming it. Nothing in the
+    /// directory is touched until [`RunDir::start`].
     pub fn create(path: &Path) -> Result<Self> {
         fs::create_dir_all(path).map_err(|source| Error::Io {
             action: "create directory",
             path: path.to_path_buf(),
             source,
         })?;
+        let lock = lock_exclusive(path)?;
         Ok(Self {
             path: path.to_path_buf(),
+            _lock: Some(Arc::new(lock)),
+            run_id: None,
         })
     }
 
-    /// Opens an existing run directory.
+    /// Opens an existing run directory to read it, under a shared lock: a directory a run is
+    /// writing, or whose files come from different runs, is an error.
     pub fn open(path: &Path) -> Result<Self> {
-        if path.join(CONFIG).is_file() {
-            Ok(Self {
-                path: path.to_path_buf(),
-            })
-        } else {
-            Err(Error::InvalidRun {
-                path: path.to_path_buf(),
+        require_config(path)?;
+        let lock = lock_shared(path)?;
+        Self::checked(path, lock)
+    }
+
+    /// Opens an existing run directory to continue its run (`train --resume`), holding it for
+    /// writing as [`RunDir::create`] does.
+    pub fn reopen(path: &Path) -> Result<Self> {
+        require_config(path)?;
+        let lock = lock_exclusive(path)?;
+        Self::checked(path, Some(lock))
+    }
+
+    /// The directory with its lock, once its files are seen to come from one run.
+    fn checked(path: &Path, lock: Option<fs::File>) -> Result<Self> {
+        let mut dir = Self {
+            path: path.to_path_buf(),
+            _lock: lock.map(Arc::new),
+            run_id: None,
+        };
+        dir.run_id = dir.stamp(CONFIG)?;
+        for name in [SUMMARY, COMPARE_SUMMARY] {
+            dir.check_run_id(name, dir.stamp(name)?.as_deref())?;
+        }
+        Ok(dir)
+    }
+
+    /// Whether the directory holds (part of) a run: a config, a checkpoint or a summary.
+    pub fn holds_run(&self) -> bool {
+        [CONFIG, CHECKPOINT, SUMMARY, COMPARE_SUMMARY]
+            .iter()
+            .any(|name| self.path.join(name).exists())
+    }
+
+    /// Begins a run in a directory held for writing ([`RunDir::create`]): removes every file
+    /// of an earlier run, then writes `config.json` with a new run id, so that the directory's
+    /// files always come from one run.
+    pub fn start(&mut self, config: &ExperimentConfig) -> Result<()> {
+        for stale in RUN_FILES {
+            self.remove(stale)?;
+        }
+        let run_id = new_run_id();
+        self.write_json(
+            CONFIG,
+            &Stamped {
+                run_id: &run_id,
+                value: config,
+            },
+        )?;
+        self.run_id = Some(run_id);
+        Ok(())
+    }
+
+    /// The run id of the directory's run: `config.json`'s (none in a run written before run
+    /// ids existed).
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    /// Fails unless `found`, the run id the run's file `name` carries, is `config.json`'s (a
+    /// missing id matches any: files written before run ids existed carry none).
+    pub fn check_run_id(&self, name: &str, found: Option<&str>) -> Result<()> {
+        match (self.run_id(), found) {
+            (Some(ours), Some(theirs)) if ours != theirs => Err(Error::InvalidRun {
+                path: self.path.join(name),
                 reason: format!(
-                    "it has no {CONFIG}; pass the --out directory of a `burnprop train` run"
+                    "it comes from run {theirs} and {CONFIG} from run {ours}: the directory holds files of two runs; train it again with --overwrite"
                 ),
-            })
+            }),
+            _ => Ok(()),
         }
     }
 
-    /// Begins a run: writes `config.json` and removes the summary and model of an earlier run
-    /// in the same directory, which would otherwise sit beside a config they do not match.
-    pub fn start(&self, config: &ExperimentConfig) -> Result<()> {
-        for stale in [
-            CHECKPOINT,
-            SUMMARY,
-            MODEL,
-            EPOCHS,
-            OUTPUTS,
-            CONFUSION,
-            COMPARE,
-            COMPARE_SUMMARY,
-            GRADCHECK,
-            ANIMATION,
-        ] {
-            self.remove(stale)?;
-        }
-        self.write_json(CONFIG, config)
+    /// The run id recorded in the run's JSON file `name`, if the file is there and has one (a
+    /// file that is not JSON is left to its reader to report).
+    fn stamp(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.read_optional(name)?.and_then(|text| {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .ok()?
+                .get(RUN_ID)?
+                .as_str()
+                .map(str::to_string)
+        }))
     }
 
     /// Removes the run's file `name` if it is there.
@@ -188,6 +286,118 @@ impl RunDir {
         })?;
         json.push('\n');
         write_atomic(&path, json.as_bytes())
+    }
+}
+
+/// A value written with the run id before its own fields.
+#[derive(Serialize)]
+struct Stamped<'a, T> {
+    run_id: &'a str,
+    #[serde(flatten)]
+    value: &'a T,
+}
+
+/// A new run id: the start time in nanoseconds since 1970 and the process id, in hexadecimal
+/// (unique among the runs of a directory, which are never two at once).
+fn new_run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
+/// Fails unless `path` holds a `config.json`.
+fn require_config(path: &Path) -> Result<()> {
+    if path.join(CONFIG).is_file() {
+        Ok(())
+    } else {
+        Err(Error::InvalidRun {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it has no {CONFIG}; pass the --out directory of a `burnprop train` run"
+            ),
+        })
+    }
+}
+
+/// Takes the exclusive lock on `dir`'s `.lock` and writes this process's id into it, or names
+/// whoever holds it.
+fn lock_exclusive(dir: &Path) -> Result<fs::File> {
+    let path = dir.join(LOCK);
+    let io = |action: &'static str| {
+        let path = path.clone();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io("create"))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err(Error::RunInUse {
+                path: dir.to_path_buf(),
+                holder: holder(&path),
+                advice: "wait for it to end, or choose another directory",
+            });
+        }
+        Err(fs::TryLockError::Error(source)) => return Err(io("lock")(source)),
+    }
+    file.set_len(0).map_err(io("write"))?;
+    writeln!(file, "{}", std::process::id()).map_err(io("write"))?;
+    Ok(file)
+}
+
+/// Who holds the lock on `.lock` at `path`, which an exclusive lock was just refused: readers
+/// if a shared lock is granted, else the writer whose process id the file holds.
+fn holder(path: &Path) -> String {
+    let readers = fs::File::open(path).is_ok_and(|probe| probe.try_lock_shared().is_ok());
+    if readers {
+        return "another burnprop process is reading it".to_string();
+    }
+    match fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+    {
+        Some(pid) => format!("process {pid} is writing it"),
+        None => "another process is writing it".to_string(),
+    }
+}
+
+/// Takes a shared lock on `dir`'s `.lock`, refused while a writer holds it. A directory where
+/// the file can be neither created nor opened (read-only, and never written by a burnprop
+/// that locks) is read without a lock.
+fn lock_shared(dir: &Path) -> Result<Option<fs::File>> {
+    let path = dir.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .or_else(|_| fs::File::open(&path));
+    let Ok(file) = file else {
+        return Ok(None);
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::RunInUse {
+            path: dir.to_path_buf(),
+            holder: holder(&path),
+            advice: "wait for it to end: until then its files are not all there",
+        }),
+        Err(fs::TryLockError::Error(source)) => Err(Error::Io {
+            action: "lock",
+            path,
+            source,
+        }),
     }
 }
 

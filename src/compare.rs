@@ -17,7 +17,6 @@
 //! f64 (f32's where burn rounds the momentum factor to f32).
 
 use std::fmt::{self, Write as _};
-use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor};
@@ -294,6 +293,9 @@ impl Comparison {
 /// What `compare.json` says of a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompareSummary {
+    /// The run id of `config.json` (absent in comparisons written before run ids existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// The preset.
     pub preset: String,
     /// Updates taken by each engine.
@@ -321,14 +323,15 @@ pub struct CompareSummary {
 }
 
 impl Comparison {
-    /// Keeps the comparison in a run directory at `out`: `config.json`, `compare.csv` (both
-    /// engines at every step) and `compare.json` (the verdict and figures).
-    pub fn save(&self, out: &Path, backend: Backend) -> Result<RunDir> {
-        let run = RunDir::create(out)?;
-        run.start(&self.config)?;
-        run.write(COMPARE, self.to_csv().as_bytes())?;
-        run.write_json(COMPARE_SUMMARY, &self.summary(backend))?;
-        Ok(run)
+    /// Keeps the comparison in `dir`, a run directory held for writing
+    /// ([`claim`](crate::train::claim)): `config.json`, `compare.csv` (both engines at every
+    /// step) and `compare.json` (the verdict and figures, with the run id).
+    pub fn save(&self, dir: &mut RunDir, backend: Backend) -> Result<()> {
+        dir.start(&self.config)?;
+        dir.write(COMPARE, self.to_csv().as_bytes())?;
+        let mut summary = self.summary(backend);
+        summary.run_id = dir.run_id().map(str::to_string);
+        dir.write_json(COMPARE_SUMMARY, &summary)
     }
 
     /// The summary written as `compare.json`.
@@ -341,6 +344,7 @@ impl Comparison {
         });
         let departure = self.first_departure().map(|r| r.step);
         CompareSummary {
+            run_id: None,
             preset: self.config.preset.name().to_string(),
             steps: self.records.len().saturating_sub(1),
             tolerance: self.tolerance,

@@ -95,6 +95,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// Another process holds the run directory: a run writing it, or a command reading it.
+    #[error("{} is in use: {holder}; {advice}", path.display())]
+    RunInUse {
+        /// The run directory.
+        path: PathBuf,
+        /// Who holds it (`process 1234 is writing it`).
+        holder: String,
+        /// What to do.
+        advice: &'static str,
+    },
+
+    /// A new run would replace the run already in its directory, which it may not without
+    /// being told to.
+    #[error("{} holds {holds}; {advice}", path.display())]
+    RunExists {
+        /// The run directory.
+        path: PathBuf,
+        /// The run it holds (`an interrupted run of circles, 3575 of 20000 steps`).
+        holds: String,
+        /// How to continue it, keep it or replace it.
+        advice: String,
+    },
+
     /// A figure could not be drawn.
     #[error("cannot draw the {figure} figure: {reason}")]
     Plot {

@@ -145,7 +145,11 @@ pub fn reproduce(
             options.backend,
             device,
             &dir,
-            &RunOptions::default(),
+            // reproduce regenerates its directories, whatever they held.
+            &RunOptions {
+                overwrite: true,
+                ..RunOptions::default()
+            },
             &mut recorder,
         )?;
         say(&format!("{name}: gradient check"));
@@ -214,7 +218,7 @@ fn engine_comparison(
     let tolerance = Tolerance::for_config(&config);
     let comparison = compare::compare_engines(&config, steps, tolerance, device, &mut |_| {})?;
     let dir = options.out.join("compare-circles");
-    comparison.save(&dir, options.backend)?;
+    comparison.save(&mut train::claim(&dir, true)?, options.backend)?;
     let plotted = plot_run(&dir, None, device)?;
     let summary = comparison.summary(options.backend);
     let verdict = if summary.agree {

@@ -80,6 +80,11 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
 
+    /// Replace the run already in the --out directory, completed or interrupted; without it
+    /// such a directory is refused (an interrupted run is continued with --resume).
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
+
     /// Continue the run in DIR, stopped by Ctrl-C, `kill` or a crash, from its last
     /// checkpoint to its configured end; the result equals an uninterrupted run's bit for
     /// bit. Flags that would change its configuration are refused.
@@ -143,6 +148,10 @@ pub struct CompareArgs {
     /// Run directory [default: runs/PRESET-compare].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Replace the run already in the --out directory; without it such a directory is refused.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `burnprop bench`: one workload, timed.

@@ -4,7 +4,7 @@
 //!
 //! | part | what |
 //! |---|---|
-//! | `state.json` | the engine, kernel and backend; steps taken, the epoch and the steps taken in it; the total; the seconds trained |
+//! | `state.json` | the run id of the directory it was written into (absent in checkpoints written before run ids existed); the engine, kernel and backend; steps taken, the epoch and the steps taken in it; the total; the seconds trained |
 //! | `config.json` | the run's [`ExperimentConfig`], which `--resume` holds the run directory's against |
 //! | `history.csv`, `epochs.csv`, `outputs.csv` | the history so far, floats in Rust's shortest round-trip form (exact) |
 //! | `model.bpk` | the network (burn's burnpack record) |
@@ -71,6 +71,9 @@ impl Position {
 /// What `state.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct State {
+    /// The run id of the run directory the checkpoint was written into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    run_id: Option<String>,
     /// The engine that trained the run.
     engine: Engine,
     /// The kernel that computed its steps (`tensor`, `fused` or `wide`).
@@ -124,6 +127,7 @@ impl Checkpoint {
         Ok(Self {
             config: config.clone(),
             state: State {
+                run_id: None,
                 engine: stepper.engine(),
                 kernel: stepper.kernel(),
                 backend: backend.to_string(),
@@ -142,6 +146,12 @@ impl Checkpoint {
     /// Where the run stands.
     pub fn position(&self) -> Position {
         self.state.position
+    }
+
+    /// The run id of the directory the checkpoint was written into (none in a checkpoint
+    /// written before run ids existed).
+    pub fn run_id(&self) -> Option<&str> {
+        self.state.run_id.as_deref()
     }
 
     /// The engine that trained the run.
@@ -192,12 +202,16 @@ impl Checkpoint {
         Error::Data(format!("{CHECKPOINT}: {reason}"))
     }
 
-    /// Writes the checkpoint into `dir`, atomically.
+    /// Writes the checkpoint into `dir`, atomically, with `dir`'s run id.
     pub fn write(&self, dir: &RunDir) -> Result<()> {
         let unencodable = |e: serde_json::Error| {
             Error::Data(format!("cannot encode the checkpoint as JSON: {e}"))
         };
-        let state = serde_json::to_vec_pretty(&self.state).map_err(unencodable)?;
+        let state = State {
+            run_id: dir.run_id().map(str::to_string),
+            ..self.state.clone()
+        };
+        let state = serde_json::to_vec_pretty(&state).map_err(unencodable)?;
         let config = serde_json::to_vec_pretty(&self.config).map_err(unencodable)?;
         let mut parts: Vec<(&str, Vec<u8>)> = vec![
             ("state.json", state),

@@ -7,6 +7,7 @@
 //! [`Observer`]), and writes the history, the [`RunSummary`] and the model.
 
 pub mod checkpoint;
+mod claim;
 pub mod fit;
 pub mod history;
 pub mod metrics;
@@ -31,6 +32,7 @@ use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, PythonRng, RngKind};
 use crate::tensor::host_values;
 
+pub use claim::claim;
 pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_experiment};
 pub use history::{EpochRecord, History, StepRecord};
 pub use metrics::Evaluation;

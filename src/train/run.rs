@@ -48,6 +48,9 @@ impl RunStatus {
 /// The final figures of a run, as `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
+    /// The run id of `config.json` (absent in summaries written before run ids existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// The preset the run started from.
     pub preset: String,
     /// How the run ended (summaries written before there was a choice: `completed`).
@@ -145,6 +148,7 @@ impl RunSummary {
     ) -> Self {
         let wall_seconds = history.records.last().map_or(0.0, |r| r.wall_seconds);
         Self {
+            run_id: None,
             preset: config.preset.name().to_string(),
             status: RunStatus::Completed,
             final_loss: None,
@@ -242,14 +246,19 @@ pub struct RunOptions<'a> {
     /// Asked after every step; a signal stops the run there (`interrupt::requested` in the
     /// command line).
     pub stop: &'a dyn Fn() -> Option<Signal>,
+    /// Whether a new run may replace a run already in its directory (`--overwrite`);
+    /// otherwise that is an error saying how to continue or keep it.
+    pub overwrite: bool,
 }
 
 impl Default for RunOptions<'static> {
-    /// A checkpoint every 60 s of training; nothing stops the run but its end.
+    /// A checkpoint every 60 s of training; nothing stops the run but its end; a run already
+    /// in the directory is not replaced.
     fn default() -> Self {
         Self {
             checkpoints: CheckpointPolicy::default(),
             stop: &|| None,
+            overwrite: false,
         }
     }
 }
@@ -258,8 +267,9 @@ impl Default for RunOptions<'static> {
 /// first step, checkpoints while it trains, then `history.csv`, `summary.json` and `model.bpk`
 /// (the same files for both engines).
 ///
-/// The data are drawn or read before the directory is touched, so a missing or malformed data
-/// file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
+/// The directory is held for writing first ([`claim`](super::claim): a run already there is
+/// refused unless `options.overwrite`); the data are drawn or read before any file in it is
+/// touched, so a missing or malformed data file leaves an earlier run in `out` as it was. If training stops early (a loss that is not
 /// finite), the history up to that step and a summary saying so are still written and the
 /// error is returned; files are written atomically, so none is ever half there.
 pub fn run_to_dir(
@@ -272,8 +282,8 @@ pub fn run_to_dir(
 ) -> Result<TrainReport> {
     config.engine.check(config)?;
     // Data and initial network first: a missing MNIST file must not touch an earlier run.
+    let mut dir = super::claim(out, options.overwrite)?;
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
-    let dir = RunDir::create(out)?;
     dir.start(config)?;
     let stepper = stepper(config, config.engine, experiment.model, device)?;
     let run = RunInDir {
@@ -315,10 +325,11 @@ pub enum OpenedRun {
 }
 
 impl OpenedRun {
-    /// Opens the run in `path`: `config.json` (validated), `summary.json` if the run ended, and
-    /// `checkpoint.bin` if there is one. A damaged or inconsistent file is an error naming it.
+    /// Opens the run in `path`, held for writing: `config.json` (validated), `summary.json` if
+    /// the run ended, and `checkpoint.bin` if there is one. A damaged or inconsistent file, or
+    /// one from another run, is an error naming it.
     pub fn open(path: &Path) -> Result<Self> {
-        let dir = RunDir::open(path)?;
+        let dir = RunDir::reopen(path)?;
         let config = dir.config()?;
         config.validate()?;
         if let Some(text) = dir.read_optional(SUMMARY)? {
@@ -334,6 +345,9 @@ impl OpenedRun {
             }
         }
         let checkpoint = Checkpoint::read(&dir)?;
+        if let Some(checkpoint) = &checkpoint {
+            dir.check_run_id(CHECKPOINT, checkpoint.run_id())?;
+        }
         if let Some(checkpoint) = &checkpoint
             && !same_config(&checkpoint.config, &config)
         {
@@ -543,13 +557,15 @@ impl RunInDir<'_> {
             Ok(trained) => trained,
             Err(err) => {
                 if let Error::Diverged { step, .. } = err {
-                    let summary = RunSummary::diverged(config, &history, backend, total, step);
+                    let mut summary = RunSummary::diverged(config, &history, backend, total, step);
+                    summary.run_id = dir.run_id().map(str::to_string);
                     dir.write_json(SUMMARY, &summary)?;
                 }
                 return Err(err);
             }
         };
-        let summary = RunSummary::new(config, &trained, &history, backend, total);
+        let mut summary = RunSummary::new(config, &trained, &history, backend, total);
+        summary.run_id = dir.run_id().map(str::to_string);
         dir.write_model(&trained.model)?;
         dir.write_json(SUMMARY, &summary)?;
         if trained.stopped_by.is_none() {

@@ -621,6 +621,7 @@ fn checkpoint_reader_survives_4000_mutated_checkpoints() {
             every: None,
         },
         stop: &stop,
+        overwrite: false,
     };
     run_to_dir(
         &Preset::Xor.config(),

@@ -16,5 +16,6 @@ mod mnist;
 mod notebooks;
 mod options;
 mod resume;
+mod rundirs;
 mod runs;
 mod trace;

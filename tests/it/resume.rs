@@ -53,6 +53,7 @@ fn options(stop: &dyn Fn() -> Option<Signal>) -> RunOptions<'_> {
             every: None,
         },
         stop,
+        overwrite: false,
     }
 }
 
@@ -327,11 +328,19 @@ fn a_saved_config_reruns_the_same_history_and_flags_override_it() {
     let saved = saved.to_str().expect("a UTF-8 path");
     run(&["train", "--config", saved], &again);
     assert_same_run(&first, &again, "--config");
+    // Each run has its own id (the first line); the rest is the saved configuration.
+    let config = |dir: &Path| {
+        let text = fs::read_to_string(dir.join(CONFIG)).expect("config.json");
+        let (id, rest) = text.split_once(",\n").expect("lines");
+        (id.to_string(), rest.to_string())
+    };
+    let ((first_id, first_config), (again_id, again_config)) = (config(&first), config(&again));
     assert_eq!(
-        fs::read_to_string(first.join(CONFIG)).expect("config.json"),
-        fs::read_to_string(again.join(CONFIG)).expect("config.json"),
+        first_config, again_config,
         "the rerun's config.json is the saved one"
     );
+    assert!(first_id.contains("\"run_id\"") && again_id.contains("\"run_id\""));
+    assert_ne!(first_id, again_id, "a rerun is another run");
     run(
         &["train", "--config", saved, "--iterations", "30"],
         &changed,
@@ -364,7 +373,7 @@ fn train_cli(args: &[&str], out: &Path) {
 /// The command-line tests: real signals to a child `burnprop train`, made deterministic with
 /// Linux's pipe sizes (`F_SETPIPE_SZ`) and its view of a process's pending signals (`/proc`).
 #[cfg(target_os = "linux")]
-mod signals {
+pub(crate) mod signals {
     use std::fs;
     use std::io::{BufRead, BufReader};
     use std::os::fd::{AsRawFd, RawFd};
@@ -394,7 +403,7 @@ mod signals {
     /// A child running `burnprop train` with a one-page stdout pipe: once the tests stop reading,
     /// it can print at most this many lines before it blocks on the pipe, so a run with more steps
     /// left than that is still running when the signal arrives, whatever the machine's speed.
-    struct Trainee {
+    pub(crate) struct Trainee {
         child: Child,
         lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
         /// The pipe's reading end, for how much it holds.
@@ -405,7 +414,7 @@ mod signals {
 
     impl Trainee {
         /// Starts `burnprop train ARGS --log-every 1 --checkpoint-every 5` on flex.
-        fn spawn(args: &[&str]) -> Self {
+        pub(crate) fn spawn(args: &[&str]) -> Self {
             let mut child = std::process::Command::new(binary())
                 .args(["train"])
                 .args(args)
@@ -436,7 +445,7 @@ mod signals {
         }
 
         /// Reads progress lines up to the one of step `step` (`step  17/400  loss …`).
-        fn read_to_step(&mut self, step: usize) {
+        pub(crate) fn read_to_step(&mut self, step: usize) {
             let step_of = |line: &str| -> Option<usize> {
                 let rest = line.trim_start().strip_prefix("step")?.trim_start();
                 rest.split('/').next()?.parse().ok()
@@ -452,18 +461,18 @@ mod signals {
             panic!("the run ended before step {step}: {}", self.printed);
         }
 
-        fn pid(&self) -> i32 {
+        pub(crate) fn pid(&self) -> i32 {
             i32::try_from(self.child.id()).expect("a pid")
         }
 
-        fn signal(&self, signal: i32) {
+        pub(crate) fn signal(&self, signal: i32) {
             // SAFETY: sending a signal to our own child process.
             assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0);
         }
 
         /// Reads on to the child's end, so that it does not meet a closed pipe, and returns its
         /// exit status and everything it printed.
-        fn finish(mut self) -> (Option<i32>, String) {
+        pub(crate) fn finish(mut self) -> (Option<i32>, String) {
             for line in self.lines {
                 self.printed.push_str(&line.expect("text"));
                 self.printed.push('\n');

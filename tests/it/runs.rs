@@ -170,7 +170,7 @@ fn a_diverging_run_keeps_its_config_and_history_and_says_it_diverged() {
 }
 
 #[test]
-fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
+fn a_new_run_replaces_an_old_one_only_when_told_to_and_then_all_of_it() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("run");
     let config = Preset::Xor.config();
@@ -186,12 +186,30 @@ fn a_new_run_replaces_the_summary_and_model_of_an_old_one() {
     assert!(out.join(MODEL).exists() && out.join(SUMMARY).exists());
     let mut diverging = config.clone();
     diverging.optimizer.lr = 1e30;
-    run_to_dir(
+    let refused = run_to_dir(
         &diverging,
         Backend::Flex,
         &Device::flex(),
         &out,
         &RunOptions::default(),
+        &mut Silent,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(refused, Error::RunExists { .. }),
+        "a completed run is kept without overwrite: {refused}"
+    );
+    assert!(out.join(MODEL).exists(), "and left as it was");
+    let overwrite = RunOptions {
+        overwrite: true,
+        ..RunOptions::default()
+    };
+    run_to_dir(
+        &diverging,
+        Backend::Flex,
+        &Device::flex(),
+        &out,
+        &overwrite,
         &mut Silent,
     )
     .unwrap_err();

@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result, bail};
 use crate::cli::args::CompareArgs;
 use crate::cli::{Outcome, open_device};
 use crate::compare::{self, Tolerance};
+use crate::train;
 
 /// Runs `burnprop compare`: [`Outcome::CheckFailed`] when the engines part beyond the
 /// tolerance, an error when a loss stops being finite; what was measured is written either way.
@@ -26,6 +27,8 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-compare", config.preset.name())));
     let every = args.every.unwrap_or_else(|| (args.steps / 10).max(1));
+    // Held before the engines run: a directory in use or holding a run is refused at once.
+    let mut dir = train::claim(&out, args.overwrite)?;
 
     println!(
         "compare {} (notebook {}) on {backend}, {}: {}, {} steps",
@@ -56,7 +59,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
         })
         .with_context(|| format!("comparing the engines on {} failed", config.preset.name()))?;
 
-    comparison.save(&out, backend)?;
+    comparison.save(&mut dir, backend)?;
     let summary = comparison.summary(backend);
     let [autodiff, manual] = summary.seconds;
     println!(

@@ -149,6 +149,7 @@ fn options(args: &TrainArgs) -> Result<RunOptions<'static>> {
             every: (seconds > 0.0).then(|| Duration::from_secs_f64(seconds)),
         },
         stop: &interrupt::requested,
+        overwrite: args.overwrite,
     })
 }
 
