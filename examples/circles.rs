@@ -17,8 +17,13 @@ fn main() -> anyhow::Result<()> {
         &config,
         backend,
         &device,
-        "runs/circles".as_ref(),
-        &train::RunOptions::default(),
+        "runs/examples/circles".as_ref(),
+        &train::RunOptions {
+            // An example rewrites its own directory every time it runs, under runs/examples/,
+            // apart from the `burnprop train` runs it would otherwise replace.
+            overwrite: true,
+            ..Default::default()
+        },
         &mut Progress::new(None, false),
     )?;
     // The notebook's loss stays on a plateau near 12890 until about iteration 6000.

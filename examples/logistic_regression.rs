@@ -21,8 +21,13 @@ fn main() -> anyhow::Result<()> {
         &config,
         backend,
         &device,
-        "runs/logreg".as_ref(),
-        &train::RunOptions::default(),
+        "runs/examples/logreg".as_ref(),
+        &train::RunOptions {
+            // An example rewrites its own directory every time it runs, under runs/examples/,
+            // apart from the `burnprop train` runs it would otherwise replace.
+            overwrite: true,
+            ..Default::default()
+        },
         &mut Progress::new(None, false),
     )?;
     println!("{report}");

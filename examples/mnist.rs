@@ -22,13 +22,18 @@ fn main() -> anyhow::Result<()> {
             .or_else(|| std::env::var_os("BURNPROP_MNIST_DIR"))
             .map(PathBuf::from);
     }
-    let out = PathBuf::from("runs/mnist");
+    let out = PathBuf::from("runs/examples/mnist");
     let report = train::run_to_dir(
         &config,
         backend,
         &device,
         &out,
-        &train::RunOptions::default(),
+        &train::RunOptions {
+            // An example rewrites its own directory every time it runs, under runs/examples/,
+            // apart from the `burnprop train` runs it would otherwise replace.
+            overwrite: true,
+            ..Default::default()
+        },
         &mut Progress::new(None, false),
     )?;
     println!("{report}\n");

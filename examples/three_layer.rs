@@ -13,8 +13,13 @@ fn main() -> anyhow::Result<()> {
         &config,
         backend,
         &device,
-        "runs/three-layer".as_ref(),
-        &train::RunOptions::default(),
+        "runs/examples/three-layer".as_ref(),
+        &train::RunOptions {
+            // An example rewrites its own directory every time it runs, under runs/examples/,
+            // apart from the `burnprop train` runs it would otherwise replace.
+            overwrite: true,
+            ..Default::default()
+        },
         &mut Silent,
     )?;
     // The notebook prints cost.mean(): the loss averaged over the n2 outputs as well.

@@ -25,13 +25,18 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-/// Runs example `name` with `args` in a fresh directory (the examples write `runs/NAME`
+/// Runs example `name` with `args` in a fresh directory (the examples write `runs/examples/NAME`
 /// there), on flex; asserts that it succeeds and returns its standard output.
 fn run(name: &str, args: &[&str]) -> String {
     let dir = tempfile::tempdir().expect("a temporary directory");
+    run_in(dir.path(), name, args)
+}
+
+/// Runs example `name` with `args` in `dir`; asserts as [`run`] does.
+fn run_in(dir: &std::path::Path, name: &str, args: &[&str]) -> String {
     let output: Output = std::process::Command::new(example(name))
         .args(args)
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("BURN_DEVICE", "flex")
         .env_remove("BURNPROP_MNIST_DIR")
         .output()
@@ -43,8 +48,8 @@ fn run(name: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        dir.path().join("runs").exists() || name == "gradients",
-        "{name} writes its run under runs/"
+        dir.join("runs/examples").exists() || name == "gradients",
+        "{name} writes its run under runs/examples/"
     );
     stdout
 }
@@ -178,4 +183,26 @@ fn the_mnist_example_trains_on_the_fixture_and_prints_its_confusion_matrix() {
     let accuracy = number_after(&stdout, "test accuracy");
     assert!((0.0..=1.0).contains(&accuracy), "{stdout}");
     assert!(stdout.to_lowercase().contains("confusion"), "{stdout}");
+}
+
+#[test]
+fn an_example_run_again_rewrites_its_own_directory() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let first = run_in(dir.path(), "xor", &[]);
+    let config = || std::fs::read_to_string(dir.path().join("runs/examples/xor/config.json"));
+    let first_config = config().expect("the first run's config.json");
+    let again = run_in(dir.path(), "xor", &[]);
+    // The same predictions; a new run (its own run id) in the same directory.
+    let predictions = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains("ŷ ="))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(predictions(&first).len(), 4, "{first}");
+    assert_eq!(predictions(&first), predictions(&again));
+    assert_ne!(
+        config().expect("the second run's config.json"),
+        first_config
+    );
 }
