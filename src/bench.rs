@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Engine, ExperimentConfig};
 use crate::device::Backend;
 use crate::error::{Error, Result};
+use crate::memory::{self, Work};
 use crate::train::fit::{check_finite, stepper};
 use crate::train::{Experiment, Stepper};
 
@@ -165,6 +166,7 @@ pub fn bench(
         ));
     }
     engine.check(config)?;
+    memory::ensure_fits(config, Work::Train { engine }, device)?;
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
     let mut stepper = stepper(config, engine, experiment.model, device)?;
     let (batches, _) = experiment.data.batches(config, device)?;

@@ -26,6 +26,7 @@ use crate::artifacts::{COMPARE, COMPARE_SUMMARY, RunDir};
 use crate::config::{Engine, ExperimentConfig};
 use crate::device::Backend;
 use crate::error::{Error, Result};
+use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::tensor::{Precision, host_values};
 use crate::train::Experiment;
@@ -414,6 +415,7 @@ pub fn compare_engines(
     let mut config = config.clone();
     config.max_steps = Some(steps);
     config.validate()?;
+    memory::ensure_fits(&config, Work::Compare, device)?;
     let experiment = Experiment::new(&config, &device.clone().autodiff())?;
     let (batches, _) = experiment.data.batches(&config, device)?;
     let per_epoch = config.steps_per_epoch(batches.examples());

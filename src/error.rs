@@ -163,6 +163,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A run would need more memory than is available, or sizes whose bytes no 64-bit count
+    /// holds: refused before anything is allocated.
+    #[error("{asked} needs {needed} of memory, {available}; {fix}")]
+    TooBig {
+        /// What was asked: the work, preset, network, data and batch.
+        asked: String,
+        /// The estimate (`about 74.5 GiB`).
+        needed: String,
+        /// What is available, and where that figure comes from, or why there is no figure.
+        available: String,
+        /// The flag to change.
+        fix: String,
+    },
+
     /// A dataset could not provide a batch.
     #[error("cannot load a batch: {0}")]
     Data(String),

@@ -20,7 +20,7 @@
 //! train                                 the steppers of both engines, the loop, a run kept in a directory
 //! host                                  the manual engine's fast CPU kernels (fused, wide), one entry point
 //! manual                                backpropagation by hand: row, column, deltas, penalties, momentum
-//! artifacts                             the run directory: file names, atomic writes, config and model
+//! artifacts, memory                     the run directory: file names, atomic writes, config and model; a run's peak memory, estimated and checked
 //! config                                every hyperparameter, the presets, Engine and Kernel
 //! data, model                           the notebooks' data and MNIST; the network and its initialisers
 //! rng, loss, tensor, device, interrupt  numpy's, CPython's and the Playground's streams; the objectives; Precision, Layout, host tensors; backends; Ctrl-C
@@ -46,6 +46,8 @@
 //!   its test set and on pictures of digits;
 //! - [`plot`]: the notebooks' figures, PNG and SVG, drawn from a run directory;
 //! - [`reproduce`]: every experiment, its checks and figures, and a gallery of them;
+//! - [`memory`]: a run's peak memory, estimated from its configuration, and a run that cannot
+//!   fit refused before it allocates;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
 //! - [`cli`], [`progress`]: the `burnprop` command.
 
@@ -65,6 +67,7 @@ pub mod host;
 pub mod interrupt;
 pub mod loss;
 pub mod manual;
+pub mod memory;
 pub mod model;
 pub mod plot;
 pub mod progress;

@@ -9,6 +9,7 @@ use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction, hinge_margin};
 use crate::manual;
+use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::model::activation::Activation;
 use crate::model::mlp::{Gradients, LayerParams};
@@ -86,6 +87,7 @@ impl Problem {
     ) -> Result<Self> {
         let mut config = config.clone();
         config.dtype = Precision::F64;
+        memory::ensure_fits(&config, Work::Gradcheck { examples }, device)?;
         let experiment = Experiment::new(&config, device)?;
         let take = examples
             .or(config.batch_size)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use plotters::chart::SeriesLabelPosition;
 
-use super::circles::{Data, DecisionBoundary, HiddenProjection, OutputSurface, View};
+use super::circles::{self, Data, DecisionBoundary, HiddenProjection, OutputSurface, View};
 use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series};
 use super::digits::{ConfusionMap, Digit, DigitGrid, WeightGrid};
 use super::neurons::Neurons;
@@ -18,6 +18,7 @@ use crate::data::{DataConfig, TrainingData};
 use crate::error::{Error, Result};
 use crate::eval;
 use crate::gradcheck::GradcheckReport;
+use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::train::{Experiment, History, predict};
 
@@ -273,6 +274,8 @@ fn model_figures(
         // Drawn from the network alone: no MNIST file needed.
         plotted.save(&first_layer_weights(config, model)?, dir)?;
     }
+    let points = circles::GRID * circles::GRID;
+    memory::ensure_fits(config, Work::Plot { points }, device)?;
     let experiment = match Experiment::new(config, device) {
         Ok(experiment) => experiment,
         Err(e @ (Error::MnistNotFound { .. } | Error::Mnist { .. })) => {

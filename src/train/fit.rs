@@ -30,6 +30,7 @@ use crate::data::Batch;
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::interrupt::Signal;
+use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::tensor::Precision;
 
@@ -114,6 +115,7 @@ pub fn train_config(
 ) -> Result<Trained> {
     // Validates the config before drawing anything.
     engine.check(config)?;
+    memory::ensure_fits(config, Work::Train { engine }, device)?;
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
     train_experiment(experiment, config, engine, device, history, observer)
 }

@@ -27,6 +27,7 @@ use crate::config::ExperimentConfig;
 use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
 use crate::data::{self, Batch, DataConfig, ExampleBatcher, Examples, TrainingData};
 use crate::error::{Error, Result};
+use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, PythonRng, RngKind};
@@ -78,7 +79,8 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Draws the data (or reads MNIST), then the initial parameters, in the notebook's order.
+    /// Draws the data (or reads MNIST), then the initial parameters, in the notebook's order,
+    /// once [`memory::ensure_fits`] finds room for them.
     ///
     /// One numpy stream, seeded with `config.seed`, generates the data. With `--rng numpy` the
     /// same stream then draws notebook 002's `parameter_scale` (when `init_scale` is absent) and
@@ -88,6 +90,7 @@ impl Experiment {
     /// having drawn nothing, draws the weights as with `--rng numpy`.
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
+        memory::ensure_fits(config, Work::Setup, device)?;
         let mut rng = NumpyRng::new(config.seed);
         let data = match config.rng {
             RngKind::Playground => {

@@ -20,6 +20,7 @@ use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::device::Backend;
 use crate::error::{Error, Result};
 use crate::interrupt::Signal;
+use crate::memory::{self, Work};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,6 +282,13 @@ pub fn run_to_dir(
     observer: &mut dyn Observer,
 ) -> Result<TrainReport> {
     config.engine.check(config)?;
+    memory::ensure_fits(
+        config,
+        Work::Train {
+            engine: config.engine,
+        },
+        device,
+    )?;
     // Data and initial network first: a missing MNIST file must not touch an earlier run.
     let mut dir = super::claim(out, options.overwrite)?;
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
@@ -459,6 +467,7 @@ pub fn resume(
     } = run;
     let engine = config.engine;
     engine.check(&config)?;
+    memory::ensure_fits(&config, Work::Train { engine }, device)?;
     let experiment = Experiment::new(&config, &device.clone().autodiff())?;
     let refuse = |reason: String| Error::InvalidRun {
         path: dir.path().join(CHECKPOINT),

@@ -12,7 +12,7 @@ const LEVELS: &[&[&str]] = &[
     &["rng", "loss", "tensor", "device", "interrupt"],
     &["data", "model"],
     &["config"],
-    &["artifacts"],
+    &["artifacts", "memory"],
     &["manual"],
     &["host"],
     &["train"],

@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use crate::artifacts::write_atomic;
 use crate::cli::args::{TraceArgs, TraceFormat};
 use crate::cli::{Outcome, open_device};
+use crate::memory::{self, Work};
 use crate::trace::{self, Document, Header};
 use crate::train::Experiment;
 
@@ -16,6 +17,10 @@ pub fn run(args: &TraceArgs) -> Result<Outcome> {
     if args.examples == 0 {
         bail!("--examples must be at least 1");
     }
+    let work = Work::Trace {
+        examples: args.examples,
+    };
+    memory::ensure_fits(&config, work, &device)?;
     let experiment = Experiment::new(&config, &device)?;
     let trace = trace::of_experiment(&experiment, &config, args.layout, args.examples, &device)?;
     let header = Header::new(&config, args.layout, backend, &trace);
