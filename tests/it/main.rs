@@ -11,6 +11,7 @@ mod fuzz;
 mod gradients;
 mod inputs;
 mod layering;
+mod memory;
 mod micrograd;
 mod mnist;
 mod notebooks;
