@@ -127,7 +127,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
     let value: f64 = number.parse().ok()?;
     let bytes = value * (1u64 << shift) as f64;
     // u64::MAX as f64 rounds up to 2^64, which `<` then excludes.
-    (value.is_finite() && value >= 0.0 && bytes < u64::MAX as f64).then(|| bytes as u64)
+    (value.is_finite() && value >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[cfg(test)]

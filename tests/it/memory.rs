@@ -58,7 +58,17 @@ fn runs_too_big_for_the_machine_are_refused_in_one_line_and_write_nothing() {
             .env(LIMIT_VARIABLE, PRETEND)
             .env_remove("RUST_BACKTRACE")
             .args(args);
-        let err = one_line_failure(cmd, args);
+        let output = cmd.output().expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        // One line in all: nothing on stdout (not even the header), one line on stderr.
+        assert!(output.stdout.is_empty(), "{args:?}: {output:?}");
+        let err = String::from_utf8(output.stderr).expect("UTF-8");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        assert!(err.starts_with("error: training "), "{args:?}: {err}");
         for part in [
             "needs about",
             "more than the 16.0 GiB available (BURNPROP_MEMORY_LIMIT)",

@@ -15,6 +15,7 @@ use crate::cli::{Outcome, open_device};
 use crate::config::ExperimentConfig;
 use crate::device::Backend;
 use crate::interrupt;
+use crate::memory::{self, Work};
 use crate::plot::{self, Recorder, save_animation};
 use crate::progress::Progress;
 use crate::tensor::Precision;
@@ -42,6 +43,14 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(config.preset.name()));
     config.engine.check(&config)?;
+    // Refused before the header, so that a run too big for the machine is one line.
+    memory::ensure_fits(
+        &config,
+        Work::Train {
+            engine: config.engine,
+        },
+        &device,
+    )?;
     if args.animate {
         plot::animation::check_animatable(&config)?;
     }
