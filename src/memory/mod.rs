@@ -11,9 +11,12 @@
 //! ```
 //!
 //! Every product of sizes is checked: a width, sample count or batch size whose bytes do not fit
-//! in a `u64` is refused, never wrapped. The figures are upper bounds taken from the code, not
-//! measurements; `tests/it/memory.rs` holds them to the peak resident memory that
-//! `burnprop bench` measures.
+//! in a `u64` is refused, never wrapped. The figures are read from the code (what each phase
+//! allocates), not fitted to measurements; where the data's content decides (how many of
+//! MNIST's pixels are nonzero) they take the wide kernel's densest sparse input, and MNIST
+//! counts as its full 70000 images. The bytes are counted as host memory whatever the device.
+//! `tests/it/memory.rs` holds the estimate to the peak resident memory that `burnprop bench`
+//! measures.
 
 mod available;
 mod estimate;
