@@ -13,6 +13,7 @@ pub mod history;
 pub mod metrics;
 mod run;
 pub mod steppers;
+mod summary;
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
