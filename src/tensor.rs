@@ -181,35 +181,17 @@ impl SparseRows {
             "{} rows do not fit a transpose's u32 columns",
             self.rows()
         );
-        let mut counts = vec![0; self.cols + 1];
-        for &j in &self.columns {
-            counts[j as usize + 1] += 1;
-        }
-        for j in 0..self.cols {
-            counts[j + 1] += counts[j];
-        }
-        let starts = counts.clone();
-        // Where each original entry goes in the transpose, in the original order.
-        let mut slots = Vec::with_capacity(self.columns.len());
-        let mut columns = vec![0; self.columns.len()];
-        for (i, row) in self.starts.windows(2).enumerate() {
-            for &j in &self.columns[row[0]..row[1]] {
-                let slot = &mut counts[j as usize];
-                columns[*slot] = i as u32;
-                slots.push(*slot);
-                *slot += 1;
+        let (starts, columns, values) = match &self.values {
+            HostValues::F32(v) => {
+                let (starts, columns, v) =
+                    transpose_entries(self.cols, &self.starts, &self.columns, v);
+                (starts, columns, HostValues::F32(v))
             }
-        }
-        fn place<T: Copy + Default>(values: &[T], slots: &[usize]) -> Vec<T> {
-            let mut out = vec![T::default(); values.len()];
-            for (&v, &slot) in values.iter().zip(slots) {
-                out[slot] = v;
+            HostValues::F64(v) => {
+                let (starts, columns, v) =
+                    transpose_entries(self.cols, &self.starts, &self.columns, v);
+                (starts, columns, HostValues::F64(v))
             }
-            out
-        }
-        let values = match &self.values {
-            HostValues::F32(v) => HostValues::F32(place(v, &slots)),
-            HostValues::F64(v) => HostValues::F64(place(v, &slots)),
         };
         SparseRows {
             cols: self.rows(),
@@ -236,6 +218,38 @@ impl SparseRows {
             HostValues::F64(v) => HostValues::F64(scatter(self, v)),
         }
     }
+}
+
+/// The transpose of a `cols`-wide matrix given by its nonzero entries row by row (row `i`'s
+/// are `columns[starts[i]..starts[i + 1]]` and `values[…]`): the same three vectors for the
+/// transpose, each of its rows in increasing order of the original rows (a counting sort of
+/// the entries by column). [`SparseRows::transposed`] and the wide host kernel both use it.
+pub fn transpose_entries<T: Copy>(
+    cols: usize,
+    starts: &[usize],
+    columns: &[u32],
+    values: &[T],
+) -> (Vec<usize>, Vec<u32>, Vec<T>) {
+    let mut counts = vec![0; cols + 1];
+    for &j in columns {
+        counts[j as usize + 1] += 1;
+    }
+    for j in 0..cols {
+        counts[j + 1] += counts[j];
+    }
+    let transposed_starts = counts.clone();
+    let mut transposed_columns = vec![0; columns.len()];
+    // Every entry moves to one slot of its own, so each of these is overwritten.
+    let mut transposed_values = values.to_vec();
+    for (i, row) in starts.windows(2).enumerate() {
+        for e in row[0]..row[1] {
+            let slot = &mut counts[columns[e] as usize];
+            transposed_columns[*slot] = i as u32;
+            transposed_values[*slot] = values[e];
+            *slot += 1;
+        }
+    }
+    (transposed_starts, transposed_columns, transposed_values)
 }
 
 /// A tensor from host values, stored at the given precision.

@@ -4,7 +4,7 @@
 
 use crate::host::real::Real;
 use crate::host::simd::{Isa, Slots, filled_in_parallel, vectorized};
-use crate::tensor::SparseRows;
+use crate::tensor::{SparseRows, transpose_entries};
 
 /// The densest input for which a layer's products skip its zeros: a sparse row costs a pass
 /// over one row of `W` per nonzero entry, a fraction of what gemm's blocked product of the
@@ -128,27 +128,11 @@ impl<'a, R: Real> SparseRef<'a, R> {
         self.starts.len() - 1
     }
 
-    /// The transpose, each of its rows in increasing order of the original rows (the same
-    /// order as [`SparseRows::transposed`]).
+    /// The transpose, each of its rows in increasing order of the original rows, by the
+    /// counting sort [`SparseRows::transposed`] uses ([`transpose_entries`]).
     pub(in crate::host) fn transposed(&self) -> Sparse<R> {
-        let mut counts = vec![0; self.cols + 1];
-        for &j in self.index {
-            counts[j as usize + 1] += 1;
-        }
-        for j in 0..self.cols {
-            counts[j + 1] += counts[j];
-        }
-        let starts = counts.clone();
-        let mut index = vec![0; self.index.len()];
-        let mut values = vec![R::ZERO; self.values.len()];
-        for i in 0..self.rows() {
-            for e in self.starts[i]..self.starts[i + 1] {
-                let slot = &mut counts[self.index[e] as usize];
-                index[*slot] = i as u32;
-                values[*slot] = self.values[e];
-                *slot += 1;
-            }
-        }
+        let (starts, index, values) =
+            transpose_entries(self.cols, self.starts, self.index, self.values);
         Sparse {
             cols: self.rows(),
             starts,
