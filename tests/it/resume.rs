@@ -376,7 +376,7 @@ fn train_cli(args: &[&str], out: &Path) {
 pub(crate) mod signals {
     use std::fs;
     use std::io::{BufRead, BufReader};
-    use std::os::fd::{AsRawFd, RawFd};
+    use std::os::fd::AsRawFd;
     use std::process::{Child, Stdio};
     use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -406,8 +406,6 @@ pub(crate) mod signals {
     pub(crate) struct Trainee {
         child: Child,
         lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
-        /// The pipe's reading end, for how much it holds.
-        fd: RawFd,
         pipe: usize,
         printed: String,
     }
@@ -433,7 +431,6 @@ pub(crate) mod signals {
             Self {
                 child,
                 lines: BufReader::with_capacity(READ_AHEAD, stdout).lines(),
-                fd,
                 pipe,
                 printed: String::new(),
             }
@@ -625,15 +622,28 @@ pub(crate) mod signals {
         }
     }
 
-    /// The bytes waiting in the pipe behind `lines`.
-    fn unread(trainee: &Trainee) -> usize {
-        let mut bytes: libc::c_int = 0;
-        // SAFETY: FIONREAD writes one int, the bytes waiting in the pipe.
-        assert_eq!(
-            unsafe { libc::ioctl(trainee.fd, libc::FIONREAD, &mut bytes) },
-            0
-        );
-        usize::try_from(bytes).expect("a count")
+    /// Whether a thread of process `pid` sleeps in `write(1, …)`, blocked on its full stdout
+    /// pipe: its `/proc/PID/task/TID/syscall` names the call and its first argument (a running
+    /// thread's reads `running`), its `stat` the state `S`. The pipe's byte count cannot tell:
+    /// a one-page pipe takes no write past the page's end, so a writer can block with far less
+    /// than a page unread, once the reader has taken the page's start.
+    fn blocked_on_stdout(pid: i32) -> bool {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            return false;
+        };
+        tasks.flatten().any(|task| {
+            let path = task.path();
+            let in_write = fs::read_to_string(path.join("syscall")).is_ok_and(|call| {
+                let mut fields = call.split_whitespace();
+                fields.next() == Some(&libc::SYS_write.to_string()) && fields.next() == Some("0x1")
+            });
+            // The state follows the command name, which is in parentheses.
+            let sleeping = fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with('S'))
+            });
+            in_write && sleeping
+        })
     }
 
     /// Whether `signal` is waiting, not yet taken by any thread of process `pid`
@@ -668,19 +678,18 @@ pub(crate) mod signals {
         let mut twice = args.clone();
         twice.extend(["--out", out_text]);
         // After step 12 (a checkpoint was written at step 10) the tests stop reading until the
-        // child's pipe is full to within a progress line: it blocks on its next line, and the
+        // child is seen blocked writing its next line to the full pipe: the
         // lines a first SIGINT's stop prints (the summary, "SIGINT stopped the run after …") can
         // never get out, so that stop cannot end the process. The first SIGINT is sent and seen
         // taken (no longer pending), then the second: only the second's immediate exit can end it.
         let at = random_step(12..last_signal_step(total), "two Ctrl-C");
         let mut trainee = Trainee::spawn(&twice);
         trainee.read_to_step(at);
-        let longest = trainee.printed.lines().map(str::len).max().unwrap_or(0) + 1;
-        // The step rate's digits can grow by a few characters.
-        let slack = longest + 16;
-        wait_for("a full pipe", || unread(&trainee) + slack >= trainee.pipe);
-        trainee.signal(libc::SIGINT);
         let pid = trainee.pid();
+        wait_for("the child blocked on its full pipe", || {
+            blocked_on_stdout(pid)
+        });
+        trainee.signal(libc::SIGINT);
         wait_for("the first SIGINT to be taken", || {
             !pending(pid, libc::SIGINT)
         });
