@@ -270,7 +270,9 @@ impl fmt::Display for EvalReport {
         let c = &self.confusion;
         writeln!(
             f,
-            "{} loss {:.6}, {} accuracy {:.4} ({} of {})",
+            // The accuracy in full (Rust's shortest repr, as train's summary prints it): four
+            // decimals would show 49998 of 50000 as 1.0000.
+            "{} loss {:.6}, {} accuracy {} ({} of {})",
             self.split,
             self.loss,
             self.split,

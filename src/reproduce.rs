@@ -342,8 +342,11 @@ fn gallery(entries: &[Entry], options: &ReproduceOptions) -> String {
         md,
         "Regenerate everything here with `cargo run --release -- {command}{data} --out {}` \
          (burnprop {}, {} backend). Each directory is a run directory: `burnprop plot --run DIR` \
-         redraws its figures, `burnprop eval --run DIR` evaluates it. Every figure is also \
-         there as SVG.\n",
+         redraws its figures, and `burnprop eval --run DIR` evaluates the classifiers (logreg, \
+         xor, circles, micrograd, and the MNIST presets with their files at hand; mnist's \
+         400 kB `model.bpk` is left out of git, so evaluate a `reproduce` of your own). \
+         three-layer's four independent outputs have no confusion matrix, and compare-circles \
+         holds a comparison, not a model. Every figure is also there as SVG.\n",
         options.out.display(),
         env!("CARGO_PKG_VERSION"),
         options.backend.name()

@@ -406,3 +406,42 @@ fn the_readme_shows_committed_figures() {
         );
     }
 }
+
+/// artifacts/README.md says which committed run directories `burnprop eval --run DIR` evaluates:
+/// the classifiers whose data needs no MNIST files, each to the training accuracy its
+/// summary.json records (eval recomputes it on the same data). Each is evaluated in a copy, as
+/// eval writes confusion.csv into the directory.
+#[test]
+fn the_committed_classifiers_evaluate_as_the_gallery_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let gallery = fs::read_to_string(root.join("artifacts/README.md")).expect("the gallery");
+    assert!(
+        gallery.contains(
+            "`burnprop eval --run DIR` evaluates the classifiers (logreg, xor, circles, micrograd"
+        ),
+        "artifacts/README.md no longer names the directories eval reads"
+    );
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    for run in ["logreg", "xor", "circles", "micrograd"] {
+        let dir = scratch.path().join(run);
+        fs::create_dir(&dir).expect("a copy's directory");
+        for entry in fs::read_dir(root.join("artifacts").join(run)).expect("a committed run") {
+            let path = entry.expect("an entry").path();
+            fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("a copy");
+        }
+        let summary: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(dir.join("summary.json")).expect("summary.json"),
+        )
+        .expect("JSON");
+        let accuracy = summary["accuracy"].as_f64().expect("an accuracy");
+        burnprop()
+            .args(["eval", "--run"])
+            .arg(&dir)
+            .env("BURN_DEVICE", "flex")
+            .assert()
+            .success()
+            .stdout(predicates::str::contains(format!(
+                "training accuracy {accuracy} ("
+            )));
+    }
+}
