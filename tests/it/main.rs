@@ -16,6 +16,7 @@ mod micrograd;
 mod mnist;
 mod notebooks;
 mod options;
+mod readme;
 mod resume;
 mod rundirs;
 mod runs;
