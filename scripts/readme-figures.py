@@ -27,6 +27,12 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def sci(x):
+    """x to two significant digits as the README writes it: 1.1e-5, not Python's 1.1e-05."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def run(burnprop, args, out):
     """Runs `burnprop ARGS --out OUT` on flex and returns its summary.json."""
     command = [str(burnprop), *args, "--out", str(out)]
@@ -65,13 +71,13 @@ def main():
             auto = summary(run(burnprop, ["train", "circles"], tmp / "a"))
             figures.append(("train circles: final loss", f"{auto['final_loss']:.6f}"))
             apart = abs(auto["final_loss"] - manual["final_loss"]) / manual["final_loss"]
-            figures.append(("train circles: relative difference to manual", f"{apart:.1e}"))
+            figures.append(("train circles: relative difference to manual", sci(apart)))
         loss, param = compare_figures(run(burnprop, ["compare", "circles", "--steps", "1000"], tmp / "c"))
-        figures.append(("compare circles --steps 1000: relative loss", f"{loss:.1e}"))
-        figures.append(("compare circles --steps 1000: parameters", f"{param:.1e}"))
+        figures.append(("compare circles --steps 1000: relative loss", sci(loss)))
+        figures.append(("compare circles --steps 1000: parameters", sci(param)))
         loss, param = compare_figures(run(burnprop, ["compare", "circles", "--steps", "1000", "--kernel", "tensor"], tmp / "ct"))
-        figures.append(("compare circles --steps 1000 --kernel tensor: relative loss", f"{loss:.1e}"))
-        figures.append(("compare circles --steps 1000 --kernel tensor: parameters", f"{param:.1e}"))
+        figures.append(("compare circles --steps 1000 --kernel tensor: relative loss", sci(loss)))
+        figures.append(("compare circles --steps 1000 --kernel tensor: parameters", sci(param)))
         mnist = ["--data-dir", options.mnist]
         for seed in (0, 1, 2):
             done = summary(run(burnprop, ["train", "mnist", "--seed", str(seed), *mnist], tmp / f"s{seed}"))
@@ -79,8 +85,8 @@ def main():
         done = summary(run(burnprop, ["train", "mnist", "--engine", "manual", *mnist], tmp / "mm"))
         figures.append(("train mnist --engine manual: test accuracy", f"{100 * done['test_accuracy']:.2f} %"))
         loss, param = compare_figures(run(burnprop, ["compare", "mnist", "--steps", "1000", *mnist], tmp / "cm"))
-        figures.append(("compare mnist --steps 1000: relative loss", f"{loss:.1e}"))
-        figures.append(("compare mnist --steps 1000: parameters", f"{param:.1e}"))
+        figures.append(("compare mnist --steps 1000: relative loss", sci(loss)))
+        figures.append(("compare mnist --steps 1000: parameters", sci(param)))
     missing = 0
     for what, text in figures:
         found = text in readme

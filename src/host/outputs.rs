@@ -42,8 +42,11 @@ impl<R: Real> Outputs<R> {
         let mut loss = [R::ZERO; LANES];
         match kind {
             LossKind::CrossEntropy => {
-                // ℓ = Σₖ yₖ·(lse − zₖ), lse = m + ln Σₖ e^(zₖ − m), m = maxₖ zₖ;
-                // ŷₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m), the softmax
+                // ℓ = Σₖ yₖ·((m − zₖ) + ln Σⱼ e^(zⱼ − m)), m = maxₖ zₖ, which is
+                // lse − zₖ; ŷₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m), the softmax. The order matters
+                // in f32: for an example the network is sure of, m − z_y is exactly 0 and the
+                // small logarithm keeps its digits, where lse = m + ln Σ would round it to the
+                // grid of the logit m (and with it the loss of a memorised batch, 1e-4 to 1e-3).
                 let mut m = z[0];
                 for zk in &z[1..] {
                     for t in 0..LANES {
@@ -57,15 +60,12 @@ impl<R: Real> Outputs<R> {
                         sum[t] += e[t];
                     }
                 }
-                let mut lse = ln_lanes(sum);
-                for t in 0..LANES {
-                    lse[t] += m[t];
-                }
+                let ln_sum = ln_lanes(sum);
                 let (predicted, labelled) = (argmax_lanes(z), argmax_lanes(y));
                 self.correct += (0..valid).filter(|&t| predicted[t] == labelled[t]).count();
                 for ((zk, yk), e) in z.iter_mut().zip(y).zip(&self.e) {
                     for t in 0..LANES {
-                        loss[t] += yk[t] * (lse[t] - zk[t]);
+                        loss[t] += yk[t] * ((m[t] - zk[t]) + ln_sum[t]);
                         zk[t] = e[t] / sum[t] - yk[t];
                     }
                 }

@@ -262,7 +262,7 @@ fn evaluated(run: &tempfile::TempDir) {
     let correct = (trained_accuracy * 200.0).round() as usize;
     assert!(
         stdout.contains(&format!(
-            "test accuracy {trained_accuracy:.4} ({correct} of 200)"
+            "test accuracy {trained_accuracy} ({correct} of 200)"
         )),
         "{stdout}"
     );
