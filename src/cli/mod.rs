@@ -2,6 +2,7 @@
 //!
 //! - [`args`]: the clap types, whose doc comments are `--help`;
 //! - [`overrides`]: flags onto a preset's [`ExperimentConfig`](crate::config::ExperimentConfig);
+//! - [`refusals`]: flags that would change nothing, refused;
 //! - [`commands`]: one small module per subcommand, each reading its arguments, calling the
 //!   library and printing what it returns;
 //! - here: dispatch, the device every command opens, and the exit status.
@@ -15,6 +16,7 @@
 pub mod args;
 pub mod commands;
 pub mod overrides;
+pub mod refusals;
 
 use std::path::Path;
 use std::process::ExitCode;

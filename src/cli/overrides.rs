@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 
 use super::args::ExperimentArgs;
 use crate::artifacts::read_config;
-use crate::config::ExperimentConfig;
+use crate::config::{ExperimentConfig, Schedule};
 use crate::data::DataConfig;
 use crate::model::activation::Activation;
 
@@ -26,7 +26,7 @@ impl ExperimentArgs {
     }
 
     /// The preset's config or the --config file's.
-    fn base(&self) -> Result<ExperimentConfig> {
+    pub(super) fn base(&self) -> Result<ExperimentConfig> {
         Ok(match (self.preset, &self.config) {
             (Some(preset), _) => preset.config(),
             (None, Some(path)) => read_config(path)?,
@@ -36,13 +36,17 @@ impl ExperimentArgs {
         })
     }
 
-    /// `c` with every given flag applied, validated.
-    fn over(&self, mut c: ExperimentConfig) -> Result<ExperimentConfig> {
+    /// `c` with every given flag applied, validated; a flag that it would not read is refused.
+    pub(super) fn over(&self, mut c: ExperimentConfig) -> Result<ExperimentConfig> {
         let opt = &mut c.optimizer;
         set(&mut opt.lr, self.lr);
         set(&mut opt.momentum, self.momentum);
         set(&mut opt.dampening, self.dampening);
         set(&mut opt.weight_decay, self.weight_decay);
+        if self.schedule == Some(Schedule::Constant) && self.lr_final.is_none() {
+            // The base's decay target (micrograd's 0.1) means nothing without the decay.
+            opt.lr_final = 0.0;
+        }
         set(&mut opt.schedule, self.schedule);
         set(&mut opt.lr_final, self.lr_final);
         opt.nesterov |= self.nesterov;
@@ -90,6 +94,7 @@ impl ExperimentArgs {
         set(&mut c.dtype, self.dtype);
         set(&mut c.kernel, self.kernel);
         self.apply_data_flags(&mut c.data)?;
+        self.refuse_ignored(&c)?;
         c.validate()?;
         Ok(c)
     }
@@ -162,8 +167,8 @@ impl ExperimentArgs {
                 reject("--factor", self.factor.is_some(), name)?;
             }
         }
-        // --data-dir (also read from BURNPROP_MNIST_DIR) only concerns MNIST; the MNIST-only
-        // switches do not apply here.
+        // The MNIST-only switches do not apply here (a typed --data-dir is refused with the
+        // other flags that change nothing, in `refusals`).
         reject("--digits", self.digits.is_some(), name)?;
         reject("--standardize", self.standardize, name)?;
         Ok(())

@@ -156,11 +156,26 @@ fn fixture() -> String {
     format!("{}/tests/fixtures/mnist", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `data` (`--data-dir DIR`) for an MNIST line, nothing for the others (which refuse it).
+fn data_flag<'a>(args: &[&str], data: &'a [&'a str]) -> &'a [&'a str] {
+    if args
+        .first()
+        .is_some_and(|preset| preset.starts_with("mnist"))
+    {
+        data
+    } else {
+        &[]
+    }
+}
+
 /// The estimate of `bench ARGS`, in MiB, computed in this process from the same command line.
 fn estimate_mib(args: &[&str]) -> f64 {
     let data_dir = fixture();
     let data = ["--data-dir", data_dir.as_str()];
-    let line = ["burnprop", "bench"].iter().chain(args).chain(&data);
+    let line = ["burnprop", "bench"]
+        .iter()
+        .chain(args)
+        .chain(data_flag(args, &data));
     let Command::Bench(bench) = Cli::try_parse_from(line).expect("a bench command").command else {
         panic!("{args:?} is not a bench command");
     };
@@ -177,7 +192,7 @@ fn measured_mib(args: &[&str]) -> Option<f64> {
     let output = burnprop()
         .arg("bench")
         .args(args)
-        .args(["--data-dir", &fixture()])
+        .args(data_flag(args, &["--data-dir", &fixture()]))
         .args(["--repeats", "1", "--steps", "1", "--warmup", "1", "--json"])
         .output()
         .expect("the binary runs");

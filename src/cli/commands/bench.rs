@@ -4,11 +4,14 @@ use anyhow::{Context as _, Result};
 
 use crate::bench::{self, BenchSettings};
 use crate::cli::args::BenchArgs;
+use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 
 /// Runs `burnprop bench`.
 pub fn run(args: &BenchArgs) -> Result<Outcome> {
-    let config = args.experiment.to_config()?;
+    let config = args.experiment.config_for(Job::Bench {
+        engine: args.engine,
+    })?;
     let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     let settings = BenchSettings {
         warmup: args

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, bail};
 
 use crate::cli::args::CompareArgs;
+use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 use crate::compare::{self, Tolerance};
 use crate::train;
@@ -19,7 +20,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     if args.every == Some(0) {
         bail!("--every must be at least 1");
     }
-    let config = args.experiment.to_config()?;
+    let config = args.experiment.config_for(Job::Compare)?;
     let tolerance = Tolerance::for_config(&config).with_overrides(args.loss_tol, args.param_tol)?;
     let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     let out = args

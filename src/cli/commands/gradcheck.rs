@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 
 use crate::cli::Outcome;
 use crate::cli::args::GradcheckArgs;
+use crate::cli::refusals::Job;
 use crate::device;
 use crate::gradcheck;
 use crate::tensor::Precision;
@@ -15,7 +16,9 @@ pub fn run(args: &GradcheckArgs) -> Result<Outcome> {
             "gradcheck runs in f64 only: finite differences in f32 lose half their digits; drop --dtype f32"
         );
     }
-    let config = args.experiment.to_config()?;
+    let config = args.experiment.config_for(Job::Gradcheck {
+        examples: args.examples.is_some(),
+    })?;
     let (backend, device) = device::select(args.experiment.device.as_deref())?;
     let (report, backend, moved) = gradcheck::check_config(
         &config,

@@ -5,6 +5,7 @@ use anyhow::{Result, bail};
 
 use crate::artifacts::write_atomic;
 use crate::cli::args::{TraceArgs, TraceFormat};
+use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 use crate::memory::{self, Work};
 use crate::trace::{self, Document, Header};
@@ -12,7 +13,7 @@ use crate::train::Experiment;
 
 /// Runs `burnprop trace`.
 pub fn run(args: &TraceArgs) -> Result<Outcome> {
-    let config = args.experiment.to_config()?;
+    let config = args.experiment.config_for(Job::Trace)?;
     let (backend, device) = open_device(args.experiment.device.as_deref(), config.dtype)?;
     if args.examples == 0 {
         bail!("--examples must be at least 1");

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 
 use crate::cli::args::TrainArgs;
+use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 use crate::config::ExperimentConfig;
 use crate::device::Backend;
@@ -28,7 +29,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     if let Some(dir) = &args.resume {
         return resume(args, dir);
     }
-    let mut config = args.experiment.to_config()?;
+    let mut config = args.experiment.config_for(Job::Train {
+        engine: args.engine,
+    })?;
     if let Some(engine) = args.engine {
         config.engine = engine;
     }
