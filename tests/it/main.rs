@@ -17,6 +17,7 @@ mod mnist;
 mod notebooks;
 mod options;
 mod readme;
+mod refusals;
 mod resume;
 mod rundirs;
 mod runs;
