@@ -319,7 +319,8 @@ pub struct PredictArgs {
     pub device: Option<String>,
 }
 
-/// A preset (or a saved configuration) and every hyperparameter flag that overrides it.
+/// A preset (or a saved configuration) and every hyperparameter flag that overrides it. A flag
+/// given that the configuration or the command would not read is refused (`cli::refusals`).
 #[derive(Debug, Args)]
 pub struct ExperimentArgs {
     /// The notebook experiment (`burnprop list`); or give --config.
@@ -410,11 +411,11 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum)]
     pub init: Option<Init>,
 
-    /// Bias initialiser.
+    /// Bias initialiser (layers with biases; refused with --bias false).
     #[arg(long, value_enum)]
     pub bias_init: Option<BiasInit>,
 
-    /// Standard deviation of the normal initialiser.
+    /// Standard deviation of the normal initialiser (refused without --init normal).
     #[arg(long, allow_negative_numbers = true, value_name = "SCALE")]
     pub init_scale: Option<f64>,
 
