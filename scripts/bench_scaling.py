@@ -66,9 +66,10 @@ def main():
         steps = str(max(10, 2_000_000 // n))
         for engine, kernel in CIRCLES:
             repeats = "3" if n >= 5000000 else "5"
+            # --kernel is the manual engine's: burnprop refuses it under autodiff.
+            kernel_flag = ["--kernel", kernel] if engine == "manual" else []
             m = bench(args.burnprop, ["circles", "--samples", str(n), "--engine", engine,
-                                      "--kernel", kernel if engine == "manual" else "auto",
-                                      "--steps", steps, "--repeats", repeats])
+                                      *kernel_flag, "--steps", steps, "--repeats", repeats])
             rows.append({"workload": "circles", "engine": engine, "kernel": kernel, "examples": n,
                          "batch": n, "hidden": 3, "unit": "iteration",
                          "seconds": m["seconds"]["median"], "min": m["seconds"]["min"],

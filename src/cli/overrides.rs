@@ -103,7 +103,7 @@ impl ExperimentArgs {
         if let Some(set) = self.data {
             if !data.is_planar() {
                 bail!(
-                    "--data replaces 2-D data (the circles and xor presets); the {} data is not 2-D",
+                    "--data replaces 2-D data (the circles, xor and micrograd presets); the {} data is not 2-D",
                     data.name()
                 );
             }

@@ -77,7 +77,7 @@ fn data_flags_that_do_not_fit_are_one_line_errors() {
     let cases: [(&[&str], &str); 6] = [
         (
             &["train", "mnist", "--data", "moons"],
-            "--data replaces 2-D data (the circles and xor presets); the mnist data is not 2-D",
+            "--data replaces 2-D data (the circles, xor and micrograd presets); the mnist data is not 2-D",
         ),
         (
             &["train", "logreg", "--data", "gauss"],
