@@ -6,7 +6,7 @@
 //! value its other settings never read (circles' `init_scale` under `--init glorot`), and that
 //! is no mistake of the user's. Two kinds of refusal:
 //!
-//! - [`ExperimentArgs::refuse_ignored`]: a flag the final configuration never reads, whatever
+//! - `ExperimentArgs::refuse_ignored`: a flag the final configuration never reads, whatever
 //!   the command (`--init-scale` without `--init normal`); `to_config` applies it.
 //! - [`ExperimentArgs::config_for`]: a flag the command never reads (`--lr` for `trace`, which
 //!   takes no step).
