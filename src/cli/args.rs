@@ -1,6 +1,6 @@
 //! The clap types: every subcommand and flag, with their doc comments as `--help`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -254,7 +254,7 @@ pub struct RunArgs {
     pub run: PathBuf,
 
     /// Directory holding MNIST's IDX files [default: the one the run was trained from].
-    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR", value_parser = mnist_dir)]
     pub data_dir: Option<PathBuf>,
 
     /// Compute device (as for train).
@@ -291,7 +291,7 @@ pub struct ReproduceArgs {
 
     /// Directory holding MNIST's IDX files; without it, MNIST runs only if burn-dataset's
     /// cache has it.
-    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR", value_parser = mnist_dir)]
     pub data_dir: Option<PathBuf>,
 
     /// Compute device (as for train).
@@ -465,7 +465,7 @@ pub struct ExperimentArgs {
 
     /// Directory holding MNIST's four IDX files, raw or .gz (the MNIST presets) [default:
     /// burn-dataset's cache, ~/.cache/burn-dataset/mnist].
-    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR")]
+    #[arg(long, env = "BURNPROP_MNIST_DIR", value_name = "DIR", value_parser = mnist_dir)]
     pub data_dir: Option<PathBuf>,
 
     /// The two digits of mnist-binary, comma-separated; the second is target 1.
@@ -480,4 +480,17 @@ pub struct ExperimentArgs {
     /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).
     #[arg(long, env = "BURN_DEVICE", value_name = "NAME")]
     pub device: Option<String>,
+}
+
+/// `--data-dir`'s value, from the flag or `BURNPROP_MNIST_DIR`. clap hands a variable that is
+/// set but empty (`BURNPROP_MNIST_DIR=`) over as an empty value, which its own path parser
+/// refuses, failing every command, `train xor` included; this parser takes it, and
+/// [`given_dir`] reads it as no directory given, as an empty variable is to a shell.
+fn mnist_dir(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value))
+}
+
+/// The directory a `--data-dir` field gives, if any: an empty value gives none.
+pub fn given_dir(dir: Option<&Path>) -> Option<&Path> {
+    dir.filter(|dir| !dir.as_os_str().is_empty())
 }

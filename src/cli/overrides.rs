@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use super::args::ExperimentArgs;
+use super::args::{ExperimentArgs, given_dir};
 use crate::artifacts::read_config;
 use crate::config::{ExperimentConfig, Schedule};
 use crate::data::DataConfig;
@@ -141,8 +141,8 @@ impl ExperimentArgs {
                 reject("--samples", self.samples.is_some(), name)?;
                 reject("--noise", self.noise.is_some(), name)?;
                 reject("--factor", self.factor.is_some(), name)?;
-                if self.data_dir.is_some() {
-                    dir.clone_from(&self.data_dir);
+                if let Some(given) = given_dir(self.data_dir.as_deref()) {
+                    *dir = Some(given.to_path_buf());
                 }
                 *standardize |= self.standardize;
                 match (&self.digits, digits.as_mut()) {

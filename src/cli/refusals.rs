@@ -14,7 +14,7 @@
 use anyhow::Result;
 use clap::ValueEnum;
 
-use super::args::ExperimentArgs;
+use super::args::{ExperimentArgs, given_dir};
 use crate::config::{Engine, ExperimentConfig, Kernel, Schedule};
 use crate::data::DataConfig;
 use crate::error::Error;
@@ -159,7 +159,7 @@ impl ExperimentArgs {
         }
         // BURNPROP_MNIST_DIR fills --data-dir too: only a value the environment did not give
         // is known to be typed.
-        let typed_dir = self.data_dir.as_ref().is_some_and(|dir| {
+        let typed_dir = given_dir(self.data_dir.as_deref()).is_some_and(|dir| {
             std::env::var_os("BURNPROP_MNIST_DIR").is_none_or(|env| env != dir.as_os_str())
         });
         if typed_dir && !matches!(c.data, DataConfig::Mnist { .. }) {

@@ -374,3 +374,30 @@ fn bench_rejects_bad_input_in_one_line() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_empty_mnist_variable_reads_as_unset() {
+    // `BURNPROP_MNIST_DIR=` (set but empty) was handed to --data-dir as an empty value, which
+    // clap's path parser refused for every command: `train xor` exited 2 with "a value is
+    // required for '--data-dir <DIR>'".
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    burnprop()
+        .args(["train", "xor", "--max-steps", "5", "--out"])
+        .arg(dir.path().join("xor"))
+        .env("BURNPROP_MNIST_DIR", "")
+        .assert()
+        .success();
+    let missing = burnprop()
+        .args(["train", "mnist", "--out"])
+        .arg(dir.path().join("mnist"))
+        .env("BURNPROP_MNIST_DIR", "")
+        .env("HOME", dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&missing.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("looked in --data-dir and BURNPROP_MNIST_DIR (neither given)"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::artifacts::{CONFUSION, RunDir};
-use crate::cli::args::RunArgs;
+use crate::cli::args::{RunArgs, given_dir};
 use crate::cli::{Outcome, open_device};
 use crate::eval;
 
@@ -11,7 +11,7 @@ use crate::eval;
 pub fn run(args: &RunArgs) -> Result<Outcome> {
     let dir = RunDir::open(&args.run)?;
     let (backend, device) = open_device(args.device.as_deref(), dir.config()?.dtype)?;
-    let (config, report) = eval::evaluate_run(&dir, args.data_dir.as_deref(), &device)?;
+    let (config, report) = eval::evaluate_run(&dir, given_dir(args.data_dir.as_deref()), &device)?;
     println!(
         "{} run {} on {backend}: {}",
         config.preset.name(),

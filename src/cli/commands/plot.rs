@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::args::PlotArgs;
+use crate::cli::args::{PlotArgs, given_dir};
 use crate::cli::{Outcome, open_run_device};
 use crate::plot;
 
@@ -11,7 +11,7 @@ use crate::plot;
 pub fn run(args: &PlotArgs) -> Result<Outcome> {
     let run = &args.run;
     let (_, device) = open_run_device(&run.run, run.device.as_deref())?;
-    let plotted = plot::plot_run(&run.run, run.data_dir.as_deref(), &device)
+    let plotted = plot::plot_run(&run.run, given_dir(run.data_dir.as_deref()), &device)
         .with_context(|| format!("plotting {} failed", run.run.display()))?;
     for path in &plotted.written {
         println!("wrote {}", path.display());

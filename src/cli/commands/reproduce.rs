@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use crate::cli::Outcome;
-use crate::cli::args::ReproduceArgs;
+use crate::cli::args::{ReproduceArgs, given_dir};
 use crate::device;
 use crate::reproduce::{self, ReproduceOptions};
 
@@ -15,7 +15,7 @@ pub fn run(args: &ReproduceArgs) -> Result<Outcome> {
     let options = ReproduceOptions {
         quick: args.quick,
         out: args.out.clone(),
-        data_dir: args.data_dir.clone(),
+        data_dir: given_dir(args.data_dir.as_deref()).map(std::path::Path::to_path_buf),
         backend,
     };
     let start = Instant::now();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::cli::args::TrainArgs;
+use crate::cli::args::{TrainArgs, given_dir};
 use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 use crate::config::ExperimentConfig;
@@ -122,7 +122,7 @@ fn resume(args: &TrainArgs, dir: &Path) -> Result<Outcome> {
             summary.steps
         ),
     };
-    run.set_data_dir(args.experiment.data_dir.clone());
+    run.set_data_dir(given_dir(args.experiment.data_dir.as_deref()).map(Path::to_path_buf));
     let saved = run.config().clone();
     let mut asked = args.experiment.over_saved(&saved)?;
     if let Some(engine) = args.engine {
