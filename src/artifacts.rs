@@ -98,7 +98,7 @@ pub struct RunDir {
     path: PathBuf,
     /// The open `.lock` file the lock is held on (none where a reader cannot create it: a
     /// directory nobody can write to).
-    _lock: Option<Arc<fs::File>>,
+    _lock: Option<Arc<Held>>,
     /// The run id of `config.json` (or of the run [`RunDir::start`] began).
     run_id: Option<String>,
 }
@@ -138,7 +138,7 @@ impl RunDir {
     }
 
     /// The directory with its lock, once its files are seen to come from one run.
-    fn checked(path: &Path, lock: Option<fs::File>) -> Result<Self> {
+    fn checked(path: &Path, lock: Option<Held>) -> Result<Self> {
         let mut dir = Self {
             path: path.to_path_buf(),
             _lock: lock.map(Arc::new),
@@ -320,9 +320,24 @@ fn require_config(path: &Path) -> Result<()> {
     }
 }
 
+/// An open `.lock` file with the lock held on it, released by an explicit unlock when dropped.
+/// The lock belongs to the open file, which a child process forked meanwhile by any thread
+/// shares until it starts its program: closing the file alone left the lock held for that
+/// moment, and a run resumed right after its stop in a process spawning children (the test
+/// suite) was refused as in use by itself. Unlocking releases it for every copy.
+#[derive(Debug)]
+struct Held(fs::File);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Closing the file follows, which releases the lock where unlocking failed.
+        let _ = self.0.unlock();
+    }
+}
+
 /// Takes the exclusive lock on `dir`'s `.lock` and writes this process's id into it, or names
 /// whoever holds it.
-fn lock_exclusive(dir: &Path) -> Result<fs::File> {
+fn lock_exclusive(dir: &Path) -> Result<Held> {
     let path = dir.join(LOCK);
     let io = |action: &'static str| {
         let path = path.clone();
@@ -352,13 +367,17 @@ fn lock_exclusive(dir: &Path) -> Result<fs::File> {
     }
     file.set_len(0).map_err(io("write"))?;
     writeln!(file, "{}", std::process::id()).map_err(io("write"))?;
-    Ok(file)
+    Ok(Held(file))
 }
 
 /// Who holds the lock on `.lock` at `path`, which an exclusive lock was just refused: readers
 /// if a shared lock is granted, else the writer whose process id the file holds.
 fn holder(path: &Path) -> String {
-    let readers = fs::File::open(path).is_ok_and(|probe| probe.try_lock_shared().is_ok());
+    let readers = fs::File::open(path).is_ok_and(|probe| {
+        let shared = probe.try_lock_shared().is_ok();
+        drop(Held(probe));
+        shared
+    });
     if readers {
         return "another burnprop process is reading it".to_string();
     }
@@ -374,7 +393,7 @@ fn holder(path: &Path) -> String {
 /// Takes a shared lock on `dir`'s `.lock`, refused while a writer holds it. A directory where
 /// the file can be neither created nor opened (read-only, and never written by a burnprop
 /// that locks) is read without a lock.
-fn lock_shared(dir: &Path) -> Result<Option<fs::File>> {
+fn lock_shared(dir: &Path) -> Result<Option<Held>> {
     let path = dir.join(LOCK);
     let file = fs::OpenOptions::new()
         .read(true)
@@ -387,7 +406,7 @@ fn lock_shared(dir: &Path) -> Result<Option<fs::File>> {
         return Ok(None);
     };
     match file.try_lock_shared() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => Ok(Some(Held(file))),
         Err(fs::TryLockError::WouldBlock) => Err(Error::RunInUse {
             path: dir.to_path_buf(),
             holder: holder(&path),
