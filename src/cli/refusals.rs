@@ -51,8 +51,7 @@ fn refuse(message: String) -> Result<()> {
 
 /// `3-1 network`: the layer widths.
 fn sizes_network(c: &ExperimentConfig) -> String {
-    let sizes: Vec<String> = c.sizes().iter().map(ToString::to_string).collect();
-    format!("{} network", sizes.join("-"))
+    format!("{} network", c.widths())
 }
 
 /// A closed choice as it is spelled on the command line (`glorot-network`).

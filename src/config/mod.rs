@@ -124,14 +124,18 @@ impl ExperimentConfig {
         sizes
     }
 
-    /// The network in one line, e.g. `2-3-1 relu → sigmoid, no biases`.
-    pub fn network(&self) -> String {
-        let sizes = self
-            .sizes()
+    /// The layer widths as written, e.g. `2-3-1`.
+    pub fn widths(&self) -> String {
+        self.sizes()
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("-");
+            .join("-")
+    }
+
+    /// The network in one line, e.g. `2-3-1 relu → sigmoid, no biases`.
+    pub fn network(&self) -> String {
+        let sizes = self.widths();
         let mut activations: Vec<&str> = self.activations.iter().map(|a| a.name()).collect();
         activations.push(self.loss.output_activation().name());
         let biases = if self.bias { "biases" } else { "no biases" };

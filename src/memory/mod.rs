@@ -161,12 +161,7 @@ fn fits_in(
 /// What was asked, for the message: `training circles (2-3-2, 3000000000 examples, full
 /// batch, autodiff engine, f32)`.
 fn asked(config: &ExperimentConfig, work: Work) -> String {
-    let sizes = config
-        .sizes()
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("-");
+    let sizes = config.widths();
     let examples = match &config.data {
         DataConfig::Mnist { .. } => "MNIST".to_string(),
         data => format!("{} examples", data_examples(data)),
