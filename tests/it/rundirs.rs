@@ -20,6 +20,14 @@ use crate::resume::signals::Trainee;
 const CIRCLES: [&str; 5] = ["circles", "--samples", "2000", "--iterations", "400"];
 
 /// A field of one of the run's JSON files.
+/// A child process training `CIRCLES`, with `extra` flags, into `out`.
+fn circles_child(out: &Path, extra: &[&str]) -> Trainee {
+    let mut args: Vec<&str> = CIRCLES.to_vec();
+    args.extend(extra);
+    args.extend(["--out", out.to_str().expect("UTF-8")]);
+    Trainee::spawn(&args)
+}
+
 fn field(dir: &Path, name: &str, key: &str) -> serde_json::Value {
     let text = fs::read_to_string(dir.join(name)).expect("the file is there");
     let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
@@ -57,9 +65,7 @@ fn a_second_run_into_an_interrupted_run_is_refused_and_says_how_to_resume_or_sta
     let root = tempfile::tempdir().expect("a temporary directory");
     let out = root.path().join("run");
     let out_text = out.to_str().expect("UTF-8");
-    let mut first: Vec<&str> = CIRCLES.to_vec();
-    first.extend(["--out", out_text]);
-    let mut trainee = Trainee::spawn(&first);
+    let mut trainee = circles_child(&out, &[]);
     trainee.read_to_step(20);
     trainee.signal(libc::SIGINT);
     let (code, printed) = trainee.finish();
@@ -110,9 +116,7 @@ fn a_second_writer_is_refused_with_the_holders_process_id_and_readers_wait() {
     let root = tempfile::tempdir().expect("a temporary directory");
     let out = root.path().join("run");
     let out_text = out.to_str().expect("UTF-8");
-    let mut first: Vec<&str> = CIRCLES.to_vec();
-    first.extend(["--seed", "1", "--out", out_text]);
-    let mut trainee = Trainee::spawn(&first);
+    let mut trainee = circles_child(&out, &["--seed", "1"]);
     // Step 10 printed: the child holds the directory and has written its config.json.
     trainee.read_to_step(10);
     let holder = format!("is in use: process {} is writing it", trainee.pid());
@@ -155,10 +159,7 @@ fn a_second_writer_is_refused_with_the_holders_process_id_and_readers_wait() {
 fn a_run_killed_with_sigkill_leaves_the_directory_free_for_the_next() {
     let root = tempfile::tempdir().expect("a temporary directory");
     let out = root.path().join("run");
-    let out_text = out.to_str().expect("UTF-8");
-    let mut first: Vec<&str> = CIRCLES.to_vec();
-    first.extend(["--out", out_text]);
-    let mut trainee = Trainee::spawn(&first);
+    let mut trainee = circles_child(&out, &[]);
     trainee.read_to_step(10);
     trainee.signal(libc::SIGKILL);
     let (code, _) = trainee.finish();
