@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Engine, Kernel, Preset, Schedule};
-use crate::data::PointSet;
+use crate::data::{Feature, PointSet};
 use crate::gradcheck;
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -444,10 +444,18 @@ pub struct ExperimentArgs {
     pub kernel: Option<Kernel>,
 
     /// Another 2-D data set in place of the preset's (circles, xor and micrograd presets):
-    /// scikit-learn's moons or TensorFlow Playground's circle, xor, gauss or spiral. The
-    /// targets keep the preset's encoding (one-hot for circles, one 0/1 target otherwise).
+    /// scikit-learn's moons or TensorFlow Playground's circle, xor, gauss or spiral, whose
+    /// targets keep the preset's encoding (one-hot for circles, one 0/1 target otherwise);
+    /// or the Playground's regression sets plane and gaussian (one real target; add --loss
+    /// mse).
     #[arg(long, value_enum, value_name = "SET")]
     pub data: Option<PointSet>,
+
+    /// TensorFlow Playground's input features, comma-separated, for 2-D data: the network
+    /// sees these of each point (x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2) instead of the point
+    /// [default: x1,x2].
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FEATURES")]
+    pub features: Option<Vec<Feature>>,
 
     /// Number of examples of generated data (circles, moons, the playground sets,
     /// three-layer).
@@ -455,7 +463,7 @@ pub struct ExperimentArgs {
     pub samples: Option<usize>,
 
     /// Noise of the generated 2-D data: the standard deviation for circles and moons, the
-    /// Playground's percentage from 0 to 50 for circle, xor, gauss and spiral.
+    /// Playground's percentage from 0 to 50 for its sets.
     #[arg(long, allow_negative_numbers = true)]
     pub noise: Option<f64>,
 

@@ -60,6 +60,9 @@ impl ExperimentArgs {
         if self.full_batch {
             c.batch_size = None;
         }
+        if self.features.is_some() {
+            c.features.clone_from(&self.features);
+        }
         if let Some(hidden) = &self.hidden {
             c.hidden.clone_from(hidden);
         }
@@ -123,7 +126,8 @@ impl ExperimentArgs {
                 set(noise, self.noise);
             }
             DataConfig::Moons { samples, noise, .. }
-            | DataConfig::Playground { samples, noise, .. } => {
+            | DataConfig::Playground { samples, noise, .. }
+            | DataConfig::PlaygroundRegression { samples, noise, .. } => {
                 set(samples, self.samples);
                 set(noise, self.noise);
                 reject("--factor", self.factor.is_some(), name)?;

@@ -14,7 +14,8 @@ mod preset;
 
 use burn::config::Config;
 
-use crate::data::DataConfig;
+use crate::data::features::IDENTITY;
+use crate::data::{DataConfig, Feature};
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -33,6 +34,11 @@ pub struct ExperimentConfig {
     pub preset: Preset,
     /// The training data and how it is generated.
     pub data: DataConfig,
+    /// TensorFlow Playground's input features (`--features`): the 2-D point mapped to these
+    /// before the first layer, which has one input per feature. Absent, the data's own
+    /// inputs.
+    #[config(default = "None")]
+    pub features: Option<Vec<Feature>>,
     /// Hidden-layer widths, input side first (empty: a single layer, as in logistic regression).
     pub hidden: Vec<usize>,
     /// The activation of each hidden layer (one per entry of `hidden`).
@@ -96,6 +102,7 @@ impl ExperimentConfig {
                 ("kernel", serde_json::json!(Kernel::Auto)),
                 ("engine", serde_json::json!(Engine::Autodiff)),
                 ("l2", serde_json::json!(0.0)),
+                ("features", serde_json::Value::Null),
             ] {
                 fields.entry(name).or_insert(default);
             }
@@ -115,10 +122,22 @@ impl ExperimentConfig {
         serde_json::from_value(value)
     }
 
-    /// The layer widths `[n_0, hidden…, n_L]`, inputs and outputs taken from the data.
+    /// The map from a 2-D point to the network's inputs: `--features`, or the identity
+    /// (`x1,x2`) without them.
+    pub fn input_features(&self) -> &[Feature] {
+        self.features.as_deref().unwrap_or(&IDENTITY)
+    }
+
+    /// The network's inputs: one per feature with `--features`, else the data's.
+    pub fn inputs(&self) -> usize {
+        self.features.as_ref().map_or(self.data.inputs(), Vec::len)
+    }
+
+    /// The layer widths `[n_0, hidden…, n_L]`: the inputs (see [`inputs`](Self::inputs)),
+    /// the hidden layers, and the outputs the data's targets need.
     pub fn sizes(&self) -> Vec<usize> {
         let mut sizes = Vec::with_capacity(self.hidden.len() + 2);
-        sizes.push(self.data.inputs());
+        sizes.push(self.inputs());
         sizes.extend(&self.hidden);
         sizes.push(self.data.outputs());
         sizes
@@ -222,9 +241,30 @@ impl ExperimentConfig {
         }
         check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
         self.data.validate()?;
+        if let Some(features) = &self.features {
+            check(
+                self.data.inputs() == 2,
+                format!(
+                    "--features maps 2-D points, but the {} data has {} inputs; drop the flag",
+                    self.data.name(),
+                    self.data.inputs()
+                ),
+            )?;
+            check(
+                !features.is_empty(),
+                "--features needs at least one feature, e.g. --features x1,x2".to_string(),
+            )?;
+        }
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
         }
+        check(
+            !self.data.is_regression() || self.loss == LossKind::Mse,
+            format!(
+                "the {} data is regression (one real target per point), which only --loss mse fits; add --loss mse",
+                self.data.name()
+            ),
+        )?;
         check(
             self.loss != LossKind::CrossEntropy || self.data.one_hot(),
             format!(

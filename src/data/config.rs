@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::examples::classes;
-use super::{PlaygroundSet, mnist, playground};
+use super::{PlaygroundSet, RegressionSet, mnist, playground, regression};
 
 /// The training data of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +49,17 @@ pub enum DataConfig {
         /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
         one_hot: bool,
     },
+    /// One of TensorFlow Playground's regression sets (one real target in [−1, 1], trained
+    /// with `--loss mse`), drawn from the numpy stream or (`--rng playground`) the
+    /// Playground's own.
+    PlaygroundRegression {
+        /// Which set.
+        set: RegressionSet,
+        /// Number of points (the Playground's 1200 by default).
+        samples: usize,
+        /// The Playground's noise slider, in percent from 0 to 50.
+        noise: f64,
+    },
     /// Notebook 002's random data: standard-normal features, fair 0/1 targets.
     Random {
         /// Input features `nx`.
@@ -71,7 +82,8 @@ pub enum DataConfig {
     },
 }
 
-/// The 2-D classification sets that can take the place of a 2-D preset's data (`--data`).
+/// The 2-D sets that can take the place of a 2-D preset's data (`--data`): classification
+/// sets, and the Playground's two regression sets (which train with `--loss mse`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PointSet {
     /// scikit-learn's `make_moons`: 100 points, noise 0.1 (karpathy/micrograd's demo).
@@ -84,16 +96,28 @@ pub enum PointSet {
     Gauss,
     /// TensorFlow Playground's two spirals (500 points, noise 0 %).
     Spiral,
+    /// TensorFlow Playground's regression plane: target (x₁ + x₂) / 10 (1200 points, noise
+    /// 0 %; --loss mse).
+    Plane,
+    /// TensorFlow Playground's regression Gaussians: six signed bumps (1200 points, noise 0 %;
+    /// --loss mse).
+    Gaussian,
 }
 
 impl PointSet {
-    /// The set at its source's default size and noise, with one-hot targets or one 0/1 target.
+    /// The set at its source's default size and noise, with one-hot targets or one 0/1 target
+    /// (a regression set has one real target whatever `one_hot` says).
     pub fn config(self, one_hot: bool) -> DataConfig {
         let playground = |set| DataConfig::Playground {
             set,
             samples: playground::SAMPLES,
             noise: 0.0,
             one_hot,
+        };
+        let regression_set = |set| DataConfig::PlaygroundRegression {
+            set,
+            samples: regression::SAMPLES,
+            noise: 0.0,
         };
         match self {
             PointSet::Moons => DataConfig::Moons {
@@ -105,6 +129,8 @@ impl PointSet {
             PointSet::Xor => playground(PlaygroundSet::Xor),
             PointSet::Gauss => playground(PlaygroundSet::Gauss),
             PointSet::Spiral => playground(PlaygroundSet::Spiral),
+            PointSet::Plane => regression_set(RegressionSet::Plane),
+            PointSet::Gaussian => regression_set(RegressionSet::Gaussian),
         }
     }
 }
@@ -123,6 +149,10 @@ impl DataConfig {
                 PlaygroundSet::Gauss => "playground gauss",
                 PlaygroundSet::Spiral => "playground spiral",
             },
+            DataConfig::PlaygroundRegression { set, .. } => match set {
+                RegressionSet::Plane => "playground plane",
+                RegressionSet::Gaussian => "playground gaussian",
+            },
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
         }
@@ -135,7 +165,8 @@ impl DataConfig {
             DataConfig::Xor
             | DataConfig::Circles { .. }
             | DataConfig::Moons { .. }
-            | DataConfig::Playground { .. } => 2,
+            | DataConfig::Playground { .. }
+            | DataConfig::PlaygroundRegression { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
         }
@@ -144,7 +175,7 @@ impl DataConfig {
     /// Number of target columns.
     pub fn outputs(&self) -> usize {
         match self {
-            DataConfig::Logreg | DataConfig::Xor => 1,
+            DataConfig::Logreg | DataConfig::Xor | DataConfig::PlaygroundRegression { .. } => 1,
             DataConfig::Circles { .. } => 2,
             DataConfig::Moons { one_hot, .. } | DataConfig::Playground { one_hot, .. } => {
                 classes(*one_hot)
@@ -192,6 +223,14 @@ impl DataConfig {
                 "TensorFlow Playground's {} ({samples} points, noise {noise} %)",
                 set.name()
             ),
+            DataConfig::PlaygroundRegression {
+                set,
+                samples,
+                noise,
+            } => format!(
+                "TensorFlow Playground's regression {} ({samples} points, noise {noise} %)",
+                set.name()
+            ),
             DataConfig::Random {
                 features,
                 samples,
@@ -206,8 +245,8 @@ impl DataConfig {
         }
     }
 
-    /// Whether the examples are points of the plane in two classes, so that any of the
-    /// [`PointSet`]s can take their place.
+    /// Whether the examples are points of the plane (in two classes, or with one real
+    /// target), so that any of the [`PointSet`]s can take their place.
     pub fn is_planar(&self) -> bool {
         matches!(
             self,
@@ -215,6 +254,13 @@ impl DataConfig {
                 | DataConfig::Circles { .. }
                 | DataConfig::Moons { .. }
                 | DataConfig::Playground { .. }
+                | DataConfig::PlaygroundRegression { .. }
         )
+    }
+
+    /// Whether the targets are real values to regress on (trained with `--loss mse`) rather
+    /// than classes.
+    pub fn is_regression(&self) -> bool {
+        matches!(self, DataConfig::PlaygroundRegression { .. })
     }
 }

@@ -189,6 +189,13 @@ pub(super) fn of_points(points: Vec<[f64; 2]>, labels: Vec<usize>, one_hot: bool
     Examples::new(points.into_flattened(), targets, [2, outputs], len)
 }
 
+/// Examples of 2-D points with one real target each (a regression set). The memory of both
+/// becomes the examples' without a copy.
+pub(super) fn of_targets(points: Vec<[f64; 2]>, targets: Vec<f64>) -> Examples {
+    let len = points.len();
+    Examples::new(points.into_flattened(), targets, [2, 1], len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

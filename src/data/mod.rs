@@ -7,32 +7,38 @@
 //! (`--rng playground`). Generated examples are stored flat ([`Examples`], `examples.rs`);
 //! the examples are served through burn-dataset's
 //! [`Dataset`](burn::data::dataset::Dataset) trait and batched by [`ExampleBatcher`] or
-//! [`mnist::DigitBatcher`]. The generators have one file each: [`toy`], [`circles`],
-//! [`moons`], [`playground`], [`random`].
+//! [`mnist::DigitBatcher`]. [`features`] maps 2-D points to the Playground's input features
+//! (`--features`). The generators have one file each: [`toy`], [`circles`],
+//! [`moons`], [`playground`] (classification) and [`regression`] (the Playground's regression
+//! sets), [`random`].
 
 pub mod batcher;
 pub mod circles;
 mod config;
 mod examples;
 mod fdlibm;
+pub mod features;
 pub mod mnist;
 pub mod moons;
 pub mod picture;
 pub mod playground;
 pub mod random;
+pub mod regression;
 pub mod toy;
 mod validate;
 
 pub use batcher::{Batch, ExampleBatcher};
 pub use config::{DataConfig, PointSet};
 pub use examples::{Example, ExampleRef, Examples};
+pub use features::Feature;
 pub use mnist::Digits;
 pub use playground::PlaygroundSet;
+pub use regression::RegressionSet;
 
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};
 use crate::tensor::Layout;
-use examples::of_points;
+use examples::{of_points, of_targets};
 
 /// The training data of a run, in memory.
 #[derive(Clone, Debug)]
@@ -68,9 +74,12 @@ impl DataConfig {
     /// by the Playground's seed string `0.SSSSS` ([`rng::playground_seed`]). An error unless the
     /// data is one of the Playground's sets and `seed` is below 100000.
     pub fn seedrandom(&self, seed: u32) -> Result<SeedRandom> {
-        if !matches!(self, DataConfig::Playground { .. }) {
+        if !matches!(
+            self,
+            DataConfig::Playground { .. } | DataConfig::PlaygroundRegression { .. }
+        ) {
             return Err(Error::InvalidConfig(format!(
-                "--rng playground draws only TensorFlow Playground's sets, not the {} data; add --data circle, xor, gauss or spiral, or choose another --rng",
+                "--rng playground draws only TensorFlow Playground's sets, not the {} data; add --data circle, xor, gauss, spiral, plane or gaussian, or choose another --rng",
                 self.name()
             )));
         }
@@ -88,21 +97,33 @@ impl DataConfig {
 /// [`DataConfig::seedrandom`]), with `Math.sin`, `Math.cos` and `Math.log` computed as node 20
 /// computes them (fdlibm). An error for any other data.
 pub fn load_seedrandom(config: &DataConfig, rng: &mut SeedRandom) -> Result<TrainingData> {
-    let DataConfig::Playground {
-        set,
-        samples,
-        noise,
-        one_hot,
-    } = config
-    else {
-        return Err(Error::InvalidConfig(format!(
-            "the Playground's stream draws only its own sets, not the {} data",
-            config.name()
-        )));
+    let examples = match config {
+        DataConfig::Playground {
+            set,
+            samples,
+            noise,
+            one_hot,
+        } => {
+            let (points, labels) =
+                playground::generate(*set, *samples, *noise, rng, playground::MathLib::Fdlibm);
+            of_points(points, labels, *one_hot)
+        }
+        DataConfig::PlaygroundRegression {
+            set,
+            samples,
+            noise,
+        } => {
+            let (points, targets) = regression::generate(*set, *samples, *noise, rng);
+            of_targets(points, targets)
+        }
+        _ => {
+            return Err(Error::InvalidConfig(format!(
+                "the Playground's stream draws only its own sets, not the {} data",
+                config.name()
+            )));
+        }
     };
-    let (points, labels) =
-        playground::generate(*set, *samples, *noise, rng, playground::MathLib::Fdlibm);
-    Ok(TrainingData::Examples(of_points(points, labels, *one_hot)))
+    Ok(TrainingData::Examples(examples))
 }
 
 /// The training data: generated from `rng` in the notebook's order, or read from MNIST's files.
@@ -136,6 +157,14 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             let (points, labels) =
                 playground::generate(*set, *samples, *noise, rng, playground::MathLib::Std);
             of_points(points, labels, *one_hot)
+        }
+        DataConfig::PlaygroundRegression {
+            set,
+            samples,
+            noise,
+        } => {
+            let (points, targets) = regression::generate(*set, *samples, *noise, rng);
+            of_targets(points, targets)
         }
         DataConfig::Random {
             features,

@@ -96,7 +96,7 @@ impl MathLib {
 }
 
 /// `randUniform(a, b)`: `Math.random() * (b − a) + a`.
-fn uniform(rng: &mut impl Uniform, a: f64, b: f64) -> f64 {
+pub(super) fn uniform(rng: &mut impl Uniform, a: f64, b: f64) -> f64 {
     rng.random() * (b - a) + a
 }
 
@@ -244,7 +244,7 @@ fn spiral(
 
 /// `shuffle` of `dataset.ts`: Fisher–Yates from the end, `index = ⌊Math.random() · counter⌋`
 /// drawn before `counter` is decremented (so an element may swap with itself).
-fn shuffle<T>(items: &mut [T], rng: &mut impl Uniform) {
+pub(super) fn shuffle<T>(items: &mut [T], rng: &mut impl Uniform) {
     let mut counter = items.len();
     while counter > 0 {
         let index = (rng.random() * counter as f64).floor() as usize;

@@ -35,6 +35,18 @@ impl DataConfig {
                     set.name()
                 ))
             }
+            DataConfig::PlaygroundRegression { samples, set, .. } if *samples < 2 => Some(format!(
+                "--samples must be at least 2 for the playground's {} (got {samples})",
+                set.name()
+            )),
+            DataConfig::PlaygroundRegression { noise, set, .. }
+                if !(0.0..=playground::MAX_NOISE).contains(noise) =>
+            {
+                Some(format!(
+                    "--noise is in percent from 0 to 50 for the playground's {}, like its slider (got {noise})",
+                    set.name()
+                ))
+            }
             DataConfig::Random {
                 features,
                 samples,

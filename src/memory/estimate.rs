@@ -132,9 +132,11 @@ impl DataBytes {
             },
             DataConfig::Circles { samples, .. }
             | DataConfig::Moons { samples, .. }
-            | DataConfig::Playground { samples, .. } => {
+            | DataConfig::Playground { samples, .. }
+            | DataConfig::PlaygroundRegression { samples, .. } => {
                 let m = wide(samples);
-                // Points `[f64; 2]`, labels `usize`, then the targets beside the points.
+                // Points `[f64; 2]`, labels `usize` (or real targets), then the targets beside
+                // the points.
                 let generating = add(&[mul(&[m, 24]), mul(&[m, shape.outputs, 8])]);
                 Self {
                     examples: m,

@@ -192,6 +192,7 @@ fn data_examples(data: &DataConfig) -> usize {
         DataConfig::Circles { samples, .. }
         | DataConfig::Moons { samples, .. }
         | DataConfig::Playground { samples, .. }
+        | DataConfig::PlaygroundRegression { samples, .. }
         | DataConfig::Random { samples, .. } => samples,
         DataConfig::Mnist { .. } => 0,
     }

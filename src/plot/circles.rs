@@ -10,15 +10,15 @@ use plotters::coord::ranged3d::Cartesian3d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::plane::{class, predicted};
+use super::plane::{class, class_colour, inputs, predicted};
 use super::{
     BLUE, DrawResult, Figure, ORANGE, SQUARE, Size, label_font, legend, tick, tick_font, title_font,
 };
-use crate::data::{DataConfig, Examples, PlaygroundSet};
+use crate::data::{DataConfig, Examples, Feature, PlaygroundSet};
 use crate::error::Result;
 use crate::loss::OutputActivation;
 use crate::model::Mlp;
-use crate::tensor::{Precision, host_tensor, host_values};
+use crate::tensor::{Precision, host_values};
 
 /// Points drawn in scatter plots: every k-th example, so that the SVG stays small.
 const SCATTER_POINTS: usize = 2500;
@@ -38,14 +38,16 @@ const SURFACE_GRID: usize = 60;
 pub struct View {
     /// The data's name in the scatter plot's title.
     pub title: &'static str,
-    /// The legend entries of class 0 and class 1.
-    pub classes: [&'static str; 2],
+    /// The legend entry of each class, in order.
+    pub classes: Vec<String>,
     /// The figures show the square `[-extent, extent]²` of the input plane.
     pub extent: f64,
 }
 
 impl View {
-    /// The view of `data` (notebook 000's for anything that is not moons or a Playground set).
+    /// The view of `data`: its own for the circles, the moons and the Playground's sets;
+    /// for any other data, its name, `class k` for each of its classes and the Playground's
+    /// square.
     pub fn of(data: &DataConfig) -> Self {
         let (title, classes, extent) = match data {
             DataConfig::Moons { .. } => (
@@ -73,15 +75,23 @@ impl View {
                 };
                 (title, classes, PLAYGROUND_EXTENT)
             }
-            _ => (
+            DataConfig::Circles { .. } | DataConfig::Xor => (
                 "make_circles",
                 ["class 0 (outer circle)", "class 1 (inner circle)"],
                 EXTENT,
             ),
+            _ => {
+                let k = if data.one_hot() { data.outputs() } else { 2 };
+                return Self {
+                    title: data.name(),
+                    classes: (0..k).map(|k| format!("class {k}")).collect(),
+                    extent: PLAYGROUND_EXTENT,
+                };
+            }
         };
         Self {
             title,
-            classes,
+            classes: classes.map(str::to_string).to_vec(),
             extent,
         }
     }
@@ -97,10 +107,6 @@ fn sample(examples: &Examples) -> Vec<([f64; 2], usize)> {
         .collect()
 }
 
-fn colour(class: usize) -> RGBColor {
-    if class == 0 { BLUE } else { ORANGE }
-}
-
 /// `n` evenly spaced values from `-extent` to `extent`, as `np.linspace`.
 fn linspace(n: usize, extent: f64) -> Vec<f64> {
     (0..n)
@@ -108,14 +114,20 @@ fn linspace(n: usize, extent: f64) -> Vec<f64> {
         .collect()
 }
 
-/// The grid points `(x1, x2)`, x1 varying fastest (`np.meshgrid` order), as one batch.
-fn grid_batch(n: usize, extent: f64, precision: Precision, device: &Device) -> Tensor<2> {
+/// The grid points `(x1, x2)`, x1 varying fastest (`np.meshgrid` order), mapped to
+/// `features`, as one batch.
+fn grid_batch(
+    n: usize,
+    extent: f64,
+    features: &[Feature],
+    precision: Precision,
+    device: &Device,
+) -> Tensor<2> {
     let axis = linspace(n, extent);
-    let values = axis
+    let points = axis
         .iter()
-        .flat_map(|&x2| axis.iter().flat_map(move |&x1| [x1, x2]))
-        .collect();
-    host_tensor(values, [n * n, 2], precision, device)
+        .flat_map(|&x2| axis.iter().map(move |&x1| [x1, x2]));
+    inputs(points, features, precision, device)
 }
 
 /// The two classes of a 2-D data set.
@@ -146,8 +158,8 @@ fn scatter<'a, DB: DrawingBackend + 'a>(
     points: &[([f64; 2], usize)],
     view: &View,
 ) -> DrawResult<DB> {
-    for (k, name) in view.classes.into_iter().enumerate() {
-        let c = colour(k);
+    for (k, name) in view.classes.iter().enumerate() {
+        let c = class_colour(k);
         chart
             .draw_series(
                 points
@@ -258,15 +270,19 @@ pub struct DecisionBoundary {
 }
 
 impl DecisionBoundary {
-    /// Evaluates `model` on the whole grid of `view`'s square in one batched forward pass.
+    /// Evaluates `model` on the whole grid of `view`'s square, each point mapped to
+    /// `features`, in one batched forward pass; the class of a point is its largest output
+    /// (one output: its sign), whatever the number of classes.
     pub fn new(
         model: &Mlp,
         examples: &Examples,
         view: View,
+        features: &[Feature],
         precision: Precision,
         device: &Device,
     ) -> Result<Self> {
-        let logits = model.forward_logits(grid_batch(GRID, view.extent, precision, device)); // [GRID², n_L]
+        let grid = grid_batch(GRID, view.extent, features, precision, device);
+        let logits = model.forward_logits(grid); // [GRID², n_L]
         let [_, columns] = logits.dims();
         let logits = host_values(logits)?;
         let predictions: Vec<usize> = logits.chunks(columns.max(1)).map(predicted).collect();
@@ -316,7 +332,7 @@ impl Figure for DecisionBoundary {
                     (centre(i0) - half, centre(j) - half),
                     (centre(i1) + half, centre(j) + half),
                 ],
-                colour(k).mix(0.25).filled(),
+                class_colour(k).mix(0.25).filled(),
             )
         }))?;
         scatter(&mut chart, &self.points, &self.view)?;
@@ -332,20 +348,17 @@ pub struct HiddenProjection {
 }
 
 impl HiddenProjection {
-    /// The first hidden layer's activations of a sample of `examples`, if it has three units.
+    /// The first hidden layer's activations of a sample of `examples` (points of the plane,
+    /// mapped to `features`), if it has three units.
     pub fn new(
         model: &Mlp,
         examples: &Examples,
+        features: &[Feature],
         precision: Precision,
         device: &Device,
     ) -> Result<Option<Self>> {
         let sampled = sample(examples);
-        let inputs = host_tensor(
-            sampled.iter().flat_map(|p| p.0).collect(),
-            [sampled.len(), 2],
-            precision,
-            device,
-        );
+        let inputs = inputs(sampled.iter().map(|p| p.0), features, precision, device);
         let (Some(z), Some(g)) = (
             model.pre_activations(inputs).into_iter().next(),
             model.hidden_activations.first(),
@@ -381,8 +394,15 @@ impl Figure for HiddenProjection {
             (0.0..1.0, 0.0..1.0, 0.0..1.0),
             (0.4, -0.5),
         )?;
-        for (k, name) in [(0, "class 0"), (1, "class 1")] {
-            let c = colour(k);
+        let classes = self
+            .points
+            .iter()
+            .map(|p| p.1 + 1)
+            .max()
+            .unwrap_or(0)
+            .max(2);
+        for k in 0..classes {
+            let c = class_colour(k);
             chart
                 .draw_series(
                     self.points
@@ -391,7 +411,7 @@ impl Figure for HiddenProjection {
                         // h₁ across, h₃ up, h₂ into the page.
                         .map(|p| Circle::new((p.0[0], p.0[2], p.0[1]), 2, c.mix(0.7).filled())),
                 )?
-                .label(name)
+                .label(format!("class {k}"))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
@@ -417,10 +437,17 @@ pub struct OutputSurface {
 }
 
 impl OutputSurface {
-    /// Evaluates `model` on a 60 × 60 grid of the square `[-extent, extent]²` in one forward
-    /// pass.
-    pub fn new(model: &Mlp, extent: f64, precision: Precision, device: &Device) -> Result<Self> {
-        let outputs = model.forward(grid_batch(SURFACE_GRID, extent, precision, device)); // [n², n_L]
+    /// Evaluates `model` on a 60 × 60 grid of the square `[-extent, extent]²`, each point
+    /// mapped to `features`, in one forward pass.
+    pub fn new(
+        model: &Mlp,
+        extent: f64,
+        features: &[Feature],
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Self> {
+        let grid = grid_batch(SURFACE_GRID, extent, features, precision, device);
+        let outputs = model.forward(grid); // [n², n_L]
         let [_, columns] = outputs.dims();
         let values = host_values(outputs)?;
         let last = columns.saturating_sub(1);

@@ -16,6 +16,7 @@ pub mod curves;
 pub mod digits;
 pub mod neurons;
 pub mod plane;
+pub mod regression;
 pub mod run;
 
 use std::path::{Path, PathBuf};

@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plane::{Scale, Square, heat_map};
 use super::{DrawResult, Figure, Size, draw_title, label_font, tick_font};
+use crate::data::Feature;
 use crate::error::Result;
 use crate::loss::OutputActivation;
 use crate::model::Mlp;
@@ -99,10 +100,11 @@ pub fn output_field(
     model: &Mlp,
     square: &Square,
     n: usize,
+    features: &[Feature],
     precision: Precision,
     device: &Device,
 ) -> Result<(Vec<f64>, Scale)> {
-    let outputs = model.forward(square.grid(n, precision, device)); // [n², n_L]
+    let outputs = model.forward(square.grid(n, features, precision, device)); // [n², n_L]
     let [_, width] = outputs.dims();
     let values: Vec<f64> = host_values(outputs)?
         .chunks(width.max(1))
@@ -120,15 +122,17 @@ pub struct Neurons {
 }
 
 impl Neurons {
-    /// Evaluates `model` (on 2-D inputs) over `square` in one forward pass.
+    /// Evaluates `model` over `square` of the input plane in one forward pass, each point
+    /// mapped to `features`.
     pub fn new(
         model: &Mlp,
         square: &Square,
         title: String,
+        features: &[Feature],
         precision: Precision,
         device: &Device,
     ) -> Result<Self> {
-        let grid = square.grid(CELLS, precision, device);
+        let grid = square.grid(CELLS, features, precision, device);
         let layers = model.layers.len();
         let mut columns = Vec::with_capacity(layers);
         for (l, z) in model.pre_activations(grid).into_iter().enumerate() {

@@ -6,8 +6,9 @@ use burn::tensor::{Device, Tensor};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BLUE, DrawResult, ORANGE};
+use super::{BLUE, DrawResult, ORANGE, SERIES};
 use crate::data::Examples;
+use crate::data::features::{self, Feature};
 use crate::tensor::{Precision, host_tensor};
 
 /// Colour levels of a heat map: few enough that equal neighbours merge into one rectangle (a
@@ -65,14 +66,40 @@ impl Square {
         from + 2.0 * self.half * (i as f64 + 0.5) / n as f64
     }
 
-    /// The centres of an `n × n` grid of cells, `x₁` varying fastest, as one batch `[n², 2]`.
-    pub fn grid(&self, n: usize, precision: Precision, device: &Device) -> Tensor<2> {
+    /// The centres of an `n × n` grid of cells, `x₁` varying fastest, as one batch of the
+    /// network's inputs (see [`inputs`]), `[n², features]`.
+    pub fn grid(
+        &self,
+        n: usize,
+        features: &[Feature],
+        precision: Precision,
+        device: &Device,
+    ) -> Tensor<2> {
         let (x0, y0) = (self.x().start, self.y().start);
-        let values = (0..n)
-            .flat_map(|j| (0..n).flat_map(move |i| [self.at(x0, i, n), self.at(y0, j, n)]))
-            .collect();
-        host_tensor(values, [n * n, 2], precision, device)
+        let points =
+            (0..n).flat_map(|j| (0..n).map(move |i| [self.at(x0, i, n), self.at(y0, j, n)]));
+        inputs(points, features, precision, device)
     }
+}
+
+/// Points of the input plane as one batch of the network's inputs, `[points, features]`: each
+/// point mapped by the run's `--features` ([`data::features`](crate::data::features); the
+/// identity `x1,x2` without them), as the training examples were.
+pub fn inputs(
+    points: impl Iterator<Item = [f64; 2]>,
+    features: &[Feature],
+    precision: Precision,
+    device: &Device,
+) -> Tensor<2> {
+    let values: Vec<f64> = points.flat_map(|p| features::map(features, p)).collect();
+    let rows = values.len() / features.len().max(1);
+    host_tensor(values, [rows, features.len()], precision, device)
+}
+
+/// The colour of class `k`: blue and orange for the first two (the notebooks' and the
+/// Playground's), then the other [`SERIES`] colours, in turn.
+pub fn class_colour(k: usize) -> RGBColor {
+    SERIES[k % SERIES.len()]
 }
 
 /// The class of a target: the hot column of a one-hot row, or 1 for a single target above 0.5.
@@ -117,6 +144,20 @@ pub struct Scale {
 }
 
 impl Scale {
+    /// White at 0, full blue at −m and full orange at m, `m` the largest finite |value| (a
+    /// regression's targets and outputs).
+    pub fn symmetric(values: impl Iterator<Item = f64>) -> Self {
+        let m = values
+            .filter(|v| v.is_finite())
+            .fold(0f64, |m, v| m.max(v.abs()))
+            .max(1e-12);
+        Self {
+            lo: -m,
+            mid: 0.0,
+            hi: m,
+        }
+    }
+
     /// The level of `v`, `0..LEVELS`, `LEVELS / 2` being white.
     pub fn level(&self, v: f64) -> usize {
         let half = (LEVELS / 2) as f64;

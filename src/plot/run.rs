@@ -10,17 +10,18 @@ use super::curves::{EngineComparison, GradientCheck, Lines, Predictions, Series}
 use super::digits::{ConfusionMap, Digit, DigitGrid, WeightGrid};
 use super::neurons::Neurons;
 use super::plane::Square;
+use super::regression::{PredictedSurface, Residuals};
 use super::{Figure, save};
 use crate::artifacts::{COMPARE, CONFIG, EPOCHS, GRADCHECK, HISTORY, MODEL, OUTPUTS, RunDir};
 use crate::compare::Comparison;
 use crate::config::{ExperimentConfig, Preset};
-use crate::data::{DataConfig, TrainingData};
+use crate::data::{DataConfig, Examples, TrainingData};
 use crate::error::{Error, Result};
 use crate::eval;
 use crate::gradcheck::GradcheckReport;
 use crate::memory::{self, Work};
 use crate::model::Mlp;
-use crate::train::{Experiment, History, predict};
+use crate::train::{self, Experiment, History, predict};
 
 /// Digits in the MNIST grid: the first test images, then the first mistakes among the rest.
 const GRID_FIRST: usize = 30;
@@ -284,40 +285,45 @@ fn model_figures(
         }
         Err(e) => return Err(e),
     };
-    if config.data.inputs() == 2
-        && let Some(examples) = experiment.examples()
-    {
+    // The points as drawn, before any --features map: the figures show the input plane.
+    let drawn = if config.data.inputs() == 2 {
+        Some(train::points(config)?)
+    } else {
+        None
+    };
+    let points = match &drawn {
+        Some(TrainingData::Examples(points)) => points,
+        _ => <&Examples>::default(),
+    };
+    let features = config.input_features();
+    if !points.is_empty() {
         let title = format!("{}: what each unit computes", config.preset.name());
-        let square = Square::around(examples);
+        let square = Square::around(points);
         plotted.save(
-            &Neurons::new(model, &square, title, config.dtype, device)?,
+            &Neurons::new(model, &square, title, features, config.dtype, device)?,
             dir,
         )?;
     }
     match &config.data {
         DataConfig::Circles { .. } | DataConfig::Moons { .. } | DataConfig::Playground { .. } => {
-            let examples = experiment.examples().unwrap_or_default();
-            let view = View::of(&config.data);
-            let extent = view.extent;
-            plotted.save(&Data::new(examples, view.clone()), dir)?;
-            plotted.save(
-                &DecisionBoundary::new(model, examples, view, config.dtype, device)?,
-                dir,
-            )?;
-            match HiddenProjection::new(model, examples, config.dtype, device)? {
-                Some(projection) => plotted.save(&projection, dir)?,
-                None => plotted
-                    .skipped
-                    .push("the hidden-layer projection: it needs three hidden units".to_string()),
-            }
-            plotted.save(
-                &OutputSurface::new(model, extent, config.dtype, device)?,
-                dir,
-            )?;
+            class_figures(config, model, points, dir, device, plotted)?;
+        }
+        DataConfig::PlaygroundRegression { .. } => {
+            let examples = experiment.examples().unwrap_or_default().clone();
+            let targets: Vec<f64> = examples.iter().map(|e| e.y[0]).collect();
+            let predictions: Vec<f64> = predict(model, examples, config, device)?
+                .into_iter()
+                .map(|p| p[0])
+                .collect();
+            let surface = PredictedSurface::new(model, points, features, config.dtype, device)?;
+            plotted.save(&surface, dir)?;
+            plotted.save(&Residuals::new(&targets, &predictions), dir)?;
         }
         DataConfig::Logreg | DataConfig::Xor => {
             let examples = experiment.examples().unwrap_or_default().clone();
-            let labels = examples
+            // Each example named by its point (its inputs before any --features map).
+            let shown = if points.is_empty() { &examples } else { points };
+            let labels = shown
                 .iter()
                 .map(|e| {
                     let x: Vec<String> = e.x.iter().map(|v| format!("{v}")).collect();
@@ -346,6 +352,44 @@ fn model_figures(
             digit_figures(config, model, experiment, dir, device, plotted)?;
         }
         DataConfig::Random { .. } => {}
+    }
+    Ok(())
+}
+
+/// The pictures of a classifier on points of the plane (`points`, as drawn): the data, the
+/// regions of each class (its largest output), the data on three hidden units, and (two
+/// classes) the output surface.
+fn class_figures(
+    config: &ExperimentConfig,
+    model: &Mlp,
+    points: &Examples,
+    dir: &Path,
+    device: &Device,
+    plotted: &mut Plotted,
+) -> Result<()> {
+    let (features, dtype) = (config.input_features(), config.dtype);
+    let view = View::of(&config.data);
+    let extent = view.extent;
+    plotted.save(&Data::new(points, view.clone()), dir)?;
+    let regions = DecisionBoundary::new(model, points, view, features, dtype, device)?;
+    plotted.save(&regions, dir)?;
+    match HiddenProjection::new(model, points, features, dtype, device)? {
+        Some(projection) => plotted.save(&projection, dir)?,
+        None => plotted
+            .skipped
+            .push("the hidden-layer projection: it needs three hidden units".to_string()),
+    }
+    if config.data.outputs() <= 2 {
+        plotted.save(
+            &OutputSurface::new(model, extent, features, dtype, device)?,
+            dir,
+        )?;
+    } else {
+        plotted.skipped.push(format!(
+            "the output surface: it shows P(class 1) of two classes, and the {} data has {}",
+            config.data.name(),
+            config.data.outputs()
+        ));
     }
     Ok(())
 }

@@ -89,17 +89,18 @@ impl Experiment {
     /// burn's initialisers on `device`'s generator. With `--rng playground` the data come from
     /// the Playground's own stream ([`DataConfig::seedrandom`]) instead, and the numpy stream,
     /// having drawn nothing, draws the weights as with `--rng numpy`.
+    ///
+    /// With `--features`, the examples' points are then mapped to the features
+    /// ([`data::features`]): every engine trains on the mapped inputs.
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         memory::ensure_fits(config, Work::Setup, device)?;
         let mut rng = NumpyRng::new(config.seed);
-        let data = match config.rng {
-            RngKind::Playground => {
-                data::load_seedrandom(&config.data, &mut config.data.seedrandom(config.seed)?)?
+        let data = match (draw(config, &mut rng)?, &config.features) {
+            (TrainingData::Examples(points), Some(features)) => {
+                TrainingData::Examples(data::features::apply(features, &points))
             }
-            RngKind::Numpy | RngKind::Burn | RngKind::Python => {
-                data::load(&config.data, config.layout, &mut rng)?
-            }
+            (data, _) => data,
         };
         let scale = match (config.init, config.init_scale) {
             (_, Some(scale)) => scale,
@@ -149,6 +150,26 @@ impl Experiment {
             }
         }
     }
+}
+
+/// The data of `config` as drawn from its seed, before any `--features` map (the points
+/// the figures of the input plane show): what [`Experiment::new`] draws from `rng`.
+fn draw(config: &ExperimentConfig, rng: &mut NumpyRng) -> Result<TrainingData> {
+    match config.rng {
+        RngKind::Playground => {
+            data::load_seedrandom(&config.data, &mut config.data.seedrandom(config.seed)?)
+        }
+        RngKind::Numpy | RngKind::Burn | RngKind::Python => {
+            data::load(&config.data, config.layout, rng)
+        }
+    }
+}
+
+/// The data of a valid `config` as drawn from its seed, its 2-D points not yet mapped by
+/// `--features`: the points the figures of the input plane show.
+pub fn points(config: &ExperimentConfig) -> Result<TrainingData> {
+    config.validate()?;
+    draw(config, &mut NumpyRng::new(config.seed))
 }
 
 impl TrainingData {

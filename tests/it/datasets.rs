@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use burnprop::data::{self, DataConfig, PlaygroundSet, TrainingData};
+use burnprop::data::{self, DataConfig, PlaygroundSet, RegressionSet, TrainingData};
 
 use crate::cli::one_line_failure;
 use crate::common::burnprop;
@@ -74,7 +74,22 @@ fn circles_preset_on_the_spiral_keeps_its_one_hot_targets() {
 
 #[test]
 fn data_flags_that_do_not_fit_are_one_line_errors() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["train", "xor", "--data", "plane"],
+            "the playground plane data is regression (one real target per point), which only --loss mse fits; add --loss mse",
+        ),
+        (
+            &[
+                "train",
+                "circles",
+                "--data",
+                "gaussian",
+                "--loss",
+                "cross-entropy",
+            ],
+            "the playground gaussian data is regression",
+        ),
         (
             &["train", "mnist", "--data", "moons"],
             "--data replaces 2-D data (the circles, xor and micrograd presets); the mnist data is not 2-D",
@@ -122,7 +137,8 @@ fn data_flags_that_do_not_fit_are_one_line_errors() {
 struct NodePoint {
     x: f64,
     y: f64,
-    label: i8,
+    /// ±1 for a classification set, the real target for a regression set.
+    label: f64,
 }
 
 /// The points of `tests/fixtures/playground/<set>_seed0.12345_noise<noise>.txt`, in the
@@ -177,7 +193,40 @@ fn playground_stream_reproduces_node_bit_for_bit() {
                 assert_eq!(example.x[0].to_bits(), node.x.to_bits(), "x of {at}");
                 assert_eq!(example.x[1].to_bits(), node.y.to_bits(), "y of {at}");
                 // The Playground's +1 is class 1, its −1 class 0.
-                assert_eq!(example.y, [f64::from(u8::from(node.label == 1))], "{at}");
+                assert_eq!(example.y, [f64::from(u8::from(node.label == 1.0))], "{at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn playground_regression_stream_reproduces_node_bit_for_bit() {
+    for set in [RegressionSet::Plane, RegressionSet::Gaussian] {
+        for noise in [0, 50] {
+            let config = DataConfig::PlaygroundRegression {
+                set,
+                // NUM_SAMPLES_REGRESS, as in the files' header (numSamples=1200).
+                samples: 1200,
+                noise: f64::from(noise),
+            };
+            let mut rng = config.seedrandom(12345).expect("a Playground seed");
+            let Ok(TrainingData::Examples(examples)) = data::load_seedrandom(&config, &mut rng)
+            else {
+                panic!("{set:?}: the Playground's sets are examples");
+            };
+            let expected = node_points(set.name(), noise);
+            assert_eq!(examples.len(), expected.len(), "{set:?} {noise}");
+            for (k, (example, node)) in examples.iter().zip(&expected).enumerate() {
+                // Bitwise: the ARC4 stream, the draw order, d3's scales and Math.sqrt are
+                // node's; so is the target, which the Playground keeps as it is.
+                let at = format!("{set:?}, noise {noise}, point {k}");
+                assert_eq!(example.x[0].to_bits(), node.x.to_bits(), "x of {at}");
+                assert_eq!(example.x[1].to_bits(), node.y.to_bits(), "y of {at}");
+                assert_eq!(
+                    example.y[0].to_bits(),
+                    node.label.to_bits(),
+                    "target of {at}"
+                );
             }
         }
     }

@@ -292,6 +292,7 @@ fn the_decision_boundary_of_a_trained_circles_model_shows_both_classes() {
         &trained.model,
         &examples,
         View::of(&config.data),
+        config.input_features(),
         config.dtype,
         &Device::flex(),
     )

@@ -6,6 +6,7 @@ mod common;
 mod datasets;
 mod engines;
 mod examples;
+mod features;
 mod figures;
 mod fuzz;
 mod gradients;

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::{Animation, CELLS, Frame};
 use crate::plot::plane::heat_map;
 use crate::plot::{
-    BLUE, DrawResult, ORANGE, RED, Size, label_font, log_span, span, tick, tick_font, title_font,
+    BLUE, DrawResult, RED, Size, label_font, log_span, span, tick, tick_font, title_font,
 };
 
 /// The GIF's size: the input plane on the left, the loss on the right.
@@ -60,10 +60,11 @@ impl Animation {
         // A few points (XOR's four) are drawn large; every point has a white rim, so that it
         // stands out from a region of its own colour.
         let radius = if self.points.len() <= 50 { 7 } else { 3 };
-        plane.draw_series(self.points.iter().map(|&(p, k)| {
-            let colour = if k == 0 { BLUE } else { ORANGE };
-            Circle::new((p[0], p[1]), radius, colour.filled())
-        }))?;
+        plane.draw_series(
+            self.points
+                .iter()
+                .map(|&(p, colour)| Circle::new((p[0], p[1]), radius, colour.filled())),
+        )?;
         plane.draw_series(
             self.points
                 .iter()

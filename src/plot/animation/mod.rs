@@ -31,15 +31,17 @@ mod recorder;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
+use plotters::style::RGBColor;
 
 pub use recorder::{Recorder, Snapshot, choose};
 
 use crate::artifacts::{ANIMATION, HISTORY, RunDir, SUMMARY, write_atomic};
 use crate::config::ExperimentConfig;
+use crate::data::{Examples, TrainingData};
 use crate::error::{Error, Result};
 use crate::plot::neurons::output_field;
-use crate::plot::plane::{Square, class};
-use crate::train::{self, Experiment, History, RunStatus, RunSummary, StepRecord};
+use crate::plot::plane::{Scale, Square, class, class_colour, level_colour};
+use crate::train::{self, History, RunStatus, RunSummary, StepRecord};
 
 /// Frames in an animation (fewer if the run has fewer steps).
 pub const FRAMES: usize = 60;
@@ -79,7 +81,8 @@ pub struct Animated {
 struct Animation {
     title: String,
     square: Square,
-    points: Vec<([f64; 2], usize)>,
+    /// Each drawn point and its colour.
+    points: Vec<([f64; 2], RGBColor)>,
     curve: Vec<(f64, f64)>,
     log_y: bool,
     frames: Vec<Frame>,
@@ -111,20 +114,32 @@ pub fn save_animation(
     device: &Device,
 ) -> Result<Animated> {
     check_animatable(config)?;
-    let experiment = Experiment::new(config, device)?;
-    let examples = experiment.examples().unwrap_or_default();
+    // The points as drawn, before any --features map: the plane's coordinates.
+    let data = train::points(config)?;
+    let examples = match &data {
+        TrainingData::Examples(examples) => examples,
+        TrainingData::Digits { .. } => <&Examples>::default(),
+    };
     let square = Square::around(examples);
     let stride = examples.len().div_ceil(POINTS).max(1);
+    // A class's colour, or for a regression the target's on the output's colour scale.
+    let targets = Scale::symmetric(examples.iter().flat_map(|e| e.y.iter().copied()));
+    let regression = config.data.is_regression();
     let points = examples
         .iter()
         .step_by(stride)
         .map(|e| {
+            let colour = if regression {
+                level_colour(targets.level(e.y[0]), 1.0)
+            } else {
+                class_colour(class(e.y))
+            };
             (
                 [
                     e.x.first().copied().unwrap_or(0.0),
                     e.x.get(1).copied().unwrap_or(0.0),
                 ],
-                class(e.y),
+                colour,
             )
         })
         .collect();
@@ -137,7 +152,14 @@ pub fn save_animation(
     };
     let mut frames = Vec::with_capacity(snapshots.len());
     for snapshot in snapshots {
-        let (values, scale) = output_field(&snapshot.model, &square, CELLS, config.dtype, device)?;
+        let (values, scale) = output_field(
+            &snapshot.model,
+            &square,
+            CELLS,
+            config.input_features(),
+            config.dtype,
+            device,
+        )?;
         frames.push(Frame {
             step: snapshot.step,
             loss: snapshot.loss,
