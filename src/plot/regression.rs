@@ -195,8 +195,8 @@ impl Figure for Residuals {
             .y_desc("residual ŷ − y")
             .axis_desc_style(label_font())
             .label_style(tick_font())
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
+            .x_label_formatter(&|v| tick(&exact_zero(*v, x1 - x0)))
+            .y_label_formatter(&|v| tick(&exact_zero(*v, reach)))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         chart.draw_series(std::iter::once(PathElement::new(
@@ -210,6 +210,12 @@ impl Figure for Residuals {
         )?;
         Ok(())
     }
+}
+
+/// `v`, or 0 where it is a rounding error away from 0 on an axis spanning `span` (plotters
+/// steps its ticks from the range's start, so the middle one of ±r lands on ±1e-16).
+fn exact_zero(v: f64, span: f64) -> f64 {
+    if v.abs() < 1e-9 * span.abs() { 0.0 } else { v }
 }
 
 #[cfg(test)]
