@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{Engine, Kernel, Preset, Schedule};
 use crate::data::PointSet;
 use crate::gradcheck;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -373,6 +373,12 @@ pub struct ExperimentArgs {
     /// --weight-decay λ, which only adds `λ·θ` to the gradient (`λ = 2α` takes the same steps).
     #[arg(long, allow_negative_numbers = true, value_name = "ALPHA")]
     pub l2: Option<f64>,
+
+    /// The parameters the --l2 penalty covers: every weight and bias (`all`, micrograd's), or
+    /// the weights only (`weights`, cs231n's `½λ·ΣW²`, which is --l2 λ/2); biases then get no
+    /// `2α·b` in their gradients.
+    #[arg(long, value_enum, value_name = "PARAMS")]
+    pub l2_on: Option<L2Scope>,
 
     /// The rate a --schedule linear or cosine decays to (default 0), reached after the last
     /// step; micrograd's demo: --lr 1 --schedule linear --lr-final 0.1.

@@ -83,6 +83,7 @@ impl ExperimentArgs {
         set(&mut c.loss, self.loss);
         set(&mut c.reduction, self.reduction);
         set(&mut c.l2, self.l2);
+        set(&mut c.l2_on, self.l2_on);
         set(&mut c.init, self.init);
         set(&mut c.bias_init, self.bias_init);
         if self.init_scale.is_some() {

@@ -16,7 +16,7 @@ use burn::config::Config;
 
 use crate::data::DataConfig;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Penalty, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -49,6 +49,10 @@ pub struct ExperimentConfig {
     /// `λ = 2α` takes the same steps without the term in the loss.
     #[config(default = 0.0)]
     pub l2: f64,
+    /// Which parameters the L2 penalty covers: every weight and bias (micrograd's `reg_loss`)
+    /// or the weights only (cs231n's `0.5*reg*ΣW²`, where `α = reg/2`).
+    #[config(default = "L2Scope::All")]
+    pub l2_on: L2Scope,
     /// How weights are initialised.
     pub init: Init,
     /// How biases are initialised.
@@ -86,7 +90,7 @@ pub struct ExperimentConfig {
 
 impl ExperimentConfig {
     /// Reads a `config.json`, also one written before some fields existed: each field added
-    /// since the first release (`kernel`, `engine`, `l2`, the optimiser's `lr_final`, …) takes
+    /// since the first release (`kernel`, `engine`, `l2`, `l2_on`, the optimiser's `lr_final`, …) takes
     /// the value that reproduces what such a run did, its `#[config(default)]`. burn's
     /// `Config` derive, unlike serde's `#[serde(default)]`, requires every field.
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Self> {
@@ -96,6 +100,7 @@ impl ExperimentConfig {
                 ("kernel", serde_json::json!(Kernel::Auto)),
                 ("engine", serde_json::json!(Engine::Autodiff)),
                 ("l2", serde_json::json!(0.0)),
+                ("l2_on", serde_json::json!(L2Scope::All)),
             ] {
                 fields.entry(name).or_insert(default);
             }
@@ -113,6 +118,14 @@ impl ExperimentConfig {
             }
         }
         serde_json::from_value(value)
+    }
+
+    /// The objective's L2 penalty: `α = l2` over the parameters `l2_on` names.
+    pub fn penalty(&self) -> Penalty {
+        Penalty {
+            alpha: self.l2,
+            on: self.l2_on,
+        }
     }
 
     /// The layer widths `[n_0, hidden…, n_L]`, inputs and outputs taken from the data.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Engine, ExperimentConfig, Kernel, OptimizerConfig, Schedule};
 use crate::data::DataConfig;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -124,6 +124,7 @@ fn logreg() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::SymmetricUniform,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -154,6 +155,7 @@ fn xor() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::GlorotNetwork,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -188,6 +190,7 @@ fn circles() -> ExperimentConfig {
         loss: LossKind::CrossEntropy,
         reduction: Reduction::Sum,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Normal,
         bias_init: BiasInit::Same,
         init_scale: Some(1.0),
@@ -229,6 +232,7 @@ fn three_layer() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Normal,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -264,6 +268,7 @@ fn mnist() -> ExperimentConfig {
         loss: LossKind::CrossEntropy,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Burn,
         bias_init: BiasInit::Same,
         init_scale: None,
@@ -305,6 +310,7 @@ fn mnist_binary() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Glorot,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -349,6 +355,7 @@ fn micrograd() -> ExperimentConfig {
         loss: LossKind::Hinge,
         reduction: Reduction::Mean,
         l2: 1e-4,
+        l2_on: L2Scope::All,
         init: Init::SymmetricUniform,
         bias_init: BiasInit::Zeros,
         init_scale: None,
