@@ -456,9 +456,13 @@ pub struct ExperimentArgs {
     pub data: Option<PointSet>,
 
     /// Number of examples of generated data (circles, moons, the playground sets,
-    /// three-layer).
+    /// three-layer); for cs231n's spiral, the number of points per class (its N).
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
+
+    /// Number of classes (arms) of cs231n's spiral, its K (the cs231n presets).
+    #[arg(long, value_name = "K")]
+    pub classes: Option<usize>,
 
     /// Noise of the generated 2-D data: the standard deviation for circles and moons, the
     /// Playground's percentage from 0 to 50 for circle, xor, gauss and spiral.

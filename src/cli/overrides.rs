@@ -112,6 +112,9 @@ impl ExperimentArgs {
             *data = set.config(data.one_hot());
         }
         let name = data.name();
+        if !matches!(data, DataConfig::Spiral { .. }) {
+            reject("--classes", self.classes.is_some(), name)?;
+        }
         match data {
             DataConfig::Circles {
                 samples,
@@ -127,6 +130,12 @@ impl ExperimentArgs {
             | DataConfig::Playground { samples, noise, .. } => {
                 set(samples, self.samples);
                 set(noise, self.noise);
+                reject("--factor", self.factor.is_some(), name)?;
+            }
+            DataConfig::Spiral { classes, samples } => {
+                set(classes, self.classes);
+                set(samples, self.samples);
+                reject("--noise", self.noise.is_some(), name)?;
                 reject("--factor", self.factor.is_some(), name)?;
             }
             DataConfig::Random { samples, .. } => {

@@ -318,6 +318,45 @@ mod tests {
     }
 
     #[test]
+    fn cs231n_presets_have_the_case_study_s_hyperparameters() {
+        // The case study: N = 100, K = 3; h = 100 (two-layer); W = 0.01 * np.random.randn(...),
+        // b = 0; step_size = 1e-0; reg = 1e-3 in 0.5*reg*np.sum(W*W) (α = reg/2, weights
+        // only); range(10000) and range(200) iterations; the notebook's np.random.seed(0).
+        for (preset, hidden, epochs) in [
+            (Preset::Cs231n, vec![100], 10_000),
+            (Preset::Cs231nLinear, vec![], 200),
+        ] {
+            let config = preset.config();
+            assert_eq!(
+                config.data,
+                DataConfig::Spiral {
+                    classes: 3,
+                    samples: 100
+                }
+            );
+            assert_eq!(config.hidden, hidden);
+            assert_eq!(config.epochs, epochs);
+            assert_eq!(config.optimizer.lr, 1.0);
+            assert_eq!(config.optimizer.momentum, 0.0);
+            assert_eq!(config.batch_size, None);
+            assert_eq!(
+                config.penalty(),
+                Penalty {
+                    alpha: 5e-4,
+                    on: L2Scope::Weights
+                }
+            );
+            assert_eq!((config.init, config.init_scale), (Init::Normal, Some(0.01)));
+            assert_eq!(config.bias_init, BiasInit::Zeros);
+            assert_eq!(
+                (config.loss, config.reduction),
+                (LossKind::CrossEntropy, Reduction::Mean)
+            );
+            assert_eq!((config.seed, config.dtype), (0, Precision::F64));
+        }
+    }
+
+    #[test]
     fn zero_batch_size_is_rejected() {
         let mut config = Preset::Xor.config();
         config.batch_size = Some(0);

@@ -49,6 +49,14 @@ pub enum DataConfig {
         /// Targets one-hot over the two classes (two outputs) rather than one 0/1 target.
         one_hot: bool,
     },
+    /// cs231n's spiral ("Minimal neural network case study"): `classes` interleaved arms,
+    /// targets one-hot over the classes.
+    Spiral {
+        /// Number of arms `K`, one class each.
+        classes: usize,
+        /// Points per class, the case study's `N` (the set has `classes × samples` points).
+        samples: usize,
+    },
     /// Notebook 002's random data: standard-normal features, fair 0/1 targets.
     Random {
         /// Input features `nx`.
@@ -123,6 +131,7 @@ impl DataConfig {
                 PlaygroundSet::Gauss => "playground gauss",
                 PlaygroundSet::Spiral => "playground spiral",
             },
+            DataConfig::Spiral { .. } => "spiral",
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
         }
@@ -135,7 +144,8 @@ impl DataConfig {
             DataConfig::Xor
             | DataConfig::Circles { .. }
             | DataConfig::Moons { .. }
-            | DataConfig::Playground { .. } => 2,
+            | DataConfig::Playground { .. }
+            | DataConfig::Spiral { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
         }
@@ -149,6 +159,7 @@ impl DataConfig {
             DataConfig::Moons { one_hot, .. } | DataConfig::Playground { one_hot, .. } => {
                 classes(*one_hot)
             }
+            DataConfig::Spiral { classes, .. } => *classes,
             DataConfig::Random { outputs, .. } => *outputs,
             DataConfig::Mnist { digits: None, .. } => mnist::CLASSES,
             DataConfig::Mnist {
@@ -165,6 +176,7 @@ impl DataConfig {
             DataConfig::Circles { .. }
                 | DataConfig::Moons { one_hot: true, .. }
                 | DataConfig::Playground { one_hot: true, .. }
+                | DataConfig::Spiral { .. }
                 | DataConfig::Mnist { digits: None, .. }
         )
     }
@@ -192,6 +204,9 @@ impl DataConfig {
                 "TensorFlow Playground's {} ({samples} points, noise {noise} %)",
                 set.name()
             ),
+            DataConfig::Spiral { classes, samples } => {
+                format!("cs231n's spiral, {classes} classes of {samples} points")
+            }
             DataConfig::Random {
                 features,
                 samples,

@@ -8,7 +8,7 @@
 //! the examples are served through burn-dataset's
 //! [`Dataset`](burn::data::dataset::Dataset) trait and batched by [`ExampleBatcher`] or
 //! [`mnist::DigitBatcher`]. The generators have one file each: [`toy`], [`circles`],
-//! [`moons`], [`playground`], [`random`].
+//! [`moons`], [`playground`], [`spiral`], [`random`].
 
 pub mod batcher;
 pub mod circles;
@@ -20,6 +20,7 @@ pub mod moons;
 pub mod picture;
 pub mod playground;
 pub mod random;
+pub mod spiral;
 pub mod toy;
 mod validate;
 
@@ -32,7 +33,7 @@ pub use playground::PlaygroundSet;
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};
 use crate::tensor::Layout;
-use examples::of_points;
+use examples::{of_classes, of_points};
 
 /// The training data of a run, in memory.
 #[derive(Clone, Debug)]
@@ -136,6 +137,10 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             let (points, labels) =
                 playground::generate(*set, *samples, *noise, rng, playground::MathLib::Std);
             of_points(points, labels, *one_hot)
+        }
+        DataConfig::Spiral { classes, samples } => {
+            let (points, labels) = spiral::make_spiral(*classes, *samples, rng);
+            of_classes(points, labels, *classes)
         }
         DataConfig::Random {
             features,

@@ -193,6 +193,7 @@ fn data_examples(data: &DataConfig) -> usize {
         | DataConfig::Moons { samples, .. }
         | DataConfig::Playground { samples, .. }
         | DataConfig::Random { samples, .. } => samples,
+        DataConfig::Spiral { classes, samples } => classes.saturating_mul(samples),
         DataConfig::Mnist { .. } => 0,
     }
 }

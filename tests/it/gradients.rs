@@ -502,6 +502,8 @@ fn host_kernels_pass_the_finite_difference_check_on_every_small_preset() {
         Preset::Xor,
         Preset::Circles,
         Preset::ThreeLayer,
+        Preset::Cs231n,
+        Preset::Cs231nLinear,
     ] {
         let examples = (preset == Preset::ThreeLayer).then_some(1000);
         let problem = preset_problem(preset, examples);
@@ -609,13 +611,26 @@ fn gradcheck_passes_for_every_preset() {
             ..CheckOptions::default()
         };
         let report = gradcheck::check(&problem, options).expect("the check runs");
-        assert_eq!(
-            report.verdict,
-            Verdict::Pass,
-            "{}:\n{report}",
-            preset.name()
-        );
         for tensor in &report.tensors {
+            // cs231n's spiral starts every arm at the origin (X[0], X[100], X[200] are 0), where
+            // each hidden pre-activation is b1 = 0 at initialisation: every b1 element's
+            // differences straddle a ReLU kink, so none is compared and b1 warns. The bias
+            // gradients of random networks are checked in
+            // a_weights_only_penalty_spares_the_biases_in_every_engine.
+            let unchecked =
+                preset == Preset::Cs231n && tensor.name == "b1" && tensor.kinks == tensor.elements;
+            let expected = if unchecked {
+                Verdict::Warn
+            } else {
+                Verdict::Pass
+            };
+            assert_eq!(
+                tensor.verdict,
+                expected,
+                "{} {}:\n{report}",
+                preset.name(),
+                tensor.name
+            );
             assert!(
                 tensor.manual.rel <= PASS && tensor.autodiff.rel <= PASS,
                 "{} {}: {report}",
