@@ -71,11 +71,14 @@ fn linspace(start: f64, stop: f64, n: usize) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    /// A row index of `X` and the row.
+    type Row = (usize, [f64; 2]);
+
     #[test]
     fn the_case_study_data_for_seeds_0_and_1() {
         // The X rows printed by the pure-Python model of numpy's legacy stream, checked bit
         // for bit against numpy 2.4.6 (scripts/cs231n/verify_rng_output.txt).
-        let checkpoints: [(u32, [(usize, [f64; 2]); 5]); 2] = [
+        let checkpoints: [(u32, [Row; 5]); 2] = [
             (
                 0,
                 [
