@@ -102,6 +102,11 @@ impl ExperimentArgs {
 
     fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
         if let Some(set) = self.data {
+            if let DataConfig::Spiral { classes, .. } = data {
+                bail!(
+                    "--data replaces two-class 2-D data (the circles, xor and micrograd presets); cs231n's spiral has {classes} classes: draw another spiral with --classes and --samples"
+                );
+            }
             if !data.is_planar() {
                 bail!(
                     "--data replaces 2-D data (the circles, xor and micrograd presets); the {} data is not 2-D",
