@@ -43,16 +43,74 @@ pub enum LossKind {
     Hinge,
 }
 
-/// A whole objective: the loss, how it combines the examples, and the L2 penalty `α` of
-/// `J = s·Σᵢ ℓᵢ + α·Σθ²` (0: none).
+/// A whole objective: the loss, how it combines the examples, and the L2 penalty of
+/// `J = s·Σᵢ ℓᵢ + α·Σθ²` (`α = 0`: none).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Objective {
     /// The per-example loss.
     pub kind: LossKind,
     /// Sum or mean over the examples.
     pub reduction: Reduction,
-    /// The L2 penalty `α`.
-    pub l2: f64,
+    /// The L2 penalty: `α` and the parameters `θ` it covers.
+    pub l2: Penalty,
+}
+
+/// Which parameters an L2 penalty covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum L2Scope {
+    /// Every weight and bias: micrograd's `alpha * sum(p*p for p in model.parameters())`.
+    #[default]
+    All,
+    /// The weights only, biases unpenalised: cs231n's case study,
+    /// `0.5*reg*np.sum(W*W) + 0.5*reg*np.sum(W2*W2)`.
+    Weights,
+}
+
+impl L2Scope {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            L2Scope::All => "all",
+            L2Scope::Weights => "weights",
+        }
+    }
+}
+
+/// The L2 penalty `P(θ) = α·Σθ²` of an objective, over the parameters `on` names (the
+/// derivation of its gradient is [`crate::manual::l2_gradients`]'s).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Penalty {
+    /// The factor `α` (0: no penalty).
+    pub alpha: f64,
+    /// The parameters `θ` the sum runs over.
+    pub on: L2Scope,
+}
+
+impl Penalty {
+    /// No penalty.
+    pub const NONE: Penalty = Penalty {
+        alpha: 0.0,
+        on: L2Scope::All,
+    };
+
+    /// `α·Σθ²` over every weight and bias.
+    pub fn all(alpha: f64) -> Self {
+        Self {
+            alpha,
+            on: L2Scope::All,
+        }
+    }
+
+    /// Whether there is no penalty (`α = 0`).
+    pub fn is_none(self) -> bool {
+        self.alpha == 0.0
+    }
+
+    /// Whether the biases are penalised (as well as the weights).
+    pub fn covers_biases(self) -> bool {
+        self.on == L2Scope::All
+    }
 }
 
 /// How per-example losses combine into the objective.

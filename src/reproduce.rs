@@ -81,6 +81,12 @@ fn reference(preset: Preset) -> &'static str {
         Preset::Micrograd => {
             "demo.ipynb cell 7: step 0 loss 0.8958441028683222, accuracy 50.0% → step 99 loss 0.010978370135492717, accuracy 100.0%"
         }
+        Preset::Cs231n => {
+            "the case study's code with seed 0, data then W then W2 (scripts/cs231n): iteration 0: loss 1.098765 → iteration 9000: loss 0.245095, training accuracy: 0.98"
+        }
+        Preset::Cs231nLinear => {
+            "the case study's notebook (seed 0): iteration 0: loss 1.096919 → iteration 190: loss 0.786302, training accuracy: 0.49"
+        }
     }
 }
 
@@ -94,7 +100,12 @@ fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
         match preset {
             Preset::Circles => config.epochs = 300,
             Preset::Mnist | Preset::MnistBinary => config.epochs = 1,
-            Preset::Logreg | Preset::Xor | Preset::ThreeLayer | Preset::Micrograd => {}
+            Preset::Logreg
+            | Preset::Xor
+            | Preset::ThreeLayer
+            | Preset::Micrograd
+            | Preset::Cs231n
+            | Preset::Cs231nLinear => {}
         }
     }
     config

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{Engine, Kernel, Preset, Schedule};
 use crate::data::{Feature, PointSet};
 use crate::gradcheck;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -374,6 +374,12 @@ pub struct ExperimentArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "ALPHA")]
     pub l2: Option<f64>,
 
+    /// The parameters the --l2 penalty covers: every weight and bias (`all`, micrograd's), or
+    /// the weights only (`weights`, cs231n's `½λ·ΣW²`, which is --l2 λ/2); biases then get no
+    /// `2α·b` in their gradients.
+    #[arg(long, value_enum, value_name = "PARAMS")]
+    pub l2_on: Option<L2Scope>,
+
     /// The rate a --schedule linear or cosine decays to (default 0), reached after the last
     /// step; micrograd's demo: --lr 1 --schedule linear --lr-final 0.1.
     #[arg(long, allow_negative_numbers = true, value_name = "LR")]
@@ -458,9 +464,13 @@ pub struct ExperimentArgs {
     pub features: Option<Vec<Feature>>,
 
     /// Number of examples of generated data (circles, moons, the playground sets,
-    /// three-layer).
+    /// three-layer); for cs231n's spiral, the number of points per class (its N).
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
+
+    /// Number of classes (arms) of cs231n's spiral, its K (the cs231n presets).
+    #[arg(long, value_name = "K")]
+    pub classes: Option<usize>,
 
     /// Noise of the generated 2-D data: the standard deviation for circles and moons, the
     /// Playground's percentage from 0 to 50 for its sets.

@@ -86,6 +86,7 @@ impl ExperimentArgs {
         set(&mut c.loss, self.loss);
         set(&mut c.reduction, self.reduction);
         set(&mut c.l2, self.l2);
+        set(&mut c.l2_on, self.l2_on);
         set(&mut c.init, self.init);
         set(&mut c.bias_init, self.bias_init);
         if self.init_scale.is_some() {
@@ -104,6 +105,11 @@ impl ExperimentArgs {
 
     fn apply_data_flags(&self, data: &mut DataConfig) -> Result<()> {
         if let Some(set) = self.data {
+            if let DataConfig::Spiral { classes, .. } = data {
+                bail!(
+                    "--data replaces two-class 2-D data (the circles, xor and micrograd presets); cs231n's spiral has {classes} classes: draw another spiral with --classes and --samples"
+                );
+            }
             if !data.is_planar() {
                 bail!(
                     "--data replaces 2-D data (the circles, xor and micrograd presets); the {} data is not 2-D",
@@ -114,6 +120,9 @@ impl ExperimentArgs {
             *data = set.config(data.one_hot());
         }
         let name = data.name();
+        if !matches!(data, DataConfig::Spiral { .. }) {
+            reject("--classes", self.classes.is_some(), name)?;
+        }
         match data {
             DataConfig::Circles {
                 samples,
@@ -130,6 +139,12 @@ impl ExperimentArgs {
             | DataConfig::PlaygroundRegression { samples, noise, .. } => {
                 set(samples, self.samples);
                 set(noise, self.noise);
+                reject("--factor", self.factor.is_some(), name)?;
+            }
+            DataConfig::Spiral { classes, samples } => {
+                set(classes, self.classes);
+                set(samples, self.samples);
+                reject("--noise", self.noise.is_some(), name)?;
                 reject("--factor", self.factor.is_some(), name)?;
             }
             DataConfig::Random { samples, .. } => {

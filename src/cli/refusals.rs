@@ -150,6 +150,12 @@ impl ExperimentArgs {
                 from(self.schedule.is_some(), "learning rate")
             ))?;
         }
+        if self.l2_on.is_some() && c.l2 == 0.0 {
+            refuse(format!(
+                "--l2-on has no effect with --l2 0{}; add --l2 ALPHA, or drop the flag",
+                from(self.l2.is_some(), "objective has no penalty")
+            ))?;
+        }
         if self.activation.is_some() && c.hidden.is_empty() {
             refuse(format!(
                 "--activation has no effect on a network without hidden layers{}; add --hidden WIDTHS, or drop the flag",

@@ -17,7 +17,7 @@ use burn::config::Config;
 use crate::data::features::IDENTITY;
 use crate::data::{DataConfig, Feature};
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Penalty, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -55,6 +55,10 @@ pub struct ExperimentConfig {
     /// `λ = 2α` takes the same steps without the term in the loss.
     #[config(default = 0.0)]
     pub l2: f64,
+    /// Which parameters the L2 penalty covers: every weight and bias (micrograd's `reg_loss`)
+    /// or the weights only (cs231n's `0.5*reg*ΣW²`, where `α = reg/2`).
+    #[config(default = "L2Scope::All")]
+    pub l2_on: L2Scope,
     /// How weights are initialised.
     pub init: Init,
     /// How biases are initialised.
@@ -92,7 +96,7 @@ pub struct ExperimentConfig {
 
 impl ExperimentConfig {
     /// Reads a `config.json`, also one written before some fields existed: each field added
-    /// since the first release (`kernel`, `engine`, `l2`, the optimiser's `lr_final`, …) takes
+    /// since the first release (`kernel`, `engine`, `l2`, `l2_on`, the optimiser's `lr_final`, …) takes
     /// the value that reproduces what such a run did, its `#[config(default)]`. burn's
     /// `Config` derive, unlike serde's `#[serde(default)]`, requires every field.
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Self> {
@@ -103,6 +107,7 @@ impl ExperimentConfig {
                 ("engine", serde_json::json!(Engine::Autodiff)),
                 ("l2", serde_json::json!(0.0)),
                 ("features", serde_json::Value::Null),
+                ("l2_on", serde_json::json!(L2Scope::All)),
             ] {
                 fields.entry(name).or_insert(default);
             }
@@ -131,6 +136,14 @@ impl ExperimentConfig {
     /// The network's inputs: one per feature with `--features`, else the data's.
     pub fn inputs(&self) -> usize {
         self.features.as_ref().map_or(self.data.inputs(), Vec::len)
+    }
+
+    /// The objective's L2 penalty: `α = l2` over the parameters `l2_on` names.
+    pub fn penalty(&self) -> Penalty {
+        Penalty {
+            alpha: self.l2,
+            on: self.l2_on,
+        }
     }
 
     /// The layer widths `[n_0, hidden…, n_L]`: the inputs (see [`inputs`](Self::inputs)),
@@ -342,6 +355,45 @@ mod tests {
         assert_eq!(config.optimizer.dampening, 0.0);
         assert_eq!(config.batch_size, None);
         assert_eq!(config.seed, 42);
+    }
+
+    #[test]
+    fn cs231n_presets_have_the_case_study_s_hyperparameters() {
+        // The case study: N = 100, K = 3; h = 100 (two-layer); W = 0.01 * np.random.randn(...),
+        // b = 0; step_size = 1e-0; reg = 1e-3 in 0.5*reg*np.sum(W*W) (α = reg/2, weights
+        // only); range(10000) and range(200) iterations; the notebook's np.random.seed(0).
+        for (preset, hidden, epochs) in [
+            (Preset::Cs231n, vec![100], 10_000),
+            (Preset::Cs231nLinear, vec![], 200),
+        ] {
+            let config = preset.config();
+            assert_eq!(
+                config.data,
+                DataConfig::Spiral {
+                    classes: 3,
+                    samples: 100
+                }
+            );
+            assert_eq!(config.hidden, hidden);
+            assert_eq!(config.epochs, epochs);
+            assert_eq!(config.optimizer.lr, 1.0);
+            assert_eq!(config.optimizer.momentum, 0.0);
+            assert_eq!(config.batch_size, None);
+            assert_eq!(
+                config.penalty(),
+                Penalty {
+                    alpha: 5e-4,
+                    on: L2Scope::Weights
+                }
+            );
+            assert_eq!((config.init, config.init_scale), (Init::Normal, Some(0.01)));
+            assert_eq!(config.bias_init, BiasInit::Zeros);
+            assert_eq!(
+                (config.loss, config.reduction),
+                (LossKind::CrossEntropy, Reduction::Mean)
+            );
+            assert_eq!((config.seed, config.dtype), (0, Precision::F64));
+        }
     }
 
     #[test]

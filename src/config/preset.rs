@@ -4,8 +4,8 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, ExperimentConfig, Kernel, OptimizerConfig, Schedule};
-use crate::data::DataConfig;
-use crate::loss::{LossKind, Reduction};
+use crate::data::{DataConfig, spiral};
+use crate::loss::{L2Scope, LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
@@ -31,11 +31,16 @@ pub enum Preset {
     /// karpathy/micrograd's `demo.ipynb`: a 2-16-16-1 ReLU network on `make_moons` with the
     /// SVM hinge loss and an L2 penalty, 100 steps of plain SGD with a decaying rate.
     Micrograd,
+    /// cs231n's "Minimal neural network case study": a 2-100-3 ReLU/softmax network on its
+    /// spiral, full-batch GD with an L2 penalty on the weights.
+    Cs231n,
+    /// The case study's first model: a linear softmax classifier (2-3) on the same spiral.
+    Cs231nLinear,
 }
 
 impl Preset {
     /// Every preset, in notebook order of `list`.
-    pub const ALL: [Preset; 7] = [
+    pub const ALL: [Preset; 9] = [
         Preset::Logreg,
         Preset::Xor,
         Preset::Circles,
@@ -43,6 +48,8 @@ impl Preset {
         Preset::Mnist,
         Preset::MnistBinary,
         Preset::Micrograd,
+        Preset::Cs231n,
+        Preset::Cs231nLinear,
     ];
 
     /// The name used on the command line and in run directories.
@@ -55,6 +62,8 @@ impl Preset {
             Preset::Mnist => "mnist",
             Preset::MnistBinary => "mnist-binary",
             Preset::Micrograd => "micrograd",
+            Preset::Cs231n => "cs231n",
+            Preset::Cs231nLinear => "cs231n-linear",
         }
     }
 
@@ -70,6 +79,12 @@ impl Preset {
                 "002 \"Code and Equations for a 3-Layer Neural Network\" (its two-class MNIST)"
             }
             Preset::Micrograd => "karpathy/micrograd demo.ipynb (beyond the four notebooks)",
+            Preset::Cs231n => {
+                "cs231n \"Minimal neural network case study\", its two-layer net (beyond the four notebooks)"
+            }
+            Preset::Cs231nLinear => {
+                "cs231n \"Minimal neural network case study\", its softmax classifier (beyond the four notebooks)"
+            }
         }
     }
 
@@ -95,6 +110,12 @@ impl Preset {
             Preset::Micrograd => {
                 "mean hinge loss + 1e-4·Σθ², full-batch SGD lr 1 → 0.1 (linear), 100 steps, f64"
             }
+            Preset::Cs231n => {
+                "mean cross-entropy + ½·1e-3·ΣW² (weights only), full-batch GD lr 1, 10000 iterations, f64"
+            }
+            Preset::Cs231nLinear => {
+                "mean cross-entropy + ½·1e-3·ΣW² (weights only), full-batch GD lr 1, 200 iterations, f64"
+            }
         }
     }
 
@@ -108,6 +129,8 @@ impl Preset {
             Preset::Mnist => mnist(),
             Preset::MnistBinary => mnist_binary(),
             Preset::Micrograd => micrograd(),
+            Preset::Cs231n => cs231n(vec![100], 10_000),
+            Preset::Cs231nLinear => cs231n(vec![], 200),
         }
     }
 }
@@ -125,6 +148,7 @@ fn logreg() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::SymmetricUniform,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -156,6 +180,7 @@ fn xor() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::GlorotNetwork,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -191,6 +216,7 @@ fn circles() -> ExperimentConfig {
         loss: LossKind::CrossEntropy,
         reduction: Reduction::Sum,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Normal,
         bias_init: BiasInit::Same,
         init_scale: Some(1.0),
@@ -233,6 +259,7 @@ fn three_layer() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Normal,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -269,6 +296,7 @@ fn mnist() -> ExperimentConfig {
         loss: LossKind::CrossEntropy,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Burn,
         bias_init: BiasInit::Same,
         init_scale: None,
@@ -311,6 +339,7 @@ fn mnist_binary() -> ExperimentConfig {
         loss: LossKind::Bce,
         reduction: Reduction::Mean,
         l2: 0.0,
+        l2_on: L2Scope::All,
         init: Init::Glorot,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -356,6 +385,7 @@ fn micrograd() -> ExperimentConfig {
         loss: LossKind::Hinge,
         reduction: Reduction::Mean,
         l2: 1e-4,
+        l2_on: L2Scope::All,
         init: Init::SymmetricUniform,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -368,6 +398,49 @@ fn micrograd() -> ExperimentConfig {
         max_steps: None,
         rng: RngKind::Python,
         seed: 1337,
+        dtype: Precision::F64,
+        layout: Layout::Row,
+        kernel: Kernel::Auto,
+        engine: Engine::Autodiff,
+    }
+}
+
+/// cs231n's "Minimal neural network case study", with `np.random.seed(0)` (its notebook's
+/// seed; the page's code sets none): the spiral (N = 100 points per class, K = 3), then
+/// `W = 0.01 * np.random.randn(D, h)` for each layer in turn (`[d_in, d_out]`, burn's
+/// layout), zero biases; `step_size = 1e-0`, `reg = 1e-3` in `0.5*reg*np.sum(W*W)` over the
+/// weights only (α = reg/2 = 5e-4); mean cross-entropy of a softmax; 10000 iterations for
+/// the two-layer net (`hidden = [100]`, ReLU), 200 for the linear classifier (`hidden = []`).
+fn cs231n(hidden: Vec<usize>, epochs: usize) -> ExperimentConfig {
+    let preset = if hidden.is_empty() {
+        Preset::Cs231nLinear
+    } else {
+        Preset::Cs231n
+    };
+    ExperimentConfig {
+        preset,
+        data: DataConfig::Spiral {
+            classes: spiral::CLASSES,
+            samples: spiral::SAMPLES,
+        },
+        activations: vec![Activation::Relu; hidden.len()],
+        hidden,
+        bias: true,
+        loss: LossKind::CrossEntropy,
+        reduction: Reduction::Mean,
+        l2: 5e-4,
+        l2_on: L2Scope::Weights,
+        features: None,
+        init: Init::Normal,
+        bias_init: BiasInit::Zeros,
+        init_scale: Some(0.01),
+        init_draw: 1,
+        optimizer: OptimizerConfig::plain(1.0),
+        epochs,
+        batch_size: None,
+        max_steps: None,
+        rng: RngKind::Numpy,
+        seed: 0,
         dtype: Precision::F64,
         layout: Layout::Row,
         kernel: Kernel::Auto,

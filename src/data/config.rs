@@ -60,6 +60,14 @@ pub enum DataConfig {
         /// The Playground's noise slider, in percent from 0 to 50.
         noise: f64,
     },
+    /// cs231n's spiral ("Minimal neural network case study"): `classes` interleaved arms,
+    /// targets one-hot over the classes.
+    Spiral {
+        /// Number of arms `K`, one class each.
+        classes: usize,
+        /// Points per class, the case study's `N` (the set has `classes × samples` points).
+        samples: usize,
+    },
     /// Notebook 002's random data: standard-normal features, fair 0/1 targets.
     Random {
         /// Input features `nx`.
@@ -153,6 +161,7 @@ impl DataConfig {
                 RegressionSet::Plane => "playground plane",
                 RegressionSet::Gaussian => "playground gaussian",
             },
+            DataConfig::Spiral { .. } => "spiral",
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
         }
@@ -166,7 +175,8 @@ impl DataConfig {
             | DataConfig::Circles { .. }
             | DataConfig::Moons { .. }
             | DataConfig::Playground { .. }
-            | DataConfig::PlaygroundRegression { .. } => 2,
+            | DataConfig::PlaygroundRegression { .. }
+            | DataConfig::Spiral { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
         }
@@ -180,6 +190,7 @@ impl DataConfig {
             DataConfig::Moons { one_hot, .. } | DataConfig::Playground { one_hot, .. } => {
                 classes(*one_hot)
             }
+            DataConfig::Spiral { classes, .. } => *classes,
             DataConfig::Random { outputs, .. } => *outputs,
             DataConfig::Mnist { digits: None, .. } => mnist::CLASSES,
             DataConfig::Mnist {
@@ -196,6 +207,7 @@ impl DataConfig {
             DataConfig::Circles { .. }
                 | DataConfig::Moons { one_hot: true, .. }
                 | DataConfig::Playground { one_hot: true, .. }
+                | DataConfig::Spiral { .. }
                 | DataConfig::Mnist { digits: None, .. }
         )
     }
@@ -231,6 +243,9 @@ impl DataConfig {
                 "TensorFlow Playground's regression {} ({samples} points, noise {noise} %)",
                 set.name()
             ),
+            DataConfig::Spiral { classes, samples } => {
+                format!("cs231n's spiral, {classes} classes of {samples} points")
+            }
             DataConfig::Random {
                 features,
                 samples,

@@ -172,6 +172,16 @@ pub(super) fn classes(one_hot: bool) -> usize {
     if one_hot { 2 } else { 1 }
 }
 
+/// Examples of 2-D points in `classes` classes, targets one-hot (cs231n's spiral).
+pub(super) fn of_classes(points: Vec<[f64; 2]>, labels: Vec<usize>, classes: usize) -> Examples {
+    let len = points.len();
+    let mut targets = vec![0.0; len * classes];
+    for (y, &label) in targets.chunks_mut(classes).zip(&labels) {
+        y[label] = 1.0;
+    }
+    Examples::new(points.into_flattened(), targets, [2, classes], len)
+}
+
 /// Examples of a two-class set of 2-D points: targets one-hot (as notebook 000's
 /// `Y[y == c, c] = 1`) or the class itself as one 0/1 target. The points' memory becomes the
 /// inputs' without a copy.

@@ -9,7 +9,7 @@
 //! [`Dataset`](burn::data::dataset::Dataset) trait and batched by [`ExampleBatcher`] or
 //! [`mnist::DigitBatcher`]. [`features`] maps 2-D points to the Playground's input features
 //! (`--features`). The generators have one file each: [`toy`], [`circles`],
-//! [`moons`], [`playground`] (classification) and [`regression`] (the Playground's regression
+//! [`moons`], [`playground`] (classification), [`spiral`] (cs231n's) and [`regression`] (the Playground's regression
 //! sets), [`random`].
 
 pub mod batcher;
@@ -24,6 +24,7 @@ pub mod picture;
 pub mod playground;
 pub mod random;
 pub mod regression;
+pub mod spiral;
 pub mod toy;
 mod validate;
 
@@ -38,7 +39,7 @@ pub use regression::RegressionSet;
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};
 use crate::tensor::Layout;
-use examples::{of_points, of_targets};
+use examples::{of_classes, of_points, of_targets};
 
 /// The training data of a run, in memory.
 #[derive(Clone, Debug)]
@@ -165,6 +166,10 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
         } => {
             let (points, targets) = regression::generate(*set, *samples, *noise, rng);
             of_targets(points, targets)
+        }
+        DataConfig::Spiral { classes, samples } => {
+            let (points, labels) = spiral::make_spiral(*classes, *samples, rng);
+            of_classes(points, labels, *classes)
         }
         DataConfig::Random {
             features,

@@ -47,6 +47,12 @@ impl DataConfig {
                     set.name()
                 ))
             }
+            DataConfig::Spiral { classes, .. } if *classes < 2 => Some(format!(
+                "--classes must be at least 2 for the spiral (got {classes})"
+            )),
+            DataConfig::Spiral { samples, .. } if *samples < 2 => Some(format!(
+                "--samples (points per class) must be at least 2 for the spiral (got {samples})"
+            )),
             DataConfig::Random {
                 features,
                 samples,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::numeric::sum;
 use crate::config::ExperimentConfig;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction, hinge_margin};
+use crate::loss::{LossKind, Penalty, Reduction, hinge_margin};
 use crate::manual;
 use crate::memory::{self, Work};
 use crate::model::Mlp;
@@ -29,8 +29,8 @@ pub struct Problem {
     pub loss: LossKind,
     /// Sum or mean over the examples.
     pub reduction: Reduction,
-    /// The L2 penalty `α` of `J + α·Σθ²` (0: none).
-    pub l2: f64,
+    /// The L2 penalty `α·Σθ²` of `J + α·Σθ²` and the parameters it covers (`α = 0`: none).
+    pub l2: Penalty,
 }
 
 /// The objective at one point θ, in the pieces the finite differences need.
@@ -104,7 +104,7 @@ impl Problem {
             targets: batch.targets(),
             loss: config.loss,
             reduction: config.reduction,
-            l2: config.l2,
+            l2: config.penalty(),
         })
     }
 
@@ -169,10 +169,13 @@ impl Problem {
             signs.extend(host_values(margins)?.into_iter().map(|v| v > 0.0));
         }
         let losses = host_values(self.loss.per_example(logits, self.targets.clone()))?;
-        let squares = params.iter().flat_map(|t| t.values.iter().map(|v| v * v));
+        // Weights are the 2-d parameters, biases the 1-d ones.
+        let squares = (params.iter())
+            .filter(|t| t.shape.len() == 2 || self.l2.covers_biases())
+            .flat_map(|t| t.values.iter().map(|v| v * v));
         Ok(Evaluation {
             losses,
-            penalty: self.l2 * sum(squares),
+            penalty: self.l2.alpha * sum(squares),
             signs,
         })
     }

@@ -4,7 +4,7 @@
 use super::network::Network;
 use super::real::Real;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{LossKind, Penalty, Reduction};
 
 /// One step's measurements and gradients: the sums of a batch, scaled by the reduction's `s`.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +92,7 @@ pub(in crate::host) fn scale<R: Real>(
     network: &Network<R>,
     mut sums: Sums<R>,
     reduction: Reduction,
-    l2: f64,
+    l2: Penalty,
     rows: usize,
 ) -> Step<R> {
     let s = reduction.scale(rows);
@@ -108,7 +108,7 @@ pub(in crate::host) fn finish<R: Real>(
     network: &Network<R>,
     sums: Sums<R>,
     s: f64,
-    l2: f64,
+    l2: Penalty,
 ) -> Step<R> {
     let mut gradients = Vec::with_capacity(2 * sums.weights.len());
     for ((w, b), bias) in sums
@@ -123,14 +123,20 @@ pub(in crate::host) fn finish<R: Real>(
         }
     }
     let mut penalty = 0.0;
-    if l2 != 0.0 {
+    if !l2.is_none() {
+        // The penalised parameters in the order of `gradients` (W1, b1, W2, …), each paired
+        // with whether the penalty covers it: every weight, and the biases only in its `All`
+        // scope (manual::l2_gradients derives both).
         let params = network
             .weights
             .iter()
             .zip(&network.biases)
-            .flat_map(|(w, b)| std::iter::once(w).chain(b));
-        let twice = R::of(2.0 * l2);
-        for (grad, param) in gradients.iter_mut().zip(params) {
+            .flat_map(|(w, b)| std::iter::once((w, true)).chain(b.iter().map(|b| (b, false))));
+        let twice = R::of(2.0 * l2.alpha);
+        for (grad, (param, weight)) in gradients.iter_mut().zip(params) {
+            if !weight && !l2.covers_biases() {
+                continue;
+            }
             for (g, &p) in grad.iter_mut().zip(param) {
                 *g += twice * p;
                 penalty += p.to_f64() * p.to_f64();
@@ -138,7 +144,7 @@ pub(in crate::host) fn finish<R: Real>(
         }
     }
     Step {
-        loss: sums.loss * s + l2 * penalty,
+        loss: sums.loss * s + l2.alpha * penalty,
         outputs: sums.outputs.iter().map(|c| c * s).collect(),
         correct: sums.correct,
         gradients,

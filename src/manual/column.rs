@@ -27,7 +27,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, softmax};
 
 use super::{Cache, Gradients, activation_backward, output_delta};
-use crate::loss::{LossKind, OutputActivation, Reduction};
+use crate::loss::{LossKind, OutputActivation, Penalty, Reduction};
 use crate::model::Mlp;
 use crate::model::activation::Activation;
 use crate::model::mlp::LayerParams;
@@ -202,4 +202,35 @@ pub fn backward(
         deltas,
         gradients: grads,
     }
+}
+
+/// The L2 penalty's gradients in notebook 002's orientation, added to `backward`'s: the
+/// derivation of [`super::l2_gradients`] with `W^[l] = Wᵀ` and `b^[l]` a column.
+///
+/// ```text
+/// P = α · Σ_l (Σ (W^[l])² + Σ (b^[l])²)   every parameter ([`L2Scope::All`](crate::loss::L2Scope::All))
+/// P = α · Σ_l Σ (W^[l])²                  the weights only ([`L2Scope::Weights`](crate::loss::L2Scope::Weights), cs231n)
+/// dW^[l] += 2α·W^[l]                      [n_l, n_{l−1}], in either scope
+/// db^[l] += 2α·b^[l]                      [n_l, 1], only when P covers the biases
+/// ```
+///
+/// A sum of squares does not see a transpose, so `P` is the same number in both layouts, and
+/// the column gradients are the transposes of the row ones.
+pub fn l2_gradients(
+    gradients: Vec<ColumnLayer>,
+    network: &ColumnNetwork,
+    penalty: Penalty,
+) -> Vec<ColumnLayer> {
+    let twice = 2.0 * penalty.alpha;
+    gradients
+        .into_iter()
+        .zip(&network.layers)
+        .map(|(g, layer)| ColumnLayer {
+            weight: g.weight + layer.weight.clone().mul_scalar(twice),
+            bias: match (g.bias, layer.bias.clone()) {
+                (Some(g), Some(b)) if penalty.covers_biases() => Some(g + b.mul_scalar(twice)),
+                (g, _) => g,
+            },
+        })
+        .collect()
 }

@@ -36,7 +36,7 @@ pub mod row;
 
 use burn::tensor::Tensor;
 
-use crate::loss::{LossKind, hinge_margin, signed_targets};
+use crate::loss::{LossKind, Penalty, hinge_margin, signed_targets};
 use crate::model::Mlp;
 use crate::model::activation::Activation;
 pub use crate::model::mlp::Gradients;
@@ -124,27 +124,42 @@ pub fn output_delta(kind: LossKind, cache: &Cache, targets: Tensor<2>) -> Tensor
     }
 }
 
-/// The gradients of `J + α·Σθ²` from those of `J`: the L2 penalty's derivation.
+/// The gradients of `J + P(θ)` from those of `J`: the L2 penalty's derivation, in either
+/// scope ([`L2Scope`](crate::loss::L2Scope)).
+///
+/// Over every weight and bias, as micrograd's `reg_loss`:
 ///
 /// ```text
-/// P(θ) = α · Σ_l (Σ W_l² + Σ b_l²)      every weight and bias, as micrograd's `reg_loss`
+/// P(θ) = α · Σ_l (Σ W_l² + Σ b_l²)
 /// ∂P/∂W_l = 2α·W_l,  ∂P/∂b_l = 2α·b_l
 /// ```
 ///
-/// so each gradient gains `2α·θ`. burn's weight decay with `λ = 2α` adds the same term to the
-/// gradient, but leaves the reported loss without `P`.
-pub fn l2_gradients(gradients: Gradients, model: &Mlp, alpha: f64) -> Gradients {
-    if alpha == 0.0 {
+/// so each gradient gains `2α·θ`. Over the weights only, as cs231n's case study
+/// (`reg_loss = 0.5*reg*np.sum(W*W) + 0.5*reg*np.sum(W2*W2)`):
+///
+/// ```text
+/// P(θ) = ½λ · Σ_l Σ W_l² = α · Σ_l Σ W_l²      with α = λ/2 (λ = 1e-3: α = 5e-4)
+/// ∂P/∂W_l = 2α·W_l = λ·W_l                     the case study's `dW += reg * W`
+/// ∂P/∂b_l = 0                                  no b_l appears in P
+/// ```
+///
+/// so only the weight gradients gain `2α·W_l`. Either derivation holds unchanged in notebook
+/// 002's column layout: its `W_l` is burn's `W_lᵀ`, and `Σ (W_lᵀ)² = Σ W_l²`, so its gradient
+/// gains `2α·W_lᵀ` ([`column::l2_gradients`]). burn's weight decay with `λ = 2α` adds the same term to
+/// every gradient, biases included, but leaves the reported loss without `P`.
+pub fn l2_gradients(gradients: Gradients, model: &Mlp, penalty: Penalty) -> Gradients {
+    if penalty.is_none() {
         return gradients;
     }
+    let twice = 2.0 * penalty.alpha;
     let layers = gradients
         .layers
         .into_iter()
         .zip(model.params())
         .map(|(grad, param)| LayerParams {
-            weight: grad.weight + param.weight.mul_scalar(2.0 * alpha),
+            weight: grad.weight + param.weight.mul_scalar(twice),
             bias: match (grad.bias, param.bias) {
-                (Some(g), Some(b)) => Some(g + b.mul_scalar(2.0 * alpha)),
+                (Some(g), Some(b)) if penalty.covers_biases() => Some(g + b.mul_scalar(twice)),
                 (g, _) => g,
             },
         })

@@ -123,6 +123,14 @@ impl DataBytes {
     fn of(data: &DataConfig, layout: Layout, shape: &Shape, sparse: bool) -> Self {
         let row = shape.inputs.saturating_add(shape.outputs);
         let examples_f64 = |samples: u64| mul(&[samples, row, 8]);
+        // `m` generated 2-D points: `[f64; 2]` with a `usize` label each, then the targets
+        // beside the points.
+        let points = |m: u64| Self {
+            examples: m,
+            generating: add(&[mul(&[m, 24]), mul(&[m, shape.outputs, 8])]),
+            kept: examples_f64(m),
+            generated: true,
+        };
         match *data {
             DataConfig::Logreg | DataConfig::Xor => Self {
                 examples: 4,
@@ -133,17 +141,9 @@ impl DataBytes {
             DataConfig::Circles { samples, .. }
             | DataConfig::Moons { samples, .. }
             | DataConfig::Playground { samples, .. }
-            | DataConfig::PlaygroundRegression { samples, .. } => {
-                let m = wide(samples);
-                // Points `[f64; 2]`, labels `usize` (or real targets), then the targets beside
-                // the points.
-                let generating = add(&[mul(&[m, 24]), mul(&[m, shape.outputs, 8])]);
-                Self {
-                    examples: m,
-                    generating,
-                    kept: examples_f64(m),
-                    generated: true,
-                }
+            | DataConfig::PlaygroundRegression { samples, .. } => points(wide(samples)),
+            DataConfig::Spiral { classes, samples } => {
+                points(wide(classes).saturating_mul(wide(samples)))
             }
             DataConfig::Random { samples, .. } => {
                 let m = wide(samples);

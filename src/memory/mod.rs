@@ -194,6 +194,7 @@ fn data_examples(data: &DataConfig) -> usize {
         | DataConfig::Playground { samples, .. }
         | DataConfig::PlaygroundRegression { samples, .. }
         | DataConfig::Random { samples, .. } => samples,
+        DataConfig::Spiral { classes, samples } => classes.saturating_mul(samples),
         DataConfig::Mnist { .. } => 0,
     }
 }

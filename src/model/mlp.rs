@@ -11,7 +11,7 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
-use crate::loss::OutputActivation;
+use crate::loss::{OutputActivation, Penalty};
 use crate::model::activation::Activation;
 
 /// A fully connected feedforward network.
@@ -84,24 +84,27 @@ impl Mlp {
             .collect()
     }
 
-    /// The L2 penalty `α·Σθ²` over every weight and bias, micrograd's
-    /// `alpha * sum(p*p for p in model.parameters())`; `None` when `α = 0`. Built from the
+    /// The L2 penalty `α·Σθ²` over every weight and bias (micrograd's
+    /// `alpha * sum(p*p for p in model.parameters())`), or over the weights only (cs231n's
+    /// `0.5*reg*np.sum(W*W)`, with `α = reg/2`); `None` when `α = 0`. Built from the
     /// parameters as the network holds them, so on an autodiff device `backward` derives
     /// `2α·θ` through it.
     ///
     /// # Shapes
     /// - → `[1]`
-    pub fn l2_penalty(&self, alpha: f64) -> Option<Tensor<1>> {
-        if alpha == 0.0 {
+    pub fn l2_penalty(&self, penalty: Penalty) -> Option<Tensor<1>> {
+        if penalty.is_none() {
             return None;
         }
         let squares = self.layers.iter().flat_map(|layer| {
-            let bias = layer.bias.as_ref().map(|b| b.val().square().sum());
+            let bias = (layer.bias.as_ref())
+                .filter(|_| penalty.covers_biases())
+                .map(|b| b.val().square().sum());
             std::iter::once(layer.weight.val().square().sum()).chain(bias)
         });
         squares
             .reduce(|total, part| total + part)
-            .map(|total| total.mul_scalar(alpha))
+            .map(|total| total.mul_scalar(penalty.alpha))
     }
 
     /// A network with these activations and new parameters (of the same shapes).

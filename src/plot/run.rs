@@ -351,7 +351,8 @@ fn model_figures(
         DataConfig::Mnist { .. } => {
             digit_figures(config, model, experiment, dir, device, plotted)?;
         }
-        DataConfig::Random { .. } => {}
+        // cs231n's spiral has K classes; the plane figures draw two.
+        DataConfig::Random { .. } | DataConfig::Spiral { .. } => {}
     }
     Ok(())
 }

@@ -224,7 +224,7 @@ impl Derivation<'_> {
         let s = scale_prefix(reduction, self.examples);
         let s_tex = scale_tex(reduction, self.examples);
         let input = activation_name(l - 1, self.depth);
-        let (decay, decay_tex) = penalty_gradient(l2, &format!("W{l}"), &bold("W", l));
+        let (decay, decay_tex) = penalty_gradient(l2, false, &format!("W{l}"), &bold("W", l));
         let equation = format!("{s}{}{decay}", (self.notation.dw)(&input, l));
         let input = activation_tex(l - 1, self.depth);
         let latex = format!(
@@ -235,12 +235,12 @@ impl Derivation<'_> {
         entry(Stage::Backward, format!("dW{l}"), equation, latex, dw)
     }
 
-    /// `db_l = s·Σᵢ dZ_l` over the examples, plus the penalty's `2α·b_l`.
+    /// `db_l = s·Σᵢ dZ_l` over the examples, plus the penalty's `2α·b_l` when it covers biases.
     fn bias_gradient(&self, l: usize, db: Matrix) -> Entry {
         let Objective { reduction, l2, .. } = self.objective;
         let s = scale_prefix(reduction, self.examples);
         let s_tex = scale_tex(reduction, self.examples);
-        let (decay, decay_tex) = penalty_gradient(l2, &format!("b{l}"), &bold("b", l));
+        let (decay, decay_tex) = penalty_gradient(l2, true, &format!("b{l}"), &bold("b", l));
         let equation = format!("{s}Σᵢ dZ{l}{}{decay}", self.notation.examples_index);
         let latex = format!(
             "d{} = {s_tex}\\sum_{{i}} d{}{}{decay_tex}",

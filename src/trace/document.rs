@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ExperimentConfig, Preset};
 use crate::device::Backend;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Reduction};
 use crate::model::activation::Activation;
 use crate::rng::RngKind;
 use crate::tensor::{Layout, Precision};
@@ -91,6 +91,10 @@ pub struct Header {
     pub reduction: Reduction,
     /// The L2 penalty `α` of `J = s·Σᵢ ℓᵢ + α·Σθ²` (0: none).
     pub l2: f64,
+    /// The parameters `θ` the penalty covers; absent from the JSON when it is every one (as
+    /// traces written before the option existed read).
+    #[serde(default, skip_serializing_if = "covers_all")]
+    pub l2_on: L2Scope,
     /// How the matrices hold the examples: as rows (burn) or as columns (notebook 002).
     pub layout: Layout,
     /// The precision the pass was computed in.
@@ -119,6 +123,7 @@ impl Header {
             loss: config.loss,
             reduction: config.reduction,
             l2: config.l2,
+            l2_on: config.l2_on,
             layout,
             dtype: config.dtype,
             rng: config.rng,
@@ -179,4 +184,9 @@ fn element_index(shape: &[usize], at: usize) -> String {
     }
     let index: Vec<String> = index.iter().map(usize::to_string).collect();
     format!("[{}]", index.join(", "))
+}
+
+/// Whether a penalty covers every parameter (serde's test for leaving `l2_on` out).
+fn covers_all(on: &L2Scope) -> bool {
+    *on == L2Scope::All
 }

@@ -57,7 +57,7 @@ pub fn of_experiment(
         Objective {
             kind: config.loss,
             reduction: config.reduction,
-            l2: config.l2,
+            l2: config.penalty(),
         },
     )?;
     let depth = config.hidden.len() + 1;

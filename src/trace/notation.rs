@@ -5,7 +5,7 @@
 
 use super::latex::bold;
 use crate::config::Preset;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{L2Scope, LossKind, Penalty, Reduction};
 use crate::tensor::Layout;
 
 /// What `preset`'s notebook calls the entries of a trace through `depth` layers, where its
@@ -130,22 +130,31 @@ pub(super) fn loss_equation(kind: LossKind, reduction: Reduction) -> String {
     format!("{reduction} {}(Ŷ, Y)", kind.name())
 }
 
-/// The L2 penalty's term of `J`, `α·Σθ²`, as text and LaTeX (empty without one).
-pub(super) fn penalty_terms(l2: f64) -> (String, String) {
-    if l2 == 0.0 {
+/// The L2 penalty's term of `J`, `α·Σθ²` (`α·ΣW²` over the weights only), as text and LaTeX
+/// (empty without one).
+pub(super) fn penalty_terms(l2: Penalty) -> (String, String) {
+    if l2.is_none() {
         return (String::new(), String::new());
     }
-    (
-        format!(" + {l2}·Σθ²"),
-        format!(" + {l2} \\sum \\theta^{{2}}"),
-    )
+    let alpha = l2.alpha;
+    match l2.on {
+        L2Scope::All => (
+            format!(" + {alpha}·Σθ²"),
+            format!(" + {alpha} \\sum \\theta^{{2}}"),
+        ),
+        L2Scope::Weights => (
+            format!(" + {alpha}·ΣW²"),
+            format!(" + {alpha} \\sum \\mathbf{{W}}^{{2}}"),
+        ),
+    }
 }
 
-/// The L2 penalty's term of a parameter's gradient, `+ 2α·θ`, as text and LaTeX.
-pub(super) fn penalty_gradient(l2: f64, name: &str, tex: &str) -> (String, String) {
-    if l2 == 0.0 {
+/// The L2 penalty's term of a parameter's gradient, `+ 2α·θ`, as text and LaTeX (empty
+/// without one, and for a bias the penalty does not cover).
+pub(super) fn penalty_gradient(l2: Penalty, bias: bool, name: &str, tex: &str) -> (String, String) {
+    if l2.is_none() || (bias && !l2.covers_biases()) {
         return (String::new(), String::new());
     }
-    let twice = 2.0 * l2;
+    let twice = 2.0 * l2.alpha;
     (format!(" + {twice}·{name}"), format!(" + {twice} {tex}"))
 }

@@ -88,20 +88,9 @@ pub fn columns(
         loss = loss + penalty;
     }
     let backward = column::backward(&network, &cache, targets.clone(), kind, reduction);
-    // The penalty's 2α·θ, in the column layout's W_l = burn's W_lᵀ and b_l of shape [n_l, 1].
-    let grads = backward
-        .gradients
+    let grads = column::l2_gradients(backward.gradients, &network, l2)
         .into_iter()
-        .zip(&network.layers)
-        .map(|(g, layer)| {
-            let twice = 2.0 * l2;
-            let weight = g.weight + layer.weight.clone().mul_scalar(twice);
-            let bias = g
-                .bias
-                .zip(layer.bias.clone())
-                .map(|(g, b)| g + b.mul_scalar(twice));
-            (weight, bias)
-        })
+        .map(|g| (g.weight, g.bias))
         .collect();
     let params = network
         .layers

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use super::document::{Document, Entry, Stage};
 use super::text::shown;
-use crate::loss::Reduction;
+use crate::loss::{L2Scope, Reduction};
 use crate::tensor::Layout;
 
 /// The stages of a trace, in order, with their headings.
@@ -44,7 +44,10 @@ pub fn markdown(document: &Document) -> String {
     let penalty = if header.l2 == 0.0 {
         String::new()
     } else {
-        format!(", plus the L2 penalty {}·Σθ²", header.l2)
+        match header.l2_on {
+            L2Scope::All => format!(", plus the L2 penalty {}·Σθ²", header.l2),
+            L2Scope::Weights => format!(", plus the L2 penalty {}·ΣW² (weights only)", header.l2),
+        }
     };
     let rows = [
         ("notebook", header.notebook.clone()),

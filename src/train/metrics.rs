@@ -115,7 +115,7 @@ pub struct Evaluation {
 
 /// Evaluates `model` on every batch, combining the per-example losses exactly: their sum, or
 /// their sum over the total number of examples for [`Reduction::Mean`]; plus the objective's
-/// L2 penalty `config.l2·Σθ²`, which does not depend on the examples.
+/// L2 penalty `config.l2·Σθ²` (over `config.l2_on`), which does not depend on the examples.
 pub fn evaluate(
     model: &Mlp,
     batches: impl IntoIterator<Item = Result<Batch>>,
@@ -136,7 +136,7 @@ pub fn evaluate(
         }
         total += scalar(kind.per_example(logits, batch.targets()).sum())?;
     }
-    let penalty = model.l2_penalty(config.l2).map(scalar).transpose()?;
+    let penalty = model.l2_penalty(config.penalty()).map(scalar).transpose()?;
     let loss = total * reduction.scale(examples) + penalty.unwrap_or(0.0);
     let accuracy = (predictions > 0).then(|| correct_predictions / predictions as f64);
     Ok(Evaluation {

@@ -3,6 +3,7 @@
 mod backends;
 mod cli;
 mod common;
+mod cs231n;
 mod datasets;
 mod engines;
 mod examples;

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use burnprop::artifacts::RunDir;
 use burnprop::config::{Engine, ExperimentConfig, Preset};
 use burnprop::data::{DataConfig, PlaygroundSet};
-use burnprop::loss::{LossKind, Reduction};
+use burnprop::loss::{L2Scope, LossKind, Reduction};
 use burnprop::manual::row;
 use burnprop::model::Mlp;
 use burnprop::model::init::{BiasInit, Init};
@@ -444,6 +444,10 @@ fn every_option_flag_reaches_the_runs_config() {
             "0.125",
             "--reduction",
             "sum",
+            "--l2",
+            "0.25",
+            "--l2-on",
+            "weights",
             "--out",
         ])
         .arg(&out)
@@ -460,6 +464,8 @@ fn every_option_flag_reaches_the_runs_config() {
     assert!(config.optimizer.nesterov);
     assert_eq!(config.optimizer.weight_decay, 0.125);
     assert_eq!(config.reduction, Reduction::Sum);
+    assert_eq!(config.l2, 0.25);
+    assert_eq!(config.l2_on, L2Scope::Weights);
     let mnist = tempfile::tempdir().expect("a temporary directory");
     let out = mnist.path().join("run");
     burnprop()

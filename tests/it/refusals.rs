@@ -94,6 +94,14 @@ fn flags_the_configuration_never_reads_are_refused_whatever_the_command() {
             "error: --lr-final has no effect with --schedule constant; add --schedule linear",
         ),
         (
+            &["train", "xor", "--l2-on", "weights"][..],
+            "error: --l2-on has no effect with --l2 0 (xor's objective has no penalty); add --l2 ALPHA, or drop the flag",
+        ),
+        (
+            &["train", "micrograd", "--l2", "0", "--l2-on", "all"][..],
+            "error: --l2-on has no effect with --l2 0; add --l2 ALPHA",
+        ),
+        (
             &["train", "logreg", "--activation", "relu"][..],
             "error: --activation has no effect on a network without hidden layers (logreg's 3-1 network); add --hidden WIDTHS, or drop the flag",
         ),

@@ -509,7 +509,7 @@ fn a_micrograd_trace_is_the_objective_autodiff_differentiates() {
             batch.targets(),
             config.loss,
             config.reduction,
-            config.l2,
+            config.penalty(),
         )
         .expect("autodiff gradients");
         let entry = |name: &str| {

@@ -253,7 +253,7 @@ mod tests {
     use crate::config::Kernel;
     use crate::data::Batch;
     use crate::host::simd::Isa;
-    use crate::loss::{OutputActivation, Reduction};
+    use crate::loss::{OutputActivation, Penalty, Reduction};
     use crate::model::activation::Activation;
     use crate::rng::NumpyRng;
     use crate::tensor::{HostValues, SparseRows};
@@ -310,7 +310,7 @@ mod tests {
     const MEAN_CROSS_ENTROPY: Objective = Objective {
         kind: LossKind::CrossEntropy,
         reduction: Reduction::Mean,
-        l2: 0.0,
+        l2: Penalty::NONE,
     };
 
     /// `x` with four entries in five zeroed: as sparse as MNIST's pixels.

@@ -28,7 +28,7 @@ use super::{Measured, OptimizerState, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::{Error, Result};
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{LossKind, Penalty, Reduction};
 use crate::model::Mlp;
 use crate::model::mlp::{Gradients, LayerParams};
 use crate::train::metrics::{measure, scalar};
@@ -40,7 +40,7 @@ type LayerState = (Option<SgdState<2>>, Option<SgdState<1>>);
 pub struct AutodiffStepper {
     loss: LossKind,
     reduction: Reduction,
-    l2: f64,
+    l2: Penalty,
     sgd: Sgd,
     /// Every layer's optimiser state; empty before the first step.
     states: Vec<LayerState>,
@@ -57,7 +57,7 @@ impl AutodiffStepper {
         Self {
             loss: config.loss,
             reduction: config.reduction,
-            l2: config.l2,
+            l2: config.penalty(),
             sgd: config.optimizer.sgd().build(),
             states: Vec::new(),
             model: Some(model),
@@ -212,7 +212,7 @@ fn missing(name: String) -> Error {
     Error::Data(format!("autodiff produced no gradient for {name}"))
 }
 
-/// The objective from the network's logits: the loss, plus `α·Σθ²` when `l2 = α > 0`. Both
+/// The objective from the network's logits: the loss, plus `α·Σθ²` when `l2.alpha > 0`. Both
 /// are burn operations on the tracked parameters, so `backward` differentiates the penalty
 /// too; nothing here is hand-derived.
 ///
@@ -222,7 +222,7 @@ fn objective(
     model: &Mlp,
     kind: LossKind,
     reduction: Reduction,
-    l2: f64,
+    l2: Penalty,
     logits: Tensor<2>,
     targets: Tensor<2>,
 ) -> Tensor<1> {
@@ -233,7 +233,7 @@ fn objective(
     }
 }
 
-/// The objective `J` (with its L2 penalty `l2·Σθ²`) and burn's autodiff gradients of it, for
+/// The objective `J` (with its L2 penalty `α·Σθ²`) and burn's autodiff gradients of it, for
 /// one batch, at `model`'s current parameters: what the autodiff engine's `loss.backward()`
 /// computes at every step.
 ///
@@ -248,7 +248,7 @@ pub fn gradients(
     targets: Tensor<2>,
     kind: LossKind,
     reduction: Reduction,
-    l2: f64,
+    l2: Penalty,
 ) -> Result<(f64, Gradients)> {
     let tracked = model.clone().train();
     let logits = tracked.forward_logits(inputs);

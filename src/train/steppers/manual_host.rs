@@ -58,7 +58,7 @@ impl<R: Real> ManualHostStepper<R> {
             objective: Objective {
                 kind: config.loss,
                 reduction: config.reduction,
-                l2: config.l2,
+                l2: config.penalty(),
             },
             device: device.clone(),
             template: model.valid(),

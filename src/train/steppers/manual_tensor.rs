@@ -19,7 +19,7 @@ use super::{Measured, OptimizerState, Stepper, no_forward};
 use crate::config::{Engine, ExperimentConfig, Kernel};
 use crate::data::Batch;
 use crate::error::Result;
-use crate::loss::{LossKind, Reduction};
+use crate::loss::{LossKind, Penalty, Reduction};
 use crate::manual::momentum::NotebookMomentum;
 use crate::manual::{Cache, l2_gradients, row};
 use crate::model::Mlp;
@@ -29,7 +29,7 @@ use crate::train::metrics::measure;
 pub struct ManualTensorStepper {
     loss: LossKind,
     reduction: Reduction,
-    l2: f64,
+    l2: Penalty,
     momentum: NotebookMomentum,
     /// The network, on the plain device; `None` only inside [`Stepper::step`].
     model: Option<Mlp>,
@@ -43,7 +43,7 @@ impl ManualTensorStepper {
         Self {
             loss: config.loss,
             reduction: config.reduction,
-            l2: config.l2,
+            l2: config.penalty(),
             momentum: NotebookMomentum::new(&config.optimizer),
             model: Some(model.valid()),
             last_forward: None,
