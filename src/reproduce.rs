@@ -81,6 +81,7 @@ fn reference(preset: Preset) -> &'static str {
         Preset::Micrograd => {
             "demo.ipynb cell 7: step 0 loss 0.8958441028683222, accuracy 50.0% → step 99 loss 0.010978370135492717, accuracy 100.0%"
         }
+        Preset::File => "your own file: no notebook to compare with",
     }
 }
 
@@ -94,7 +95,11 @@ fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
         match preset {
             Preset::Circles => config.epochs = 300,
             Preset::Mnist | Preset::MnistBinary => config.epochs = 1,
-            Preset::Logreg | Preset::Xor | Preset::ThreeLayer | Preset::Micrograd => {}
+            Preset::Logreg
+            | Preset::Xor
+            | Preset::ThreeLayer
+            | Preset::Micrograd
+            | Preset::File => {}
         }
     }
     config

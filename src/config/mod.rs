@@ -24,7 +24,7 @@ use crate::tensor::{Layout, Precision};
 
 pub use engine::{Engine, FUSED_MAX_WIDTH, Kernel};
 pub use optimizer::{OptimizerConfig, Schedule};
-pub use preset::Preset;
+pub use preset::{Preset, file};
 
 /// Everything that defines one training run.
 #[derive(Config, Debug)]

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::examples::classes;
-use super::{PlaygroundSet, mnist, playground};
+use super::{DataFile, PlaygroundSet, mnist, playground};
 
 /// The training data of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,6 +69,8 @@ pub enum DataConfig {
         /// Standardise pixels to `(x − 0.1307) / 0.3081` instead of only scaling them to [0, 1].
         standardize: bool,
     },
+    /// The user's own CSV file (`--data-file`): its path, hash, columns, task and classes.
+    File(DataFile),
 }
 
 /// The 2-D classification sets that can take the place of a 2-D preset's data (`--data`).
@@ -125,6 +127,7 @@ impl DataConfig {
             },
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
+            DataConfig::File(_) => "csv file",
         }
     }
 
@@ -138,6 +141,7 @@ impl DataConfig {
             | DataConfig::Playground { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
+            DataConfig::File(file) => file.inputs.len(),
         }
     }
 
@@ -154,6 +158,7 @@ impl DataConfig {
             DataConfig::Mnist {
                 digits: Some(_), ..
             } => 1,
+            DataConfig::File(file) => file.outputs(),
         }
     }
 
@@ -166,7 +171,7 @@ impl DataConfig {
                 | DataConfig::Moons { one_hot: true, .. }
                 | DataConfig::Playground { one_hot: true, .. }
                 | DataConfig::Mnist { digits: None, .. }
-        )
+        ) || matches!(self, DataConfig::File(file) if file.one_hot())
     }
 
     /// One line for `burnprop list`.
@@ -203,6 +208,7 @@ impl DataConfig {
                     "MNIST, digits {a} (target 0) and {b} (target 1) only (--data-dir, --digits)"
                 ),
             },
+            DataConfig::File(file) => file.describe_line(),
         }
     }
 

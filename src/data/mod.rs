@@ -8,7 +8,7 @@
 //! the examples are served through burn-dataset's
 //! [`Dataset`](burn::data::dataset::Dataset) trait and batched by [`ExampleBatcher`] or
 //! [`mnist::DigitBatcher`]. The generators have one file each: [`toy`], [`circles`],
-//! [`moons`], [`playground`], [`random`].
+//! [`moons`], [`playground`], [`random`]; the user's own CSV files are read by [`table`].
 
 pub mod batcher;
 pub mod circles;
@@ -20,6 +20,7 @@ pub mod moons;
 pub mod picture;
 pub mod playground;
 pub mod random;
+pub mod table;
 pub mod toy;
 mod validate;
 
@@ -28,6 +29,7 @@ pub use config::{DataConfig, PointSet};
 pub use examples::{Example, ExampleRef, Examples};
 pub use mnist::Digits;
 pub use playground::PlaygroundSet;
+pub use table::{DataFile, Task};
 
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};
@@ -152,6 +154,7 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             }
             return Ok(TrainingData::Digits { train, test });
         }
+        DataConfig::File(file) => file.load()?,
     };
     Ok(TrainingData::Examples(examples))
 }

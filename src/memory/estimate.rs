@@ -143,6 +143,16 @@ impl DataBytes {
                     generated: true,
                 }
             }
+            DataConfig::File(ref file) => {
+                // Read row by row into the examples: no second copy.
+                let m = wide(file.rows);
+                Self {
+                    examples: m,
+                    generating: examples_f64(m),
+                    kept: examples_f64(m),
+                    generated: true,
+                }
+            }
             DataConfig::Random { samples, .. } => {
                 let m = wide(samples);
                 // A column layout's draw is transposed into rows: two copies for a moment.

@@ -345,7 +345,8 @@ fn model_figures(
         DataConfig::Mnist { .. } => {
             digit_figures(config, model, experiment, dir, device, plotted)?;
         }
-        DataConfig::Random { .. } => {}
+        // A file's 2-D inputs get the figure of what each unit computes, above.
+        DataConfig::Random { .. } | DataConfig::File(_) => {}
     }
     Ok(())
 }

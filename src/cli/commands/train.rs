@@ -14,6 +14,7 @@ use crate::cli::args::{TrainArgs, given_dir};
 use crate::cli::refusals::Job;
 use crate::cli::{Outcome, open_device};
 use crate::config::ExperimentConfig;
+use crate::data::DataConfig;
 use crate::device::Backend;
 use crate::interrupt;
 use crate::memory::{self, Work};
@@ -166,12 +167,15 @@ fn options(args: &TrainArgs) -> Result<RunOptions<'static>> {
 }
 
 fn print_header(config: &ExperimentConfig, backend: Backend, resumed_at: Option<usize>) {
-    println!(
-        "{} (notebook {}) on {backend}, {}",
-        config.preset.name(),
-        config.preset.notebook(),
-        config.dtype.name()
-    );
+    let what = match &config.data {
+        DataConfig::File(file) => file.describe_line(),
+        _ => format!(
+            "{} (notebook {})",
+            config.preset.name(),
+            config.preset.notebook()
+        ),
+    };
+    println!("{what} on {backend}, {}", config.dtype.name());
     println!("{}", config.network());
     println!(
         "{} engine: {}",
