@@ -3,6 +3,7 @@
 mod backends;
 mod cli;
 mod common;
+mod csvfile;
 mod datasets;
 mod engines;
 mod examples;

@@ -244,3 +244,106 @@ impl DataFile {
         problem.map_or(Ok(()), |message| Err(Error::InvalidConfig(message)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` written to a temporary file, described with `target` and `task` as given.
+    fn described(
+        text: &[u8],
+        target: Option<&str>,
+        task: Option<Task>,
+    ) -> (tempfile::TempDir, Result<DataFile>) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, text).expect("written");
+        let request = Request {
+            path: &path,
+            target,
+            inputs: None,
+            task,
+        };
+        let file = DataFile::describe(&request);
+        (dir, file)
+    }
+
+    #[test]
+    fn rfc_4180_corners_read_as_written() {
+        // A BOM, CRLF, a quoted header holding a comma and a doubled quote, a quoted number,
+        // spaces around a number, a quoted label holding a line break.
+        let text = b"\xef\xbb\xbf\"x, first\",\"x \"\"2\"\"\",label\r\n1.5,\"-2\",cat\r\n\"0\",3e-2,\"big\r\ndog\"\r\n-1, 4 ,cat\r\n";
+        let (_dir, file) = described(text, None, None);
+        let file = file.expect("a good file");
+        assert_eq!(file.inputs, ["x, first", "x \"2\""]);
+        assert_eq!(file.target, "label");
+        // Text in byte order: 'b' (0x62) before 'c' (0x63).
+        assert_eq!(file.classes, ["big\r\ndog", "cat"]);
+        assert_eq!(
+            (file.task, file.rows, file.outputs()),
+            (Task::Classify, 3, 1)
+        );
+        let examples = file.load().expect("loads");
+        let rows: Vec<(Vec<f64>, Vec<f64>)> = examples
+            .iter()
+            .map(|e| (e.x.to_vec(), e.y.to_vec()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (vec![1.5, -2.0], vec![1.0]),
+                (vec![0.0, 0.03], vec![0.0]),
+                (vec![-1.0, 4.0], vec![1.0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn integer_classes_sort_by_value_and_more_than_two_are_one_hot() {
+        // 10 after 9 (by value, not text), and 07 is class 7.
+        let (_dir, file) = described(b"x,y\n1,10\n2,9\n3,07\n4,7\n", None, None);
+        let file = file.expect("a good file");
+        assert_eq!(file.classes, ["7", "9", "10"]);
+        assert!(file.one_hot());
+        let targets: Vec<Vec<f64>> = file
+            .load()
+            .expect("loads")
+            .iter()
+            .map(|e| e.y.to_vec())
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                [0.0, 0.0, 1.0],
+                [0.0, 1.0, 0.0],
+                [1.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0]
+            ]
+        );
+    }
+
+    #[test]
+    fn the_task_follows_the_target_unless_told() {
+        let text = b"x,y,z\n1,0.5,0\n2,1.5,1\n";
+        let (_dir, file) = described(text, Some("y"), None);
+        let file = file.expect("a regression");
+        assert_eq!(
+            (file.task, file.inputs.as_slice()),
+            (Task::Regress, ["x".to_string(), "z".to_string()].as_slice())
+        );
+        let (_dir, file) = described(text, None, Some(Task::Regress));
+        assert_eq!(file.expect("integers as numbers").task, Task::Regress);
+        // Numbers as classes, by text.
+        let (_dir, file) = described(text, Some("y"), Some(Task::Classify));
+        assert_eq!(file.expect("classes").classes, ["0.5", "1.5"]);
+    }
+
+    #[test]
+    fn a_target_of_many_values_is_not_a_classifier() {
+        let rows: String = (0..=MAX_CLASSES).map(|i| format!("{i},{i}\n")).collect();
+        let (_dir, file) = described(format!("x,y\n{rows}").as_bytes(), None, None);
+        let err = file.expect_err("too many classes").to_string();
+        assert!(err.contains("more than 1000 different values"), "{err}");
+        assert!(err.contains("--task regress"), "{err}");
+    }
+}
