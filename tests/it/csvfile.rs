@@ -48,13 +48,12 @@ fn file_of(config: &ExperimentConfig) -> &burnprop::data::DataFile {
     }
 }
 
-#[test]
-fn bad_files_are_refused_in_one_line_before_any_run_directory() {
-    let wide_header = (0..=MAX_COLUMNS)
-        .map(|i| format!("c{i}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let cases: Vec<(&str, Vec<u8>, &[&str], &str)> = vec![
+/// One bad file of each kind: what it is, its bytes, the flags beside it, and a part of the
+/// line that refuses it.
+type BadFile = (&'static str, Vec<u8>, &'static [&'static str], &'static str);
+
+fn bad_files() -> Vec<BadFile> {
+    vec![
         ("empty", b"".to_vec(), &[], "is empty"),
         (
             "header only",
@@ -146,16 +145,14 @@ fn bad_files_are_refused_in_one_line_before_any_run_directory() {
             &["--task", "regress"],
             "line 3, column 'b': 'cat' is not a number, and regression (--task regress) needs numbers",
         ),
-        (
-            "too many columns",
-            format!("{wide_header}\n").into_bytes(),
-            &[],
-            "has 4097 columns, more than the 4096 burnprop reads",
-        ),
-    ];
+    ]
+}
+
+#[test]
+fn bad_files_are_refused_in_one_line_before_any_run_directory() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("run");
-    for (what, bytes, args, expected) in cases {
+    for (what, bytes, args, expected) in bad_files() {
         let path = dir.path().join("bad.csv");
         std::fs::write(&path, &bytes).expect("written");
         let mut cmd = burnprop();
@@ -171,6 +168,21 @@ fn bad_files_are_refused_in_one_line_before_any_run_directory() {
         );
         assert!(!out.exists(), "{what}: a run directory was made");
     }
+}
+
+#[test]
+fn files_over_the_limits_are_refused() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let wide = dir.path().join("wide.csv");
+    let header: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+    std::fs::write(&wide, format!("{}\n", header.join(","))).expect("written");
+    let mut cmd = burnprop();
+    cmd.args(["trace", "--data-file"]).arg(&wide);
+    let err = one_line_failure(cmd, &["wide"]);
+    assert!(
+        err.contains("has 4097 columns, more than the 4096 burnprop reads"),
+        "{err}"
+    );
     // A file over the byte limit is refused from its size, before a byte is read (a sparse
     // file: no disk space taken).
     let big = dir.path().join("big.csv");
