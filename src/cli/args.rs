@@ -76,7 +76,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     pub engine: Option<Engine>,
 
-    /// Run directory [default: runs/PRESET].
+    /// Run directory [default: runs/PRESET, or runs/NAME for --data-file NAME.csv].
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
 
@@ -145,7 +145,8 @@ pub struct CompareArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "TOL")]
     pub param_tol: Option<f64>,
 
-    /// Run directory [default: runs/PRESET-compare].
+    /// Run directory [default: runs/PRESET-compare, or runs/NAME-compare for --data-file
+    /// NAME.csv].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

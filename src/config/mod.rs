@@ -115,6 +115,31 @@ impl ExperimentConfig {
         serde_json::from_value(value)
     }
 
+    /// What the run is of, for the first line of a command: `xor (notebook 003 "…")`, or a
+    /// `--data-file` with its rows, columns and task.
+    pub fn title(&self) -> String {
+        match &self.data {
+            DataConfig::File(file) => file.describe_line(),
+            _ => format!(
+                "{} (notebook {})",
+                self.preset.name(),
+                self.preset.notebook()
+            ),
+        }
+    }
+
+    /// The name of the run's default directory under `runs/`: the preset's, or for a
+    /// `--data-file` the file's name without its extension (`runs/iris` for `iris.csv`).
+    pub fn run_name(&self) -> String {
+        match &self.data {
+            DataConfig::File(file) => file
+                .path
+                .file_stem()
+                .map_or_else(|| "file".to_string(), |s| s.to_string_lossy().into_owned()),
+            _ => self.preset.name().to_string(),
+        }
+    }
+
     /// The layer widths `[n_0, hidden…, n_L]`, inputs and outputs taken from the data.
     pub fn sizes(&self) -> Vec<usize> {
         let mut sizes = Vec::with_capacity(self.hidden.len() + 2);
