@@ -272,6 +272,7 @@ fn check(ok: bool, message: String) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::file as file_config;
 
     #[test]
     fn a_config_written_before_the_newer_fields_still_reads() {
@@ -327,6 +328,26 @@ mod tests {
         assert_eq!(config.optimizer.dampening, 0.0);
         assert_eq!(config.batch_size, None);
         assert_eq!(config.seed, 42);
+    }
+
+    #[test]
+    fn a_file_run_is_named_and_titled_after_its_file() {
+        let file = crate::data::DataFile {
+            path: "data/iris.csv".into(),
+            rows: 150,
+            target: "species".to_string(),
+            inputs: vec!["a".to_string(), "b".to_string()],
+            classes: vec!["x".to_string(), "y".to_string(), "z".to_string()],
+            ..Default::default()
+        };
+        let config = file_config(file);
+        assert_eq!(config.run_name(), "iris");
+        assert_eq!(
+            config.title(),
+            "data/iris.csv (150 rows, 2 inputs → species: 3 classes)"
+        );
+        assert_eq!(config.widths(), "2-16-3");
+        assert_eq!(Preset::Xor.config().run_name(), "xor");
     }
 
     #[test]
