@@ -339,6 +339,17 @@ mod tests {
     }
 
     #[test]
+    fn a_file_separated_by_semicolons_is_refused_with_the_reason() {
+        let (_dir, file) = described(b"a;b\n1;0\n2;1\n", None, None);
+        let err = file.expect_err("one column").to_string();
+        assert!(
+            err.contains("line 1: has one column, named \"a;b\""),
+            "{err}"
+        );
+        assert!(err.contains("separated by ';'"), "{err}");
+    }
+
+    #[test]
     fn a_target_of_many_values_is_not_a_classifier() {
         let rows: String = (0..=MAX_CLASSES).map(|i| format!("{i},{i}\n")).collect();
         let (_dir, file) = described(format!("x,y\n{rows}").as_bytes(), None, None);

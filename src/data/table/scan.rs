@@ -80,6 +80,18 @@ impl Columns {
             }
             None => (0..names.len()).filter(|&i| i != target).collect(),
         };
+        if let [only] = names
+            && let Some(separator) = [';', '\t', '|'].into_iter().find(|&c| only.contains(c))
+        {
+            return Err(fail(
+                path,
+                Some(1),
+                None,
+                format!(
+                    "has one column, named {only:?}: its values look separated by {separator:?}, and burnprop reads comma-separated values; save the file with commas"
+                ),
+            ));
+        }
         if inputs.is_empty() {
             return Err(fail(
                 path,
