@@ -178,7 +178,7 @@ pub(super) fn scan(
             None,
             None,
             format!(
-                "has changed since the run read it: its SHA-256 was {expected}, it is now {found}; put the original back, or train anew on this one"
+                "has changed since the run read it: its SHA-256 was {expected}, it is now {found}; put the original back or train anew on this one (eval --data-file FILE evaluates a run on other rows)"
             ),
         ));
     }
