@@ -14,7 +14,7 @@ mod preset;
 
 use burn::config::Config;
 
-use crate::data::DataConfig;
+use crate::data::{DataConfig, Task};
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -249,6 +249,17 @@ impl ExperimentConfig {
         self.data.validate()?;
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
+        }
+        if let DataConfig::File(file) = &self.data {
+            check(
+                file.task == Task::Classify || self.loss == LossKind::Mse,
+                format!(
+                    "--loss {} needs classes, but {} is read as a regression of its column '{}'; use --loss mse, or add --task classify",
+                    self.loss.name(),
+                    file.path.display(),
+                    file.target
+                ),
+            )?;
         }
         check(
             self.loss != LossKind::CrossEntropy || self.data.one_hot(),

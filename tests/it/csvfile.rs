@@ -282,6 +282,14 @@ fn diabetes_trains_a_regression_below_the_mean_predictor() {
             .get("accuracy")
             .is_none_or(serde_json::Value::is_null)
     );
+    // A classifier's loss on a regression is refused.
+    let mut cmd = burnprop();
+    cmd.args(["train", "--data-file"])
+        .arg(example("diabetes.csv"))
+        .args(["--loss", "bce", "--out"])
+        .arg(dir.path().join("bce"));
+    let err = one_line_failure(cmd, &["bce on a regression"]);
+    assert!(err.contains("--loss bce needs classes"), "{err}");
     // eval and plot cope without classes.
     let run = out.to_str().expect("UTF-8");
     let eval = succeeds(&["eval", "--run", run]);
