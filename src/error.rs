@@ -136,6 +136,17 @@ pub enum Error {
         problem: String,
     },
 
+    /// A `--data-file` is unreadable, malformed or not the file a run recorded.
+    #[error("data file {}{place}: {problem}", path.display())]
+    DataFile {
+        /// The file.
+        path: PathBuf,
+        /// Where in it: `, line 7, column 'x2'`, or empty for the whole file.
+        place: String,
+        /// What is wrong, and the fix.
+        problem: String,
+    },
+
     /// No MNIST files were found anywhere burnprop looks.
     #[error(
         "MNIST not found: looked in {looked}; pass --data-dir DIR (or set BURNPROP_MNIST_DIR) to a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz"

@@ -8,9 +8,9 @@ use burn::tensor::{Device, Tensor};
 
 use crate::artifacts::RunDir;
 use crate::config::ExperimentConfig;
-use crate::data::DataConfig;
 use crate::data::mnist::{self, DigitDataset, Digits};
 use crate::data::picture::read_digit;
+use crate::data::{DataConfig, Task};
 use crate::error::{Error, Result};
 use crate::loss::LossKind;
 use crate::model::Mlp;
@@ -106,7 +106,7 @@ pub struct EvalReport {
     pub split: &'static str,
     /// The objective over the split.
     pub loss: f64,
-    /// The decisions.
+    /// The decisions; no class at all for a regression, which has none.
     pub confusion: Confusion,
 }
 
@@ -114,6 +114,11 @@ pub struct EvalReport {
 pub fn classes(config: &ExperimentConfig) -> Result<Vec<String>> {
     let outputs = config.data.outputs();
     match (config.loss, &config.data) {
+        (LossKind::CrossEntropy | LossKind::Bce | LossKind::Hinge, DataConfig::File(file))
+            if file.task == Task::Classify =>
+        {
+            Ok(file.classes.clone())
+        }
         (LossKind::CrossEntropy, _) => Ok((0..outputs).map(|k| k.to_string()).collect()),
         (
             LossKind::Bce,
@@ -190,11 +195,39 @@ pub fn evaluate_run(
     data_dir: Option<&Path>,
     device: &Device,
 ) -> Result<(ExperimentConfig, EvalReport)> {
+    evaluate_run_on(dir, data_dir, None, device)
+}
+
+/// [`evaluate_run`], on `data_file` (rows held out, in the same columns) instead of the file a
+/// run trained on. The run's own file is read again only if its SHA-256 is the recorded one.
+/// A regression is evaluated by its loss alone.
+pub fn evaluate_run_on(
+    dir: &RunDir,
+    data_dir: Option<&Path>,
+    data_file: Option<&Path>,
+    device: &Device,
+) -> Result<(ExperimentConfig, EvalReport)> {
     let mut config = dir.config()?;
     if let (DataConfig::Mnist { dir: mnist_dir, .. }, Some(given)) = (&mut config.data, data_dir) {
         *mnist_dir = Some(given.to_path_buf());
     }
-    let classes = classes(&config)?;
+    match (&mut config.data, data_file) {
+        (DataConfig::File(file), Some(other)) => *file = file.with_file(other)?,
+        (data, Some(_)) => {
+            return Err(Error::InvalidConfig(format!(
+                "--data-file evaluates a run trained on a CSV file; {} trained on the {} data",
+                dir.path().display(),
+                data.name()
+            )));
+        }
+        (_, None) => {}
+    }
+    let regression = matches!(&config.data, DataConfig::File(file) if file.task == Task::Regress);
+    let classes = if regression {
+        Vec::new()
+    } else {
+        classes(&config)?
+    };
     let model = dir.model(&config, device)?;
     let experiment = Experiment::new(&config, device)?;
     let (train, test) = experiment.data.batches(&config, device)?;
@@ -203,7 +236,11 @@ pub fn evaluate_run(
         None => ("training", train),
     };
     let loss = evaluate(&model, batches.in_order(), &config)?.loss;
-    let confusion = confusion(&model, &batches, classes)?;
+    let confusion = if regression {
+        Confusion::new(classes)
+    } else {
+        confusion(&model, &batches, classes)?
+    };
     Ok((
         config,
         EvalReport {
@@ -268,6 +305,13 @@ pub fn predict_pictures(
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.confusion;
+        if c.classes.is_empty() {
+            return write!(
+                f,
+                "{} loss {:.6} (a regression: no accuracy, no confusion matrix)",
+                self.split, self.loss
+            );
+        }
         writeln!(
             f,
             // The accuracy in full (Rust's shortest repr, as train's summary prints it): four
@@ -281,12 +325,20 @@ impl fmt::Display for EvalReport {
             c.total()
         )?;
         writeln!(f)?;
-        writeln!(f, "class  support  precision  recall")?;
+        // Class names as wide as the longest (a CSV file's may be words), at least 5.
+        let w = c
+            .classes
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        writeln!(f, "{:<w$}  support  precision  recall", "class")?;
         let figure = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.4}"));
         for (k, name) in c.classes.iter().enumerate() {
             writeln!(
                 f,
-                "{name:<5}  {:>7}  {:>9}  {:>6}",
+                "{name:<w$}  {:>7}  {:>9}  {:>6}",
                 c.support(k),
                 figure(c.precision(k)),
                 figure(c.recall(k))
@@ -295,13 +347,15 @@ impl fmt::Display for EvalReport {
         writeln!(f)?;
         writeln!(f, "confusion matrix (rows: true class, columns: predicted)")?;
         let width = c.total().to_string().len().max(3);
-        write!(f, "{:<5}", "")?;
+        write!(f, "{:<w$}", "")?;
         for name in &c.classes {
+            let width = width.max(name.chars().count());
             write!(f, " {name:>width$}")?;
         }
         for (name, row) in c.classes.iter().zip(&c.counts) {
-            write!(f, "\n{name:<5}")?;
-            for count in row {
+            write!(f, "\n{name:<w$}")?;
+            for (count, column) in row.iter().zip(&c.classes) {
+                let width = width.max(column.chars().count());
                 write!(f, " {count:>width$}")?;
             }
         }

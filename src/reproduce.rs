@@ -87,6 +87,7 @@ fn reference(preset: Preset) -> &'static str {
         Preset::Cs231nLinear => {
             "the case study's notebook (seed 0): iteration 0: loss 1.096919 → iteration 190: loss 0.786302, training accuracy: 0.49"
         }
+        Preset::File => "your own file: no notebook to compare with",
     }
 }
 
@@ -106,6 +107,7 @@ fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
             | Preset::Micrograd
             | Preset::Cs231n
             | Preset::Cs231nLinear => {}
+            | Preset::File => {}
         }
     }
     config

@@ -5,8 +5,9 @@ use anyhow::{Result, bail};
 
 use super::args::{ExperimentArgs, given_dir};
 use crate::artifacts::read_config;
-use crate::config::{ExperimentConfig, Schedule};
+use crate::config::{self, ExperimentConfig, Schedule};
 use crate::data::DataConfig;
+use crate::data::table::{DataFile, Request};
 use crate::model::activation::Activation;
 
 impl ExperimentArgs {
@@ -18,20 +19,30 @@ impl ExperimentArgs {
     /// The config these flags describe over `saved` (a run being resumed): `saved` itself
     /// unless a preset or --config names another base, with every given flag applied.
     pub fn over_saved(&self, saved: &ExperimentConfig) -> Result<ExperimentConfig> {
-        let base = match (self.preset, &self.config) {
-            (None, None) => saved.clone(),
+        let base = match (self.preset, &self.config, &self.data_file) {
+            (None, None, None) => saved.clone(),
             _ => self.base()?,
         };
         self.over(base)
     }
 
-    /// The preset's config or the --config file's.
+    /// The preset's config, the --config file's, or the --data-file's (read and checked).
     pub(super) fn base(&self) -> Result<ExperimentConfig> {
+        if let Some(path) = &self.data_file {
+            return Ok(config::file(DataFile::describe(&Request {
+                path,
+                target: self.target.as_deref(),
+                inputs: self.inputs.as_deref(),
+                task: self.task,
+            })?));
+        }
         Ok(match (self.preset, &self.config) {
             (Some(preset), _) => preset.config(),
             (None, Some(path)) => read_config(path)?,
             (None, None) => {
-                bail!("name a preset (`burnprop list` shows them) or pass --config FILE")
+                bail!(
+                    "name a preset (`burnprop list` shows them), pass --config FILE, or train on your own CSV with --data-file FILE"
+                )
             }
         })
     }
@@ -180,7 +191,7 @@ impl ExperimentArgs {
                 }
                 return Ok(());
             }
-            DataConfig::Logreg | DataConfig::Xor => {
+            DataConfig::Logreg | DataConfig::Xor | DataConfig::File(_) => {
                 reject("--samples", self.samples.is_some(), name)?;
                 reject("--noise", self.noise.is_some(), name)?;
                 reject("--factor", self.factor.is_some(), name)?;

@@ -116,6 +116,7 @@ impl ExperimentArgs {
         let whose = match (self.preset, &self.config) {
             (Some(preset), _) => format!("{}'s", preset.name()),
             (None, Some(_)) => "the --config file's".to_string(),
+            (None, None) if self.data_file.is_some() => "--data-file's".to_string(),
             (None, None) => "the resumed run's".to_string(),
         };
         let from = |given: bool, what: &str| {
@@ -167,6 +168,12 @@ impl ExperimentArgs {
         let typed_dir = given_dir(self.data_dir.as_deref()).is_some_and(|dir| {
             std::env::var_os("BURNPROP_MNIST_DIR").is_none_or(|env| env != dir.as_os_str())
         });
+        if typed_dir && let DataConfig::File(file) = &c.data {
+            refuse(format!(
+                "--data-dir has no effect on a run of {}, which --data-file names (the MNIST presets read --data-dir); drop the flag",
+                file.path.display()
+            ))?;
+        }
         if typed_dir && !matches!(c.data, DataConfig::Mnist { .. }) {
             refuse(format!(
                 "--data-dir has no effect on the {} data, which no file holds (the MNIST presets read it); drop the flag",

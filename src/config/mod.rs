@@ -15,7 +15,7 @@ mod preset;
 use burn::config::Config;
 
 use crate::data::features::IDENTITY;
-use crate::data::{DataConfig, Feature};
+use crate::data::{DataConfig, Feature, Task};
 use crate::error::{Error, Result};
 use crate::loss::{L2Scope, LossKind, Penalty, Reduction};
 use crate::model::activation::Activation;
@@ -25,7 +25,7 @@ use crate::tensor::{Layout, Precision};
 
 pub use engine::{Engine, FUSED_MAX_WIDTH, Kernel};
 pub use optimizer::{OptimizerConfig, Schedule};
-pub use preset::Preset;
+pub use preset::{Preset, file};
 
 /// Everything that defines one training run.
 #[derive(Config, Debug)]
@@ -143,6 +143,31 @@ impl ExperimentConfig {
         Penalty {
             alpha: self.l2,
             on: self.l2_on,
+        }
+    }
+
+    /// What the run is of, for the first line of a command: `xor (notebook 003 "…")`, or a
+    /// `--data-file` with its rows, columns and task.
+    pub fn title(&self) -> String {
+        match &self.data {
+            DataConfig::File(file) => file.describe_line(),
+            _ => format!(
+                "{} (notebook {})",
+                self.preset.name(),
+                self.preset.notebook()
+            ),
+        }
+    }
+
+    /// The name of the run's default directory under `runs/`: the preset's, or for a
+    /// `--data-file` the file's name without its extension (`runs/iris` for `iris.csv`).
+    pub fn run_name(&self) -> String {
+        match &self.data {
+            DataConfig::File(file) => file
+                .path
+                .file_stem()
+                .map_or_else(|| "file".to_string(), |s| s.to_string_lossy().into_owned()),
+            _ => self.preset.name().to_string(),
         }
     }
 
@@ -271,6 +296,17 @@ impl ExperimentConfig {
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
         }
+        if let DataConfig::File(file) = &self.data {
+            check(
+                file.task == Task::Classify || self.loss == LossKind::Mse,
+                format!(
+                    "--loss {} needs classes, but {} is read as a regression of its column '{}'; use --loss mse, or add --task classify",
+                    self.loss.name(),
+                    file.path.display(),
+                    file.target
+                ),
+            )?;
+        }
         check(
             !self.data.is_regression() || self.loss == LossKind::Mse,
             format!(
@@ -300,6 +336,7 @@ fn check(ok: bool, message: String) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::file as file_config;
 
     #[test]
     fn a_config_written_before_the_newer_fields_still_reads() {
@@ -394,6 +431,26 @@ mod tests {
             );
             assert_eq!((config.seed, config.dtype), (0, Precision::F64));
         }
+    }
+
+    #[test]
+    fn a_file_run_is_named_and_titled_after_its_file() {
+        let file = crate::data::DataFile {
+            path: "data/iris.csv".into(),
+            rows: 150,
+            target: "species".to_string(),
+            inputs: vec!["a".to_string(), "b".to_string()],
+            classes: vec!["x".to_string(), "y".to_string(), "z".to_string()],
+            ..Default::default()
+        };
+        let config = file_config(file);
+        assert_eq!(config.run_name(), "iris");
+        assert_eq!(
+            config.title(),
+            "data/iris.csv (150 rows, 2 inputs → species: 3 classes)"
+        );
+        assert_eq!(config.widths(), "2-16-3");
+        assert_eq!(Preset::Xor.config().run_name(), "xor");
     }
 
     #[test]

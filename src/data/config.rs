@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::examples::classes;
-use super::{PlaygroundSet, RegressionSet, mnist, playground, regression};
+use super::{DataFile, PlaygroundSet, RegressionSet, mnist, playground, regression};
 
 /// The training data of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,6 +88,8 @@ pub enum DataConfig {
         /// Standardise pixels to `(x − 0.1307) / 0.3081` instead of only scaling them to [0, 1].
         standardize: bool,
     },
+    /// The user's own CSV file (`--data-file`): its path, hash, columns, task and classes.
+    File(DataFile),
 }
 
 /// The 2-D sets that can take the place of a 2-D preset's data (`--data`): classification
@@ -164,6 +166,7 @@ impl DataConfig {
             DataConfig::Spiral { .. } => "spiral",
             DataConfig::Random { .. } => "random",
             DataConfig::Mnist { .. } => "mnist",
+            DataConfig::File(_) => "csv file",
         }
     }
 
@@ -179,6 +182,7 @@ impl DataConfig {
             | DataConfig::Spiral { .. } => 2,
             DataConfig::Random { features, .. } => *features,
             DataConfig::Mnist { .. } => mnist::PIXELS,
+            DataConfig::File(file) => file.inputs.len(),
         }
     }
 
@@ -196,6 +200,7 @@ impl DataConfig {
             DataConfig::Mnist {
                 digits: Some(_), ..
             } => 1,
+            DataConfig::File(file) => file.outputs(),
         }
     }
 
@@ -209,7 +214,7 @@ impl DataConfig {
                 | DataConfig::Playground { one_hot: true, .. }
                 | DataConfig::Spiral { .. }
                 | DataConfig::Mnist { digits: None, .. }
-        )
+        ) || matches!(self, DataConfig::File(file) if file.one_hot())
     }
 
     /// One line for `burnprop list`.
@@ -257,6 +262,7 @@ impl DataConfig {
                     "MNIST, digits {a} (target 0) and {b} (target 1) only (--data-dir, --digits)"
                 ),
             },
+            DataConfig::File(file) => file.describe_line(),
         }
     }
 

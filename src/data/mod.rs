@@ -10,7 +10,8 @@
 //! [`mnist::DigitBatcher`]. [`features`] maps 2-D points to the Playground's input features
 //! (`--features`). The generators have one file each: [`toy`], [`circles`],
 //! [`moons`], [`playground`] (classification), [`spiral`] (cs231n's) and [`regression`] (the Playground's regression
-//! sets), [`random`].
+//! sets), [`random`]; the user's own CSV files
+//! are read by [`table`].
 
 pub mod batcher;
 pub mod circles;
@@ -25,6 +26,7 @@ pub mod playground;
 pub mod random;
 pub mod regression;
 pub mod spiral;
+pub mod table;
 pub mod toy;
 mod validate;
 
@@ -35,6 +37,7 @@ pub use features::Feature;
 pub use mnist::Digits;
 pub use playground::PlaygroundSet;
 pub use regression::RegressionSet;
+pub use table::{DataFile, Task};
 
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};
@@ -186,6 +189,7 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             }
             return Ok(TrainingData::Digits { train, test });
         }
+        DataConfig::File(file) => file.load()?,
     };
     Ok(TrainingData::Examples(examples))
 }

@@ -66,6 +66,7 @@ impl DataConfig {
             } if a == b || *a > 9 || *b > 9 => Some(format!(
                 "--digits needs two different digits from 0 to 9 (got {a},{b})"
             )),
+            DataConfig::File(file) => return file.validate(),
             _ => None,
         };
         problem.map_or(Ok(()), |message| Err(Error::InvalidConfig(message)))

@@ -145,6 +145,16 @@ impl DataBytes {
             DataConfig::Spiral { classes, samples } => {
                 points(wide(classes).saturating_mul(wide(samples)))
             }
+            DataConfig::File(ref file) => {
+                // Read row by row into the examples: no second copy.
+                let m = wide(file.rows);
+                Self {
+                    examples: m,
+                    generating: examples_f64(m),
+                    kept: examples_f64(m),
+                    generated: true,
+                }
+            }
             DataConfig::Random { samples, .. } => {
                 let m = wide(samples);
                 // A column layout's draw is transposed into rows: two copies for a moment.

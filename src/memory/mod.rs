@@ -195,6 +195,7 @@ fn data_examples(data: &DataConfig) -> usize {
         | DataConfig::PlaygroundRegression { samples, .. }
         | DataConfig::Random { samples, .. } => samples,
         DataConfig::Spiral { classes, samples } => classes.saturating_mul(samples),
+        DataConfig::File(ref file) => file.rows,
         DataConfig::Mnist { .. } => 0,
     }
 }
@@ -214,6 +215,7 @@ fn fix(config: &ExperimentConfig, work: Work, largest: Largest) -> String {
         (Largest::Batch, _) => "use a smaller --batch-size".to_string(),
         (Largest::Data, _) => match config.data {
             DataConfig::Mnist { .. } => "free some memory".to_string(),
+            DataConfig::File(_) => "use a file of fewer rows".to_string(),
             _ => "use fewer --samples".to_string(),
         },
     }

@@ -352,7 +352,7 @@ fn model_figures(
             digit_figures(config, model, experiment, dir, device, plotted)?;
         }
         // cs231n's spiral has K classes; the plane figures draw two.
-        DataConfig::Random { .. } | DataConfig::Spiral { .. } => {}
+        DataConfig::Random { .. } | DataConfig::Spiral { .. } | DataConfig::File(_) => {}
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod backends;
 mod cli;
 mod common;
 mod cs231n;
+mod csvfile;
 mod datasets;
 mod engines;
 mod examples;

@@ -26,15 +26,14 @@ pub fn run(args: &CompareArgs) -> Result<Outcome> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-compare", config.preset.name())));
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-compare", config.run_name())));
     let every = args.every.unwrap_or_else(|| (args.steps / 10).max(1));
     // Held before the engines run: a directory in use or holding a run is refused at once.
     let mut dir = train::claim(&out, args.overwrite)?;
 
     println!(
-        "compare {} (notebook {}) on {backend}, {}: {}, {} steps",
-        config.preset.name(),
-        config.preset.notebook(),
+        "compare {} on {backend}, {}: {}, {} steps",
+        config.title(),
         config.dtype.name(),
         config.network(),
         args.steps

@@ -39,9 +39,8 @@ pub fn run(args: &GradcheckArgs) -> Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!(
-            "gradcheck {} (notebook {}) on {backend}: {}",
-            config.preset.name(),
-            config.preset.notebook(),
+            "gradcheck {} on {backend}: {}",
+            config.title(),
             config.network()
         );
         if let Some(note) = &moved {

@@ -1,4 +1,5 @@
-//! `burnprop list`: the presets, and the 2-D data sets `--data` can give them.
+//! `burnprop list`: the presets, the 2-D data sets `--data` can give them, and what
+//! `--data-file` trains.
 
 use anyhow::Result;
 use clap::ValueEnum;
@@ -44,6 +45,12 @@ pub fn text() -> String {
             ));
         }
     }
+    out.push_str(&format!(
+        "\n--data-file FILE  your own CSV instead of a preset (--target, --inputs, --task):\n{:<12} network  n-16-k relu, the output and loss of its target\n{:<12} training {}\n",
+        "",
+        "",
+        Preset::File.training()
+    ));
     out
 }
 
@@ -67,5 +74,6 @@ mod tests {
             text.contains("spiral   TensorFlow Playground's spiral"),
             "{text}"
         );
+        assert!(text.contains("--data-file FILE"), "{text}");
     }
 }

@@ -44,7 +44,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(config.preset.name()));
+        .unwrap_or_else(|| PathBuf::from("runs").join(config.run_name()));
     config.engine.check(&config)?;
     // Refused before the header, so that a run too big for the machine is one line.
     memory::ensure_fits(
@@ -74,7 +74,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         &options(args)?,
         &mut recorder,
     )
-    .with_context(|| format!("training {} failed", config.preset.name()))?;
+    .with_context(|| format!("training {} failed", config.run_name()))?;
     if args.animate {
         if report.stopped_by().is_some() {
             println!(
@@ -166,12 +166,7 @@ fn options(args: &TrainArgs) -> Result<RunOptions<'static>> {
 }
 
 fn print_header(config: &ExperimentConfig, backend: Backend, resumed_at: Option<usize>) {
-    println!(
-        "{} (notebook {}) on {backend}, {}",
-        config.preset.name(),
-        config.preset.notebook(),
-        config.dtype.name()
-    );
+    println!("{} on {backend}, {}", config.title(), config.dtype.name());
     println!("{}", config.network());
     println!(
         "{} engine: {}",
