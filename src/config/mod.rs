@@ -14,7 +14,7 @@ mod preset;
 
 use burn::config::Config;
 
-use crate::data::DataConfig;
+use crate::data::{DataConfig, Standardize};
 use crate::error::{Error, Result};
 use crate::loss::{LossKind, Reduction};
 use crate::model::activation::Activation;
@@ -82,6 +82,16 @@ pub struct ExperimentConfig {
     /// runs both engines whatever this says.
     #[config(default = "Engine::Autodiff")]
     pub engine: Engine,
+    /// The fraction of the examples held out as a test split (`--test-fraction`), drawn with
+    /// the run's seed ([`crate::data::split`]); absent, the run trains on every example.
+    /// MNIST has its own test split.
+    #[config(default = "None")]
+    pub test_fraction: Option<f64>,
+    /// Inputs standardised with the training split's per-column mean and deviation
+    /// (`--standardize` on data other than MNIST, whose pixels have their own switch); a run
+    /// stores the values it applied. Absent, the inputs as drawn.
+    #[config(default = "None")]
+    pub standardize: Option<Standardize>,
 }
 
 impl ExperimentConfig {
@@ -96,6 +106,8 @@ impl ExperimentConfig {
                 ("kernel", serde_json::json!(Kernel::Auto)),
                 ("engine", serde_json::json!(Engine::Autodiff)),
                 ("l2", serde_json::json!(0.0)),
+                ("test_fraction", serde_json::Value::Null),
+                ("standardize", serde_json::Value::Null),
             ] {
                 fields.entry(name).or_insert(default);
             }
@@ -147,6 +159,17 @@ impl ExperimentConfig {
         match self.batch_size {
             Some(batch) if batch > 0 => examples.div_ceil(batch),
             _ => 1,
+        }
+    }
+
+    /// Every how many epochs the test split is evaluated: after every epoch of a minibatch
+    /// run, and after every `⌈epochs / 1000⌉`-th epoch of a full-batch run (one step per
+    /// epoch, tens of thousands of them: circles' 50000 iterations get 1000 evaluations, every
+    /// 50th), and always after the last step.
+    pub fn test_every(&self) -> usize {
+        match self.batch_size {
+            Some(_) => 1,
+            None => self.epochs.div_ceil(FULL_BATCH_EVALUATIONS).max(1),
         }
     }
 
@@ -222,6 +245,7 @@ impl ExperimentConfig {
         }
         check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
         self.data.validate()?;
+        self.validate_split()?;
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
         }
@@ -235,6 +259,36 @@ impl ExperimentConfig {
         Ok(())
     }
 }
+
+impl ExperimentConfig {
+    /// Checks `test_fraction` and `standardize`: a fraction strictly between 0 and 1, stored
+    /// values as wide as the inputs, and neither on MNIST, which has its own test split and
+    /// pixel scaling.
+    fn validate_split(&self) -> Result<()> {
+        let mnist = matches!(self.data, DataConfig::Mnist { .. });
+        if let Some(fraction) = self.test_fraction {
+            check(
+                fraction > 0.0 && fraction < 1.0,
+                format!("--test-fraction must lie strictly between 0 and 1 (got {fraction})"),
+            )?;
+            check(
+                !mnist,
+                "--test-fraction does not apply to the mnist data, which has its own test split of 10000 digits".to_string(),
+            )?;
+        }
+        match &self.standardize {
+            None => Ok(()),
+            Some(_) if mnist => Err(Error::InvalidConfig(
+                "standardize (the training split's mean and deviation) does not apply to the mnist data; --standardize scales its pixels as (x − 0.1307) / 0.3081".to_string(),
+            )),
+            Some(Standardize::TrainingSplit) => Ok(()),
+            Some(Standardize::Columns(values)) => values.check(self.data.inputs()),
+        }
+    }
+}
+
+/// The most test evaluations of a full-batch run ([`ExperimentConfig::test_every`]).
+const FULL_BATCH_EVALUATIONS: usize = 1000;
 
 fn check(ok: bool, message: String) -> Result<()> {
     if ok {

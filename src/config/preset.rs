@@ -138,6 +138,8 @@ fn logreg() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -168,6 +170,8 @@ fn xor() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -210,6 +214,8 @@ fn circles() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -243,6 +249,8 @@ fn three_layer() -> ExperimentConfig {
         layout: Layout::Column,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -286,6 +294,8 @@ fn mnist() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -327,6 +337,8 @@ fn mnist_binary() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -365,5 +377,7 @@ fn micrograd() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }

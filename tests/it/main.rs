@@ -21,4 +21,5 @@ mod refusals;
 mod resume;
 mod rundirs;
 mod runs;
+mod split;
 mod trace;

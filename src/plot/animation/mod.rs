@@ -137,7 +137,9 @@ pub fn save_animation(
     };
     let mut frames = Vec::with_capacity(snapshots.len());
     for snapshot in snapshots {
-        let (values, scale) = output_field(&snapshot.model, &square, CELLS, config.dtype, device)?;
+        // In the plane the data were drawn in, as the run's other figures.
+        let model = experiment.on_drawn_inputs(&snapshot.model, config.dtype)?;
+        let (values, scale) = output_field(&model, &square, CELLS, config.dtype, device)?;
         frames.push(Frame {
             step: snapshot.step,
             loss: snapshot.loss,
