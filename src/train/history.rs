@@ -268,14 +268,14 @@ where
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// One row of a CSV file of numbers: `None` where a field is empty.
+pub(crate) type NumberRow = Vec<Option<f64>>;
+
 /// The rows of a run's CSV file of numbers (`history.csv`, `epochs.csv`, `outputs.csv`,
 /// `compare.csv`), after checking that its header is `header`; empty fields are `None`. The
 /// `csv` crate reads it (RFC 4180: quoted fields, `\n` or `\r\n` line ends, blank lines
 /// skipped); rows may have any number of fields, for the caller to check.
-pub(crate) fn csv_rows(
-    text: &str,
-    header: &str,
-) -> std::result::Result<Vec<Vec<Option<f64>>>, String> {
+pub(crate) fn csv_rows(text: &str, header: &str) -> std::result::Result<Vec<NumberRow>, String> {
     Ok(csv_rows_under(text, |_| header.to_string())?.1)
 }
 
@@ -284,7 +284,7 @@ pub(crate) fn csv_rows(
 fn csv_rows_under(
     text: &str,
     header: impl FnOnce(usize) -> String,
-) -> std::result::Result<(usize, Vec<Vec<Option<f64>>>), String> {
+) -> std::result::Result<(usize, Vec<NumberRow>), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -93,7 +93,8 @@ impl Experiment {
     /// having drawn nothing, draws the weights as with `--rng numpy`.
     ///
     /// `--test-fraction` then splits the examples and `--standardize` standardises them
-    /// ([`prepare`]), from a stream of their own: the weights are drawn as without them.
+    /// ([`crate::data::split`]), from a stream of their own: the weights are drawn as without
+    /// them.
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         memory::ensure_fits(config, Work::Setup, device)?;
