@@ -16,7 +16,7 @@
 //! with the tolerances of [`Tolerance::for_config`]: 1e-5 and 1e-4 in f32, 1e-10 and 1e-9 in
 //! f64 (f32's where burn rounds the momentum factor to f32).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor};
@@ -31,7 +31,7 @@ use crate::model::Mlp;
 use crate::tensor::{Precision, host_values};
 use crate::train::Experiment;
 use crate::train::fit::stepper;
-use crate::train::history::{count_field, csv_rows};
+use crate::train::history::{count_field, csv_rows, csv_text};
 
 /// How far the two trajectories may drift apart and still agree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -270,24 +270,21 @@ impl Comparison {
 
     /// Every record as `compare.csv`.
     pub fn to_csv(&self) -> String {
-        let mut csv = String::from(Self::HEADER);
-        csv.push('\n');
-        for r in &self.records {
-            // Writing to a String cannot fail.
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{},{},{}",
-                r.step,
-                r.epoch,
-                r.loss_autodiff,
-                r.loss_manual,
-                r.delta_loss(),
-                r.relative_delta_loss(),
-                r.max_delta_param,
-                r.max_param
-            );
-        }
-        csv
+        csv_text(
+            Self::HEADER.split(','),
+            self.records.iter().map(|r| {
+                [
+                    r.step.to_string(),
+                    r.epoch.to_string(),
+                    r.loss_autodiff.to_string(),
+                    r.loss_manual.to_string(),
+                    r.delta_loss().to_string(),
+                    r.relative_delta_loss().to_string(),
+                    r.max_delta_param.to_string(),
+                    r.max_param.to_string(),
+                ]
+            }),
+        )
     }
 }
 

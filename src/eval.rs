@@ -1,7 +1,7 @@
 //! Using a trained network: accuracy, per-class precision and recall, and the confusion matrix
 //! of a saved run (`burnprop eval`).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor};
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::loss::LossKind;
 use crate::model::Mlp;
 use crate::tensor::host_values;
+use crate::train::history::csv_text;
 use crate::train::metrics::evaluate;
 use crate::train::{Batches, Experiment, digit_batcher};
 use burn::data::dataloader::batcher::Batcher;
@@ -89,13 +90,12 @@ impl Confusion {
 
     /// The matrix as CSV: a header of predicted classes, then one row per true class.
     pub fn to_csv(&self) -> String {
-        let mut csv = format!("true\\predicted,{}\n", self.classes.join(","));
-        for (name, row) in self.classes.iter().zip(&self.counts) {
-            let cells: Vec<String> = row.iter().map(usize::to_string).collect();
-            // Writing to a String cannot fail.
-            let _ = writeln!(csv, "{name},{}", cells.join(","));
-        }
-        csv
+        csv_text(
+            std::iter::once("true\\predicted").chain(self.classes.iter().map(String::as_str)),
+            self.classes.iter().zip(&self.counts).map(|(name, row)| {
+                std::iter::once(name.clone()).chain(row.iter().map(usize::to_string))
+            }),
+        )
     }
 }
 

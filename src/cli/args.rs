@@ -505,7 +505,9 @@ pub struct ExperimentArgs {
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub digits: Option<Vec<u8>>,
 
-    /// Standardise MNIST pixels to (x − 0.1307) / 0.3081 instead of scaling them to [0, 1].
+    /// Standardise the inputs: each column with the training split's mean and (population)
+    /// deviation, stored in config.json and applied again by eval and plot; MNIST's pixels to
+    /// (x − 0.1307) / 0.3081 instead of scaling them to [0, 1].
     #[arg(long)]
     pub standardize: bool,
 
@@ -535,6 +537,12 @@ pub struct ExperimentArgs {
     /// target holds integers or text, regress when it holds other numbers].
     #[arg(long, value_enum, requires = "data_file")]
     pub task: Option<Task>,
+    /// Hold out this fraction of the examples (0 < F < 1) as a test split, drawn with the
+    /// run's seed: the test loss and accuracy are recorded per epoch in epochs.csv (a
+    /// full-batch run: every ⌈epochs / 1000⌉ epochs) and plotted beside the training curves.
+    /// Not for MNIST, which has its own test split.
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    pub test_fraction: Option<f64>,
 
     /// Compute device: flex, ndarray, wgpu, vulkan, metal, cuda, rocm or cpu (must be compiled
     /// in; default: the first compiled-in of cuda, metal, rocm, vulkan, wgpu, cpu, flex, ndarray).

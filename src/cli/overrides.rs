@@ -6,8 +6,8 @@ use anyhow::{Result, bail};
 use super::args::{ExperimentArgs, given_dir};
 use crate::artifacts::read_config;
 use crate::config::{self, ExperimentConfig, Schedule};
-use crate::data::DataConfig;
 use crate::data::table::{DataFile, Request};
+use crate::data::{DataConfig, Standardize};
 use crate::model::activation::Activation;
 
 impl ExperimentArgs {
@@ -23,7 +23,14 @@ impl ExperimentArgs {
             (None, None, None) => saved.clone(),
             _ => self.base()?,
         };
-        self.over(base)
+        let mut asked = self.over(base)?;
+        // `--standardize` asks for the training split's values: the run stored them.
+        if asked.standardize == Some(Standardize::TrainingSplit)
+            && matches!(saved.standardize, Some(Standardize::Columns(_)))
+        {
+            asked.standardize.clone_from(&saved.standardize);
+        }
+        Ok(asked)
     }
 
     /// The preset's config, the --config file's, or the --data-file's (read and checked).
@@ -108,6 +115,17 @@ impl ExperimentArgs {
         set(&mut c.seed, self.seed);
         set(&mut c.dtype, self.dtype);
         set(&mut c.kernel, self.kernel);
+        if self.test_fraction.is_some() {
+            c.test_fraction = self.test_fraction;
+        }
+        // MNIST's --standardize is its fixed pixel scaling (`apply_data_flags`); other data
+        // take the training split's values, unless the base already holds them.
+        if self.standardize
+            && c.standardize.is_none()
+            && !matches!(c.data, DataConfig::Mnist { .. })
+        {
+            c.standardize = Some(Standardize::TrainingSplit);
+        }
         self.apply_data_flags(&mut c.data)?;
         self.refuse_ignored(&c)?;
         c.validate()?;
@@ -197,10 +215,9 @@ impl ExperimentArgs {
                 reject("--factor", self.factor.is_some(), name)?;
             }
         }
-        // The MNIST-only switches do not apply here (a typed --data-dir is refused with the
+        // The MNIST-only switch does not apply here (a typed --data-dir is refused with the
         // other flags that change nothing, in `refusals`).
         reject("--digits", self.digits.is_some(), name)?;
-        reject("--standardize", self.standardize, name)?;
         Ok(())
     }
 }

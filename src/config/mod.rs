@@ -15,7 +15,7 @@ mod preset;
 use burn::config::Config;
 
 use crate::data::features::IDENTITY;
-use crate::data::{DataConfig, Feature, Task};
+use crate::data::{DataConfig, Feature, Standardize, Task};
 use crate::error::{Error, Result};
 use crate::loss::{L2Scope, LossKind, Penalty, Reduction};
 use crate::model::activation::Activation;
@@ -92,6 +92,16 @@ pub struct ExperimentConfig {
     /// runs both engines whatever this says.
     #[config(default = "Engine::Autodiff")]
     pub engine: Engine,
+    /// The fraction of the examples held out as a test split (`--test-fraction`), drawn with
+    /// the run's seed ([`crate::data::split`]); absent, the run trains on every example.
+    /// MNIST has its own test split.
+    #[config(default = "None")]
+    pub test_fraction: Option<f64>,
+    /// Inputs standardised with the training split's per-column mean and deviation
+    /// (`--standardize` on data other than MNIST, whose pixels have their own switch); a run
+    /// stores the values it applied. Absent, the inputs as drawn.
+    #[config(default = "None")]
+    pub standardize: Option<Standardize>,
 }
 
 impl ExperimentConfig {
@@ -108,6 +118,8 @@ impl ExperimentConfig {
                 ("l2", serde_json::json!(0.0)),
                 ("features", serde_json::Value::Null),
                 ("l2_on", serde_json::json!(L2Scope::All)),
+                ("test_fraction", serde_json::Value::Null),
+                ("standardize", serde_json::Value::Null),
             ] {
                 fields.entry(name).or_insert(default);
             }
@@ -207,6 +219,17 @@ impl ExperimentConfig {
         }
     }
 
+    /// Every how many epochs the test split is evaluated: after every epoch of a minibatch
+    /// run, and after every `⌈epochs / 1000⌉`-th epoch of a full-batch run (one step per
+    /// epoch, tens of thousands of them: circles' 50000 iterations get 1000 evaluations, every
+    /// 50th), and always after the last step.
+    pub fn test_every(&self) -> usize {
+        match self.batch_size {
+            Some(_) => 1,
+            None => self.epochs.div_ceil(FULL_BATCH_EVALUATIONS).max(1),
+        }
+    }
+
     /// The total number of optimiser steps the run will take.
     pub fn total_steps(&self, examples: usize) -> usize {
         let planned = self.epochs.saturating_mul(self.steps_per_epoch(examples));
@@ -293,6 +316,7 @@ impl ExperimentConfig {
                 "--features needs at least one feature, e.g. --features x1,x2".to_string(),
             )?;
         }
+        self.validate_split()?;
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
         }
@@ -324,6 +348,36 @@ impl ExperimentConfig {
         Ok(())
     }
 }
+
+impl ExperimentConfig {
+    /// Checks `test_fraction` and `standardize`: a fraction strictly between 0 and 1, stored
+    /// values as wide as the inputs, and neither on MNIST, which has its own test split and
+    /// pixel scaling.
+    fn validate_split(&self) -> Result<()> {
+        let mnist = matches!(self.data, DataConfig::Mnist { .. });
+        if let Some(fraction) = self.test_fraction {
+            check(
+                fraction > 0.0 && fraction < 1.0,
+                format!("--test-fraction must lie strictly between 0 and 1 (got {fraction})"),
+            )?;
+            check(
+                !mnist,
+                "--test-fraction does not apply to the mnist data, which has its own test split of 10000 digits".to_string(),
+            )?;
+        }
+        match &self.standardize {
+            None => Ok(()),
+            Some(_) if mnist => Err(Error::InvalidConfig(
+                "standardize (the training split's mean and deviation) does not apply to the mnist data; --standardize scales its pixels as (x − 0.1307) / 0.3081".to_string(),
+            )),
+            Some(Standardize::TrainingSplit) => Ok(()),
+            Some(Standardize::Columns(values)) => values.check(self.inputs()),
+        }
+    }
+}
+
+/// The most test evaluations of a full-batch run ([`ExperimentConfig::test_every`]).
+const FULL_BATCH_EVALUATIONS: usize = 1000;
 
 fn check(ok: bool, message: String) -> Result<()> {
     if ok {

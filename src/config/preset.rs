@@ -169,6 +169,8 @@ pub fn file(data: DataFile) -> ExperimentConfig {
         l2: 0.0,
         l2_on: L2Scope::All,
         features: None,
+        test_fraction: None,
+        standardize: None,
         init: Init::Glorot,
         bias_init: BiasInit::Zeros,
         init_scale: None,
@@ -222,6 +224,8 @@ fn logreg() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -254,6 +258,8 @@ fn xor() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -298,6 +304,8 @@ fn circles() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -333,6 +341,8 @@ fn three_layer() -> ExperimentConfig {
         layout: Layout::Column,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -378,6 +388,8 @@ fn mnist() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -421,6 +433,8 @@ fn mnist_binary() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -461,6 +475,8 @@ fn micrograd() -> ExperimentConfig {
         layout: Layout::Row,
         kernel: Kernel::Auto,
         engine: Engine::Autodiff,
+        test_fraction: None,
+        standardize: None,
     }
 }
 
@@ -490,6 +506,8 @@ fn cs231n(hidden: Vec<usize>, epochs: usize) -> ExperimentConfig {
         l2: 5e-4,
         l2_on: L2Scope::Weights,
         features: None,
+        test_fraction: None,
+        standardize: None,
         init: Init::Normal,
         bias_init: BiasInit::Zeros,
         init_scale: Some(0.01),

@@ -70,14 +70,17 @@ pub fn plot_run(dir: &Path, data_dir: Option<&Path>, device: &Device) -> Result<
         reason,
     };
 
+    let epochs = match run.read_optional(EPOCHS)? {
+        Some(text) => History::epochs_from_csv(&text).map_err(|e| invalid(EPOCHS, e))?,
+        None => Vec::new(),
+    };
     if let Some(text) = run.read_optional(HISTORY)? {
         let records = History::records_from_csv(&text).map_err(|e| invalid(HISTORY, e))?;
-        for figure in history_figures(&config, &records) {
+        for figure in history_figures(&config, &records, &epochs) {
             plotted.save(&figure, dir)?;
         }
     }
-    if let Some(text) = run.read_optional(EPOCHS)? {
-        let epochs = History::epochs_from_csv(&text).map_err(|e| invalid(EPOCHS, e))?;
+    if !epochs.is_empty() {
         plotted.save(&epoch_accuracy(&config, &epochs), dir)?;
     }
     if let Some(text) = run.read_optional(OUTPUTS)? {
@@ -115,8 +118,14 @@ pub fn plot_run(dir: &Path, data_dir: Option<&Path>, device: &Device) -> Result<
 
 /// The loss per step (log scale where the notebook uses it, or where it spans two decades),
 /// and the accuracy per step where the loss classifies. Minibatch runs show each step's batch
-/// faintly and its running mean over [`SMOOTHING`] of the run's steps on top.
-fn history_figures(config: &ExperimentConfig, records: &[crate::train::StepRecord]) -> Vec<Lines> {
+/// faintly and its running mean over [`SMOOTHING`] of the run's steps on top. Where the run
+/// has a test split, its loss and accuracy after each evaluated epoch (`epochs`) are drawn
+/// beside the training curves, at the step where the epoch ended.
+fn history_figures(
+    config: &ExperimentConfig,
+    records: &[crate::train::StepRecord],
+    epochs: &[crate::train::EpochRecord],
+) -> Vec<Lines> {
     let full_batch = config.batch_size.is_none();
     let unit = if full_batch { "iteration" } else { "step" };
     let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
@@ -142,25 +151,45 @@ fn history_figures(config: &ExperimentConfig, records: &[crate::train::StepRecor
             ]
         }
     };
+    let test_label = match config.reduction {
+        crate::loss::Reduction::Sum => "test (after the epoch; summed over the fewer test rows)",
+        crate::loss::Reduction::Mean => "test (after the epoch)",
+    };
+    let classifies = !accuracy.is_empty();
+    // The steps taken when epoch `e` ended: the records of the epochs before it.
+    let test = |label: &str, value: fn(&crate::train::EpochRecord) -> Option<f64>| {
+        let points: Vec<(f64, f64)> = epochs
+            .iter()
+            .filter_map(|e| {
+                let step = records.partition_point(|r| r.epoch < e.epoch);
+                value(e).map(|v| (step as f64, v))
+            })
+            .collect();
+        (!points.is_empty()).then(|| Series::new(label, points))
+    };
+    let mut loss_series = shown("training loss", losses);
+    loss_series.extend(test(test_label, |e| Some(e.test_loss)));
+    let mut accuracy_series = shown("accuracy", accuracy);
+    accuracy_series.extend(test("test (after the epoch)", |e| e.test_accuracy));
     let mut figures = vec![Lines {
         name: "loss",
         title: format!("{}: loss per {unit}", config.preset.name()),
         x_label: unit.to_string(),
         y_label: format!("{} ({})", config.loss.name(), reduction_word(config)),
-        series: shown("training loss", losses),
+        series: loss_series,
         log_y,
         y_range: None,
         markers: records.len() <= 30,
         overlapping: false,
         legend: SeriesLabelPosition::UpperRight,
     }];
-    if !accuracy.is_empty() {
+    if classifies {
         figures.push(Lines {
             name: "accuracy",
             title: format!("{}: training accuracy per {unit}", config.preset.name()),
             x_label: unit.to_string(),
             y_label: "accuracy".to_string(),
-            series: shown("accuracy", accuracy),
+            series: accuracy_series,
             log_y: false,
             y_range: Some((0.0, 1.02)),
             markers: records.len() <= 30,
@@ -285,6 +314,9 @@ fn model_figures(
         }
         Err(e) => return Err(e),
     };
+    // The figures show the data as drawn; a standardised run's network sees them through
+    // its standardisation, which this folds into the network's first layer.
+    let model = &experiment.on_drawn_inputs(model, config.dtype)?;
     // The points as drawn, before any --features map: the figures show the input plane.
     let drawn = if config.data.inputs() == 2 {
         Some(train::points(config)?)

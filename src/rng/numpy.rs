@@ -55,6 +55,13 @@ impl NumpyRng {
         Self::from_state(init_genrand(seed))
     }
 
+    /// `np.random.RandomState(key)` for an array of 32-bit words (MT19937's `init_by_array`,
+    /// as CPython's `random.seed` seeds): a stream apart from `seed(n)`'s for every `n`, for
+    /// draws that must not shift a notebook's own (the test split's shuffle).
+    pub fn from_key(key: &[u32]) -> Self {
+        super::python::init_by_array(key)
+    }
+
     /// A generator whose next word is the first of `state` twisted, as after seeding.
     pub(super) fn from_state(state: [u32; STATE_LEN]) -> Self {
         Self {
@@ -247,6 +254,15 @@ mod tests {
         // python3 -c "import numpy as np; np.random.seed(3); print(np.random.permutation(10).tolist())"
         let expected = [5, 4, 1, 2, 9, 6, 7, 0, 3, 8];
         let mut rng = NumpyRng::new(3);
+        assert_eq!(rng.permutation(10), expected);
+    }
+
+    #[test]
+    fn a_key_of_words_seeds_as_numpys_random_state_of_an_array() {
+        // python3 -c "import numpy as np;
+        //   print(np.random.RandomState([42, 0x73706C74]).permutation(10).tolist())"
+        let expected = [9, 0, 8, 5, 6, 3, 1, 7, 4, 2];
+        let mut rng = NumpyRng::from_key(&[42, 0x7370_6C74]);
         assert_eq!(rng.permutation(10), expected);
     }
 

@@ -20,7 +20,7 @@ impl PythonRng {
     /// `random.seed(seed)`.
     pub fn new(seed: u32) -> Self {
         Self {
-            mt: init_by_array(seed),
+            mt: init_by_array(&[seed]),
             gauss_next: None,
         }
     }
@@ -52,16 +52,15 @@ impl PythonRng {
     }
 }
 
-/// CPython's `random.seed(n)` for `n < 2³²`: MT19937's `init_by_array` with the one-word
-/// key `[n]` (`init_genrand(19650218)`, then two mixing passes), a different state from
-/// numpy's `seed(n)`.
-fn init_by_array(seed: u32) -> NumpyRng {
+/// MT19937's `init_by_array` with `key` (`init_genrand(19650218)`, then two mixing passes):
+/// CPython's `random.seed(n)` for `n < 2³²` is the one-word key `[n]`, a different state from
+/// numpy's `seed(n)`; numpy's `RandomState(key)` for an array of words takes the key as is.
+pub(super) fn init_by_array(key: &[u32]) -> NumpyRng {
     let mut mt = init_genrand(19_650_218);
-    let key = [seed];
     let (mut i, mut j) = (1usize, 0usize);
     for _ in 0..STATE_LEN.max(key.len()) {
         let prev = mt[i - 1] ^ (mt[i - 1] >> 30);
-        // j < key.len() = 1: the cast cannot truncate.
+        // j < key.len(), a few words: the cast cannot truncate.
         mt[i] = (mt[i] ^ prev.wrapping_mul(1_664_525))
             .wrapping_add(key[j])
             .wrapping_add(j as u32);

@@ -6,7 +6,7 @@
 //!     θ      = step(θ, lr_t)              the engine's gradients and update
 //!     a stop was asked for (Ctrl-C)?      checkpoint and stop
 //!     a checkpoint is due?                checkpoint
-//! after each epoch (MNIST): evaluate on the test split, checkpoint
+//! after each epoch (a test split): evaluate on it (full batch: every `test_every`), checkpoint
 //! after the last step: evaluate on the whole training set
 //! ```
 //!
@@ -238,7 +238,9 @@ impl Fitting<'_> {
         if self.steps(epoch, skip, &mut tally)?.is_break() {
             return Ok(ControlFlow::Break(()));
         }
-        if let Some(test) = self.test {
+        if let Some(test) = self.test
+            && self.evaluates(epoch)
+        {
             let evaluation = evaluate(&self.stepper.model()?, test.in_order(), self.config)?;
             let record = tally.record(epoch + 1, &evaluation, self.clock.elapsed());
             self.history.epochs.push(record);
@@ -297,11 +299,18 @@ impl Fitting<'_> {
         Ok(record)
     }
 
+    /// Whether the end of epoch `epoch` evaluates the test split: where there is one, after
+    /// every [`ExperimentConfig::test_every`]-th epoch and after the run's last step.
+    fn evaluates(&self, epoch: usize) -> bool {
+        self.test.is_some()
+            && ((epoch + 1).is_multiple_of(self.config.test_every()) || self.step == self.total)
+    }
+
     /// Where the run stands after the `taken`-th step of epoch `epoch`.
     fn position_after(&self, epoch: usize, taken: usize) -> Position {
-        // After the epoch's last step, a run without a test split stands at the next epoch;
-        // one with a test split has that epoch's evaluation still to do.
-        if taken == self.per_epoch && self.test.is_none() {
+        // After the epoch's last step, a run stands at the next epoch, unless the epoch's
+        // evaluation on the test split is still to do.
+        if taken == self.per_epoch && !self.evaluates(epoch) {
             Position::epoch_start(self.step, epoch + 1)
         } else {
             Position {

@@ -63,38 +63,29 @@ impl History {
 
     /// The epochs as CSV, in the same conventions as [`History::to_csv`].
     pub fn epochs_to_csv(&self) -> String {
-        let mut csv = String::with_capacity(64 * (self.epochs.len() + 1));
-        csv.push_str(Self::EPOCHS_HEADER);
-        csv.push('\n');
-        let text = |a: Option<f64>| a.map(|a| a.to_string()).unwrap_or_default();
-        for r in &self.epochs {
-            // Writing to a String cannot fail.
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{:.6}",
-                r.epoch,
-                r.train_loss,
-                text(r.train_accuracy),
-                r.test_loss,
-                text(r.test_accuracy),
-                r.wall_seconds
-            );
-        }
-        csv
+        csv_text(
+            Self::EPOCHS_HEADER.split(','),
+            self.epochs.iter().map(|r| {
+                [
+                    r.epoch.to_string(),
+                    r.train_loss.to_string(),
+                    optional(r.train_accuracy),
+                    r.test_loss.to_string(),
+                    optional(r.test_accuracy),
+                    format!("{:.6}", r.wall_seconds),
+                ]
+            }),
+        )
     }
 
     /// The per-output costs as CSV: `step,output_1,…,output_k`.
     pub fn outputs_to_csv(&self) -> String {
-        let mut csv = outputs_header(self.outputs.first().map_or(0, Vec::len));
-        csv.push('\n');
-        for (step, costs) in self.outputs.iter().enumerate() {
-            let _ = write!(csv, "{step}");
-            for c in costs {
-                let _ = write!(csv, ",{c}");
-            }
-            csv.push('\n');
-        }
-        csv
+        csv_text(
+            outputs_header(self.outputs.first().map_or(0, Vec::len)).split(','),
+            self.outputs.iter().enumerate().map(|(step, costs)| {
+                std::iter::once(step.to_string()).chain(costs.iter().map(f64::to_string))
+            }),
+        )
     }
 
     /// Reads `history.csv` back, checking every field: steps and epochs are whole numbers,
@@ -151,12 +142,8 @@ impl History {
 
     /// Reads `outputs.csv` back: the costs of each step.
     pub fn outputs_from_csv(text: &str) -> std::result::Result<Vec<Vec<f64>>, String> {
-        let width = text
-            .lines()
-            .next()
-            .map_or(0, |header| header.split(',').count());
-        csv_rows(text, &outputs_header(width.saturating_sub(1)))?
-            .into_iter()
+        let (width, rows) = csv_rows_under(text, |width| outputs_header(width.saturating_sub(1)))?;
+        rows.into_iter()
             .map(|row| {
                 if row.len() != width {
                     return Err(format!(
@@ -180,20 +167,24 @@ impl History {
     /// The history as CSV. Floats use Rust's shortest round-trip form, so the file holds the
     /// exact values; `accuracy` is empty where the loss does not classify.
     pub fn to_csv(&self) -> String {
-        let mut csv = String::with_capacity(48 * (self.records.len() + 1));
-        csv.push_str(Self::HEADER);
-        csv.push('\n');
-        for r in &self.records {
-            let accuracy = r.accuracy.map(|a| a.to_string()).unwrap_or_default();
-            // Writing to a String cannot fail.
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{:.6}",
-                r.step, r.epoch, r.loss, accuracy, r.wall_seconds
-            );
-        }
-        csv
+        csv_text(
+            Self::HEADER.split(','),
+            self.records.iter().map(|r| {
+                [
+                    r.step.to_string(),
+                    r.epoch.to_string(),
+                    r.loss.to_string(),
+                    optional(r.accuracy),
+                    format!("{:.6}", r.wall_seconds),
+                ]
+            }),
+        )
     }
+}
+
+/// An optional number as a CSV field: empty where there is none.
+fn optional(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// The header of `outputs.csv` for `outputs` outputs.
@@ -250,21 +241,69 @@ fn seconds_field(value: f64, row: usize) -> std::result::Result<f64, String> {
     }
 }
 
+/// A run's CSV file (`history.csv`, `epochs.csv`, `outputs.csv`, `compare.csv`,
+/// `confusion.csv`) as text: the `header`'s names, then `rows`, each field already formatted (floats in Rust's shortest round-trip form, so the file holds the exact
+/// values). The `csv` crate writes it, RFC 4180 with `\n` line ends: a field is quoted only
+/// where it holds a comma, a quote or a line end, which no number does.
+pub(crate) fn csv_text<H, R, F>(header: H, rows: R) -> String
+where
+    H: IntoIterator<Item: AsRef<[u8]>>,
+    R: IntoIterator,
+    R::Item: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut bytes = Vec::with_capacity(64);
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut bytes);
+        // The writer's only errors are its sink's, and a Vec<u8> takes every byte; the
+        // writer flushes into it when dropped at the end of this block.
+        let _ = writer.write_record(header);
+        for row in rows {
+            let _ = writer.write_record(row);
+        }
+    }
+    // Every field was a `str` and the writer adds only commas, quotes and line ends.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// One row of a CSV file of numbers: `None` where a field is empty.
+pub(crate) type NumberRow = Vec<Option<f64>>;
+
 /// The rows of a run's CSV file of numbers (`history.csv`, `epochs.csv`, `outputs.csv`,
-/// `compare.csv`), after checking that its header is `header`; empty fields are `None`.
-pub(crate) fn csv_rows(
+/// `compare.csv`), after checking that its header is `header`; empty fields are `None`. The
+/// `csv` crate reads it (RFC 4180: quoted fields, `\n` or `\r\n` line ends, blank lines
+/// skipped); rows may have any number of fields, for the caller to check.
+pub(crate) fn csv_rows(text: &str, header: &str) -> std::result::Result<Vec<NumberRow>, String> {
+    Ok(csv_rows_under(text, |_| header.to_string())?.1)
+}
+
+/// The number of fields of the header and the rows of a CSV file of numbers, after
+/// checking that its header is `header(its number of fields)`.
+fn csv_rows_under(
     text: &str,
-    header: &str,
-) -> std::result::Result<Vec<Vec<Option<f64>>>, String> {
-    let mut lines = text.lines();
-    if lines.next() != Some(header) {
+    header: impl FnOnce(usize) -> String,
+) -> std::result::Result<(usize, Vec<NumberRow>), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let names = match records.next() {
+        Some(record) => record.map_err(|e| format!("its header cannot be read: {e}"))?,
+        None => csv::StringRecord::new(),
+    };
+    let header = header(names.len());
+    if !names.iter().eq(header.split(',')) {
         return Err(format!("its header is not `{header}`"));
     }
-    lines
-        .filter(|line| !line.is_empty())
+    let rows = records
         .enumerate()
-        .map(|(i, line)| {
-            line.split(',')
+        .map(|(i, record)| {
+            let record = record.map_err(|e| format!("row {} cannot be read: {e}", i + 1))?;
+            record
+                .iter()
                 .map(|field| match field {
                     "" => Ok(None),
                     _ => field
@@ -274,7 +313,8 @@ pub(crate) fn csv_rows(
                 })
                 .collect()
         })
-        .collect()
+        .collect::<std::result::Result<_, String>>()?;
+    Ok((names.len(), rows))
 }
 
 #[cfg(test)]
@@ -324,6 +364,28 @@ mod tests {
             History::outputs_from_csv(&h.outputs_to_csv()).expect("readable"),
             h.outputs
         );
+    }
+
+    #[test]
+    fn the_csv_crate_reads_rfc_4180_and_writes_numbers_unquoted() {
+        // The bytes the hand-written writer produced before the `csv` crate wrote the files
+        // (header, then `step,epoch,loss,accuracy,wall_seconds` with `{:.6}` seconds).
+        let h = history();
+        assert_eq!(
+            h.to_csv(),
+            "step,epoch,loss,accuracy,wall_seconds\n\
+             0,0,0.6931471805599453,0.5,0.000000\n\
+             1,0,0.0000001,,0.250000\n\
+             2,1,12894.115234375,0.90016,0.500000\n"
+        );
+        // Windows line ends, quoted fields and blank lines read as the same rows.
+        let crlf = "step,epoch,\"loss\",accuracy,wall_seconds\r\n\r\n0,\"0\",1,,0\r\n";
+        assert_eq!(
+            History::records_from_csv(crlf).expect("readable")[0].loss,
+            1.0
+        );
+        // A name with a comma is quoted rather than split.
+        assert_eq!(csv_text(["a,b", "c"], [["1", "2"]]), "\"a,b\",c\n1,2\n");
     }
 
     #[test]

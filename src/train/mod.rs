@@ -26,13 +26,15 @@ use burn::tensor::Device;
 
 use crate::config::ExperimentConfig;
 use crate::data::mnist::{DigitBatcher, DigitDataset, DigitTargets};
-use crate::data::{self, Batch, DataConfig, ExampleBatcher, Examples, TrainingData};
+use crate::data::{
+    self, Batch, DataConfig, ExampleBatcher, Examples, Standardization, Standardize, TrainingData,
+};
 use crate::error::{Error, Result};
 use crate::memory::{self, Work};
 use crate::model::Mlp;
 use crate::model::init::{Init, InitSpec, ParamSource};
 use crate::rng::{NumpyRng, PythonRng, RngKind};
-use crate::tensor::host_values;
+use crate::tensor::{Precision, host_tensor, host_values};
 
 pub use claim::claim;
 pub use fit::{CheckpointPolicy, Controls, Start, Trained, train_config, train_experiment};
@@ -92,6 +94,9 @@ impl Experiment {
     ///
     /// With `--features`, the examples' points are then mapped to the features
     /// ([`data::features`]): every engine trains on the mapped inputs.
+    /// `--test-fraction` then splits the examples and `--standardize` standardises them
+    /// ([`crate::data::split`]), from a stream of their own: the weights are drawn as without
+    /// them.
     pub fn new(config: &ExperimentConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         memory::ensure_fits(config, Work::Setup, device)?;
@@ -102,6 +107,7 @@ impl Experiment {
             }
             (data, _) => data,
         };
+        let data = prepare(data, config)?;
         let scale = match (config.init, config.init_scale) {
             (_, Some(scale)) => scale,
             (Init::Normal, None) => rng.random_sample(),
@@ -131,10 +137,34 @@ impl Experiment {
         Ok(Self { data, model })
     }
 
-    /// The generated examples (`None` for MNIST).
+    /// The standardisation the run applies to its inputs (`--standardize`), if any.
+    pub fn standardization(&self) -> Option<&Standardization> {
+        match &self.data {
+            TrainingData::Prepared {
+                standardization, ..
+            } => standardization.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// `config` as this run applies it: with the standardisation's values in place of
+    /// [`Standardize::TrainingSplit`], as `config.json` stores them.
+    pub fn applied(&self, config: &ExperimentConfig) -> ExperimentConfig {
+        let mut applied = config.clone();
+        if let Some(values) = self.standardization() {
+            applied.standardize = Some(Standardize::Columns(values.clone()));
+        }
+        applied
+    }
+
+    /// The generated training examples as drawn, before any standardisation (`None` for
+    /// MNIST): their batches apply it ([`TrainingData::batches`]).
     pub fn examples(&self) -> Option<&Examples> {
         match &self.data {
-            TrainingData::Examples(examples) => Some(examples),
+            TrainingData::Examples(examples)
+            | TrainingData::Prepared {
+                train: examples, ..
+            } => Some(examples),
             TrainingData::Digits { .. } => None,
         }
     }
@@ -144,6 +174,12 @@ impl Experiment {
     pub fn first_batch(&self, config: &ExperimentConfig, n: usize, device: &Device) -> Batch {
         match &self.data {
             TrainingData::Examples(examples) => examples.first(n).into_batch(config.dtype, device),
+            TrainingData::Prepared {
+                train,
+                standardization,
+                ..
+            } => standardised(train.first(n), standardization.as_ref())
+                .into_batch(config.dtype, device),
             TrainingData::Digits { train, .. } => {
                 let items = DigitDataset::new(train.first(n)).items().collect();
                 digit_batcher(config).batch(items, device)
@@ -183,6 +219,20 @@ impl TrainingData {
             TrainingData::Examples(examples) => {
                 Ok((Batches::from_examples(config, examples, device)?, None))
             }
+            TrainingData::Prepared {
+                train,
+                test,
+                standardization,
+            } => {
+                let values = standardization.as_ref();
+                // The test split is evaluated whole, as one batch.
+                let test = test.map(|test| {
+                    let batch = standardised(test, values).into_batch(config.dtype, device);
+                    Batches::Full(Box::new(batch))
+                });
+                let train = standardised(train, values);
+                Ok((Batches::from_examples(config, train, device)?, test))
+            }
             TrainingData::Digits { train, test } => {
                 let seed = u64::from(config.seed);
                 let batcher = digit_batcher(config);
@@ -203,6 +253,74 @@ impl TrainingData {
                 Ok((train, Some(test)))
             }
         }
+    }
+}
+
+impl Experiment {
+    /// `model`, which takes standardised inputs, as a network of the inputs as drawn: the
+    /// standardisation folded into its first layer, `x·(W/σ) + (b − (μ/σ)·W)` for
+    /// `((x − μ)/σ)·W + b`, row `i` of `W` divided by column `i`'s deviation (a first layer
+    /// without bias gets one). The figures of the input plane feed their grid points to it
+    /// in the units the data were drawn in. `model` itself where nothing was standardised.
+    pub fn on_drawn_inputs(&self, model: &Mlp, precision: Precision) -> Result<Mlp> {
+        let mut params = model.params();
+        let (Some(values), Some(first)) = (self.standardization(), params.first_mut()) else {
+            return Ok(model.clone());
+        };
+        let device = first.weight.device();
+        let [n_in, n_out] = first.weight.dims();
+        let mut weight = host_values(first.weight.clone())?; // [n_in, n_out], row-major
+        let mut bias = match &first.bias {
+            Some(bias) => host_values(bias.clone())?,
+            None => vec![0.0; n_out],
+        };
+        let columns = values.mean.iter().zip(&values.deviation);
+        for (row, (mean, deviation)) in weight.chunks_mut(n_out.max(1)).zip(columns) {
+            for (w, b) in row.iter_mut().zip(&mut bias) {
+                *b -= mean / deviation * *w;
+                *w /= deviation;
+            }
+        }
+        first.weight = host_tensor(weight, [n_in, n_out], precision, &device);
+        first.bias = Some(host_tensor(bias, [n_out], precision, &device));
+        Ok(model.with_params(params))
+    }
+}
+
+/// `data` split by `config.test_fraction`, with the standardisation `config.standardize`
+/// asks for (the stored values, or the training split's) to be applied to its batches.
+/// MNIST passes through: [`ExperimentConfig::validate`] refuses both settings for it.
+fn prepare(data: TrainingData, config: &ExperimentConfig) -> Result<TrainingData> {
+    let TrainingData::Examples(examples) = data else {
+        return Ok(data);
+    };
+    if config.test_fraction.is_none() && config.standardize.is_none() {
+        return Ok(TrainingData::Examples(examples));
+    }
+    let (train, test) = match config.test_fraction {
+        Some(fraction) => {
+            let (train, test) = data::split::split(&examples, fraction, config.seed)?;
+            (train, Some(test))
+        }
+        None => (examples, None),
+    };
+    let standardization = match &config.standardize {
+        None => None,
+        Some(Standardize::TrainingSplit) => Some(Standardization::of(&train)),
+        Some(Standardize::Columns(values)) => Some(values.clone()),
+    };
+    Ok(TrainingData::Prepared {
+        train,
+        test,
+        standardization,
+    })
+}
+
+/// `examples` standardised by `values`, or as they are.
+fn standardised(examples: Examples, values: Option<&Standardization>) -> Examples {
+    match values {
+        Some(values) => values.apply(&examples),
+        None => examples,
     }
 }
 

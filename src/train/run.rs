@@ -134,6 +134,8 @@ pub fn run_to_dir(
     // Data and initial network first: a missing MNIST file must not touch an earlier run.
     let mut dir = super::claim(out, options.overwrite)?;
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
+    // `config.json` keeps the standardisation's values, not only that there is one.
+    let config = &experiment.applied(config);
     dir.start(config)?;
     let stepper = stepper(config, config.engine, experiment.model, device)?;
     let run = RunInDir {
@@ -417,6 +419,10 @@ impl RunInDir<'_> {
         };
         let mut summary = RunSummary::new(config, &trained, &history, backend, total);
         summary.run_id = dir.run_id().map(str::to_string);
+        if let Some(test) = &test {
+            summary.training_examples = Some(batches.examples());
+            summary.test_examples = Some(test.examples());
+        }
         dir.write_model(&trained.model)?;
         dir.write_json(SUMMARY, &summary)?;
         if trained.stopped_by.is_none() {

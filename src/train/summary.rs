@@ -53,6 +53,12 @@ pub struct RunSummary {
     /// Test accuracy after the last epoch, where the data have a test set.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub test_accuracy: Option<f64>,
+    /// Training examples, where the data have a test split (`--test-fraction`, MNIST).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub training_examples: Option<usize>,
+    /// Test examples, where the data have a test split.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub test_examples: Option<usize>,
     /// Optimiser steps taken.
     pub steps: usize,
     /// The steps the run is configured for.
@@ -141,6 +147,8 @@ impl RunSummary {
             accuracy: None,
             test_loss: None,
             test_accuracy: None,
+            training_examples: None,
+            test_examples: None,
             steps: 0,
             total_steps,
             wall_seconds,

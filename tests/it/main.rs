@@ -24,4 +24,5 @@ mod refusals;
 mod resume;
 mod rundirs;
 mod runs;
+mod split;
 mod trace;

@@ -41,7 +41,7 @@ use crate::data::{Examples, TrainingData};
 use crate::error::{Error, Result};
 use crate::plot::neurons::output_field;
 use crate::plot::plane::{Scale, Square, class, class_colour, level_colour};
-use crate::train::{self, History, RunStatus, RunSummary, StepRecord};
+use crate::train::{self, Experiment, History, RunStatus, RunSummary, StepRecord};
 
 /// Frames in an animation (fewer if the run has fewer steps).
 pub const FRAMES: usize = 60;
@@ -114,11 +114,12 @@ pub fn save_animation(
     device: &Device,
 ) -> Result<Animated> {
     check_animatable(config)?;
+    let experiment = Experiment::new(config, device)?;
     // The points as drawn, before any --features map: the plane's coordinates.
     let data = train::points(config)?;
     let examples = match &data {
         TrainingData::Examples(examples) => examples,
-        TrainingData::Digits { .. } => <&Examples>::default(),
+        TrainingData::Digits { .. } | TrainingData::Prepared { .. } => <&Examples>::default(),
     };
     let square = Square::around(examples);
     let stride = examples.len().div_ceil(POINTS).max(1);
@@ -152,8 +153,10 @@ pub fn save_animation(
     };
     let mut frames = Vec::with_capacity(snapshots.len());
     for snapshot in snapshots {
+        // In the plane the data were drawn in, as the run's other figures.
+        let model = experiment.on_drawn_inputs(&snapshot.model, config.dtype)?;
         let (values, scale) = output_field(
-            &snapshot.model,
+            &model,
             &square,
             CELLS,
             config.input_features(),
