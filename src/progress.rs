@@ -18,6 +18,10 @@ pub struct Progress {
     /// Print losses to every digit (f64 runs) rather than to six decimals.
     exact: bool,
     last_refresh: Option<Instant>,
+    /// Whether a step due for a line (see [`default_spacing`]) came since the last epoch
+    /// line: a full-batch run with a test split ends an epoch at every step, and prints the
+    /// test figures only as often as the steps'.
+    due_since_epoch: bool,
 }
 
 enum Mode {
@@ -45,6 +49,7 @@ impl Progress {
             every,
             exact,
             last_refresh: None,
+            due_since_epoch: false,
         }
     }
 
@@ -102,6 +107,9 @@ impl Observer for Progress {
     }
 
     fn step(&mut self, record: &StepRecord) {
+        let every = self.every.unwrap_or(default_spacing(self.total)).max(1);
+        let due = record.step.is_multiple_of(every) || record.step == self.total;
+        self.due_since_epoch |= due;
         match &self.mode {
             Mode::Bar(bar) => {
                 bar.set_position(record.step as u64);
@@ -112,8 +120,7 @@ impl Observer for Progress {
                 }
             }
             Mode::Lines => {
-                let every = self.every.unwrap_or(default_spacing(self.total)).max(1);
-                if record.step.is_multiple_of(every) || record.step == self.total {
+                if due {
                     println!("{}", self.line(record));
                 }
             }
@@ -121,6 +128,9 @@ impl Observer for Progress {
     }
 
     fn epoch(&mut self, record: &EpochRecord) {
+        if !std::mem::take(&mut self.due_since_epoch) {
+            return;
+        }
         let accuracy = |a: Option<f64>| a.map(|a| format!(" accuracy {a:.4}")).unwrap_or_default();
         let line = format!(
             "epoch {:>3}  train loss {:.5}{}  test loss {:.5}{}  {:.1} s",
