@@ -107,7 +107,7 @@ fn settings(preset: Preset, options: &ReproduceOptions) -> ExperimentConfig {
             | Preset::Micrograd
             | Preset::Cs231n
             | Preset::Cs231nLinear => {}
-            | Preset::File => {}
+            Preset::File => {}
         }
     }
     config

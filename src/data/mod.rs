@@ -27,8 +27,8 @@ pub mod playground;
 pub mod random;
 pub mod regression;
 pub mod spiral;
-pub mod table;
 pub mod split;
+pub mod table;
 pub mod toy;
 mod validate;
 
@@ -39,8 +39,8 @@ pub use features::Feature;
 pub use mnist::Digits;
 pub use playground::PlaygroundSet;
 pub use regression::RegressionSet;
-pub use table::{DataFile, Task};
 pub use split::{Standardization, Standardize};
+pub use table::{DataFile, Task};
 
 use crate::error::{Error, Result};
 use crate::rng::{self, NumpyRng, SeedRandom};

@@ -45,7 +45,8 @@ pub struct View {
 }
 
 impl View {
-    /// The view of `data`: its own for the circles, the moons and the Playground's sets;
+    /// The view of `data`: its own for the circles, the moons, the Playground's sets and
+    /// cs231n's spiral (radius at most 1, so the circles' square);
     /// for any other data, its name, `class k` for each of its classes and the Playground's
     /// square.
     pub fn of(data: &DataConfig) -> Self {
@@ -80,6 +81,13 @@ impl View {
                 ["class 0 (outer circle)", "class 1 (inner circle)"],
                 EXTENT,
             ),
+            DataConfig::Spiral { classes, .. } => {
+                return Self {
+                    title: "cs231n spiral",
+                    classes: (0..*classes).map(|k| format!("class {k}")).collect(),
+                    extent: EXTENT,
+                };
+            }
             _ => {
                 let k = if data.one_hot() { data.outputs() } else { 2 };
                 return Self {

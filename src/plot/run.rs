@@ -337,7 +337,10 @@ fn model_figures(
         )?;
     }
     match &config.data {
-        DataConfig::Circles { .. } | DataConfig::Moons { .. } | DataConfig::Playground { .. } => {
+        DataConfig::Circles { .. }
+        | DataConfig::Moons { .. }
+        | DataConfig::Playground { .. }
+        | DataConfig::Spiral { .. } => {
             class_figures(config, model, points, dir, device, plotted)?;
         }
         DataConfig::PlaygroundRegression { .. } => {
@@ -383,8 +386,7 @@ fn model_figures(
         DataConfig::Mnist { .. } => {
             digit_figures(config, model, experiment, dir, device, plotted)?;
         }
-        // cs231n's spiral has K classes; the plane figures draw two.
-        DataConfig::Random { .. } | DataConfig::Spiral { .. } | DataConfig::File(_) => {}
+        DataConfig::Random { .. } | DataConfig::File(_) => {}
     }
     Ok(())
 }

@@ -288,3 +288,44 @@ fn classes_and_samples_draw_another_spiral() {
         assert!(stderr.contains(flag), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_spiral_s_figures_show_each_arm_and_its_region() {
+    // cs231n's own figure of the trained two-layer net: three coloured arms over three
+    // regions. The linear classifier on the case study's spiral trains in 200 steps (< 0.1 s).
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = dir.path().join("run");
+    for args in [
+        vec!["train", "cs231n-linear", "--out"],
+        vec!["plot", "--run"],
+    ] {
+        let out = burnprop()
+            .args(args)
+            .arg(&run)
+            .output()
+            .expect("burnprop runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let count = |name: &str, target: [i32; 3]| {
+        let image = image::open(run.join(name)).expect("a PNG").to_rgb8();
+        image
+            .pixels()
+            .filter(|p| (0..3).all(|k| (i32::from(p.0[k]) - target[k]).abs() <= 2))
+            .count()
+    };
+    // Class k in SERIES[k]: its points in the full colour, its region at 25 % over white
+    // (as `plot::circles` draws them).
+    for (k, c) in burnprop::plot::SERIES.iter().take(3).enumerate() {
+        let full = [c.0, c.1, c.2].map(i32::from);
+        let light = full.map(|v| (255.0 - 0.25 * (255.0 - f64::from(v))).round() as i32);
+        assert!(count("data.png", full) > 10, "class {k}'s points");
+        assert!(
+            count("decision-boundary.png", light) > 5000,
+            "class {k}'s region"
+        );
+    }
+}
