@@ -8,7 +8,8 @@
 //! step does: the forward pass, reading the loss and accuracy back, the update.
 //!
 //! The report gives the median, min and max of the repeats, steps per second at the median,
-//! and the process's peak resident memory.
+//! the seconds the data took to load (generated, or a `--data-file` read, hashed and
+//! checked) and the process's peak resident memory.
 
 use std::time::Instant;
 
@@ -119,6 +120,10 @@ pub struct Measurement {
     pub steps_per_second: f64,
     /// The loss of the last step timed (a check that the run trained, not a result).
     pub last_loss: f64,
+    /// Seconds to set the run up before its first step: the data generated, or read from
+    /// their files and checked (a `--data-file`: read, hashed and parsed once), split and the
+    /// weights drawn.
+    pub load_seconds: f64,
     /// The process's peak resident memory so far, in MB (absent where the OS does not say).
     pub peak_rss_mb: Option<f64>,
 }
@@ -167,7 +172,9 @@ pub fn bench(
     }
     engine.check(config)?;
     memory::ensure_fits(config, Work::Train { engine }, device)?;
+    let clock = Instant::now();
     let experiment = Experiment::new(config, &device.clone().autodiff())?;
+    let load_seconds = clock.elapsed().as_secs_f64();
     let mut stepper = stepper(config, engine, experiment.model, device)?;
     let (batches, _) = experiment.data.batches(config, device)?;
     let lr = config.optimizer.lr;
@@ -229,6 +236,7 @@ pub fn bench(
         steps_per_second: steps_per_unit as f64 / seconds.median,
         seconds,
         last_loss: timer.last_loss,
+        load_seconds,
         peak_rss_mb: peak_rss_mb(),
     })
 }

@@ -333,6 +333,7 @@ fn bench_times_a_workload_and_prints_json() {
     assert!(0.0 < min && min <= median && median <= max, "{json}");
     assert!(json["steps_per_second"].as_f64().expect("steps/s") > 0.0);
     assert!(json["last_loss"].as_f64().expect("a loss").is_finite());
+    assert!(json["load_seconds"].as_f64().expect("the set-up's time") > 0.0);
 
     burnprop()
         .args([
