@@ -18,10 +18,13 @@ pub struct Progress {
     /// Print losses to every digit (f64 runs) rather than to six decimals.
     exact: bool,
     last_refresh: Option<Instant>,
-    /// Whether a step due for a line (see [`default_spacing`]) came since the last epoch
-    /// line: a full-batch run with a test split ends an epoch at every step, and prints the
-    /// test figures only as often as the steps'.
-    due_since_epoch: bool,
+    /// Whether a step due for a line (see [`default_spacing`]), other than an epoch's first,
+    /// came in the epoch under way.
+    due_in_epoch: bool,
+    /// Steps recorded in the epoch under way.
+    steps_in_epoch: usize,
+    /// The last step recorded.
+    last_step: usize,
 }
 
 enum Mode {
@@ -49,8 +52,16 @@ impl Progress {
             every,
             exact,
             last_refresh: None,
-            due_since_epoch: false,
+            due_in_epoch: false,
+            steps_in_epoch: 0,
+            last_step: 0,
         }
+    }
+
+    /// Whether step `step` gets a line: every `every` steps, and the last.
+    fn due(&self, step: usize) -> bool {
+        let every = self.every.unwrap_or(default_spacing(self.total)).max(1);
+        step.is_multiple_of(every) || step == self.total
     }
 
     fn line(&self, record: &StepRecord) -> String {
@@ -107,14 +118,15 @@ impl Observer for Progress {
     }
 
     fn step(&mut self, record: &StepRecord) {
-        let every = self.every.unwrap_or(default_spacing(self.total)).max(1);
-        let due = record.step.is_multiple_of(every) || record.step == self.total;
-        self.due_since_epoch |= due;
+        let due = self.due(record.step);
+        self.due_in_epoch |= due && self.steps_in_epoch > 0;
+        self.steps_in_epoch += 1;
+        self.last_step = record.step;
         match &self.mode {
             Mode::Bar(bar) => {
                 bar.set_position(record.step as u64);
-                let due = self.last_refresh.is_none_or(|t| t.elapsed() >= REFRESH);
-                if due {
+                let refresh = self.last_refresh.is_none_or(|t| t.elapsed() >= REFRESH);
+                if refresh {
                     bar.set_message(figures(record, self.exact));
                     self.last_refresh = Some(Instant::now());
                 }
@@ -128,7 +140,12 @@ impl Observer for Progress {
     }
 
     fn epoch(&mut self, record: &EpochRecord) {
-        if !std::mem::take(&mut self.due_since_epoch) {
+        // An epoch's line comes as often as the step lines: when one of its steps had a line
+        // or the step after it will. A full-batch run with a test split ends an epoch at
+        // every step, and prints every 50th of its 1000 (the step lines' spacing), not all.
+        let shown = std::mem::take(&mut self.due_in_epoch) || self.due(self.last_step + 1);
+        self.steps_in_epoch = 0;
+        if !shown {
             return;
         }
         let accuracy = |a: Option<f64>| a.map(|a| format!(" accuracy {a:.4}")).unwrap_or_default();

@@ -302,20 +302,7 @@ impl ExperimentConfig {
         }
         check(self.init_draw >= 1, "--init-draw counts from 1".to_string())?;
         self.data.validate()?;
-        if let Some(features) = &self.features {
-            check(
-                self.data.inputs() == 2,
-                format!(
-                    "--features maps 2-D points, but the {} data has {} inputs; drop the flag",
-                    self.data.name(),
-                    self.data.inputs()
-                ),
-            )?;
-            check(
-                !features.is_empty(),
-                "--features needs at least one feature, e.g. --features x1,x2".to_string(),
-            )?;
-        }
+        self.validate_features()?;
         self.validate_split()?;
         if self.rng == RngKind::Playground {
             self.data.seedrandom(self.seed)?;
@@ -350,6 +337,25 @@ impl ExperimentConfig {
 }
 
 impl ExperimentConfig {
+    /// `--features`: a map of 2-D points, to at least one feature.
+    fn validate_features(&self) -> Result<()> {
+        let Some(features) = &self.features else {
+            return Ok(());
+        };
+        check(
+            self.data.inputs() == 2,
+            format!(
+                "--features maps 2-D points, but the {} data has {} inputs; drop the flag",
+                self.data.name(),
+                self.data.inputs()
+            ),
+        )?;
+        check(
+            !features.is_empty(),
+            "--features needs at least one feature, e.g. --features x1,x2".to_string(),
+        )
+    }
+
     /// Checks `test_fraction` and `standardize`: a fraction strictly between 0 and 1, stored
     /// values as wide as the inputs, and neither on MNIST, which has its own test split and
     /// pixel scaling.

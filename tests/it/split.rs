@@ -300,3 +300,34 @@ fn fractions_that_leave_a_side_empty_are_refused_in_one_line() {
     let err = one_line_failure(cmd, &args);
     assert!(err.contains("has its own test split"), "{err}");
 }
+
+#[test]
+fn a_full_batch_run_prints_its_test_figures_as_often_as_its_steps() {
+    // A full-batch run with a test split ends an epoch at every step: 1000 epochs of xor's
+    // 1000 iterations. Piped, its step lines come every 1000 / 20 = 50 steps
+    // (`progress::default_spacing`), and its epoch lines with them: epochs 50, 100, …, 1000.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = burnprop()
+        .args(["train", "xor", "--data", "moons", "--test-fraction", "0.25"])
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .expect("burnprop runs");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let epochs: Vec<usize> = stdout
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("epoch")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(
+        epochs,
+        (1..=20).map(|k| 50 * k).collect::<Vec<_>>(),
+        "{stdout}"
+    );
+}
