@@ -64,7 +64,11 @@ fn small(preset: Preset) -> ExperimentConfig {
             config.epochs = 1;
             config.rng = RngKind::Numpy;
         }
-        DataConfig::Logreg | DataConfig::Xor => {}
+        DataConfig::Logreg
+        | DataConfig::Xor
+        | DataConfig::PlaygroundRegression { .. }
+        | DataConfig::Spiral { .. }
+        | DataConfig::File(_) => {}
     }
     config
 }
