@@ -66,18 +66,21 @@ fn for_trycmd(text: &str) -> String {
 
 /// The working directory of the README's commands: a fresh directory holding README.md's copy
 /// and, beside it, `README.in/` (trycmd's name for a case's working directory) with the
-/// repository's `tests/` linked in, for the committed MNIST fixture.
+/// repository's `tests/` linked in, for the committed MNIST fixture, and `examples/`, for the
+/// CSV files of `--data-file`.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs::write(dir.path().join("README.md"), for_trycmd(&readme())).expect("README.md copied");
     let work = dir.path().join("README.in");
     fs::create_dir(&work).expect("README.in");
     std::os::unix::fs::symlink(root().join("tests"), work.join("tests")).expect("tests/ linked");
+    std::os::unix::fs::symlink(root().join("examples"), work.join("examples"))
+        .expect("examples/ linked");
     dir
 }
 
 /// The `console` blocks of README.md, counted.
-const CONSOLE_BLOCKS: usize = 12;
+const CONSOLE_BLOCKS: usize = 16;
 
 #[test]
 fn every_console_block_of_the_readme_prints_what_it_shows() {
