@@ -15,7 +15,7 @@ use super::{Figure, save};
 use crate::artifacts::{COMPARE, CONFIG, EPOCHS, GRADCHECK, HISTORY, MODEL, OUTPUTS, RunDir};
 use crate::compare::Comparison;
 use crate::config::{ExperimentConfig, Preset};
-use crate::data::{DataConfig, Examples, TrainingData};
+use crate::data::{DataConfig, Examples, Task, TrainingData};
 use crate::error::{Error, Result};
 use crate::eval;
 use crate::gradcheck::GradcheckReport;
@@ -344,15 +344,15 @@ fn model_figures(
             class_figures(config, model, points, dir, device, plotted)?;
         }
         DataConfig::PlaygroundRegression { .. } => {
-            let examples = experiment.examples().unwrap_or_default().clone();
-            let targets: Vec<f64> = examples.iter().map(|e| e.y[0]).collect();
-            let predictions: Vec<f64> = predict(model, examples, config, device)?
-                .into_iter()
-                .map(|p| p[0])
-                .collect();
-            let surface = PredictedSurface::new(model, points, features, config.dtype, device)?;
-            plotted.save(&surface, dir)?;
-            plotted.save(&Residuals::new(&targets, &predictions), dir)?;
+            regression_figures(config, model, &experiment, points, dir, device, plotted)?;
+        }
+        // A file: the regression's residuals whatever its width; on two input columns, the
+        // plane's figures too.
+        DataConfig::File(file) if file.task == Task::Regress => {
+            regression_figures(config, model, &experiment, points, dir, device, plotted)?;
+        }
+        DataConfig::File(_) if !points.is_empty() => {
+            class_figures(config, model, points, dir, device, plotted)?;
         }
         DataConfig::Logreg | DataConfig::Xor => {
             let examples = experiment.examples().unwrap_or_default().clone();
@@ -391,6 +391,32 @@ fn model_figures(
     Ok(())
 }
 
+/// The pictures of a regression: the trained network's residuals on the training examples
+/// and, for points of the plane (`points`, as drawn; empty for wider inputs), its output over
+/// the plane.
+fn regression_figures(
+    config: &ExperimentConfig,
+    model: &Mlp,
+    experiment: &Experiment,
+    points: &Examples,
+    dir: &Path,
+    device: &Device,
+    plotted: &mut Plotted,
+) -> Result<()> {
+    let examples = experiment.examples().unwrap_or_default().clone();
+    let targets: Vec<f64> = examples.iter().map(|e| e.y[0]).collect();
+    let predictions: Vec<f64> = predict(model, examples, config, device)?
+        .into_iter()
+        .map(|p| p[0])
+        .collect();
+    if !points.is_empty() {
+        let features = config.input_features();
+        let surface = PredictedSurface::new(model, points, features, config.dtype, device)?;
+        plotted.save(&surface, dir)?;
+    }
+    plotted.save(&Residuals::new(&targets, &predictions), dir)
+}
+
 /// The pictures of a classifier on points of the plane (`points`, as drawn): the data, the
 /// regions of each class (its largest output), the data on three hidden units, and (two
 /// classes) the output surface.
@@ -403,7 +429,18 @@ fn class_figures(
     plotted: &mut Plotted,
 ) -> Result<()> {
     let (features, dtype) = (config.input_features(), config.dtype);
-    let view = View::of(&config.data);
+    let mut view = View::of(&config.data);
+    if let DataConfig::File(file) = &config.data {
+        view.classes.clone_from(&file.classes);
+        // A file's columns have no known range: the plane's figures show the square
+        // `[−e, e]²`, so `e` reaches the farthest coordinate, with Square::around's margin.
+        let farthest = points
+            .iter()
+            .flat_map(|e| e.x.iter().take(2).copied())
+            .filter(|v| v.is_finite())
+            .fold(0.0, |m: f64, v| m.max(v.abs()));
+        view.extent = if farthest > 0.0 { farthest * 1.25 } else { 1.0 };
+    }
     let extent = view.extent;
     plotted.save(&Data::new(points, view.clone()), dir)?;
     let regions = DecisionBoundary::new(model, points, view, features, dtype, device)?;

@@ -274,7 +274,8 @@ fn diabetes_trains_a_regression_below_the_mean_predictor() {
     assert_eq!(config.widths(), "10-16-1");
     assert_eq!(config.loss.name(), "mse");
     // Predicting the mean scores ½·var(y) = 2964.9 (numpy: 0.5 * load_diabetes().target.var());
-    // the default run ends at 1425.6 (README "Your own data"), a linear fit's level.
+    // the default run ends at 1425.6 (`burnprop train --data-file examples/data/diabetes.csv`
+    // on the project's AMD EPYC, 2026-12-07), a linear fit's level.
     let loss = summary["final_loss"].as_f64().expect("a loss");
     assert!(loss < 1500.0, "final loss {loss}");
     assert!(
@@ -296,6 +297,34 @@ fn diabetes_trains_a_regression_below_the_mean_predictor() {
     assert!(eval.contains("a regression: no accuracy"), "{eval}");
     let plot = succeeds(&["plot", "--run", run]);
     assert!(plot.contains("loss.png"), "{plot}");
+    // A regression's residuals whatever its width; the plane's output only on two inputs.
+    assert!(plot.contains("residuals.png"), "{plot}");
+    assert!(!plot.contains("predicted-surface.png"), "{plot}");
+}
+
+#[test]
+fn a_file_of_two_input_columns_gets_the_plane_s_figures() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let two = dir.path().join("two");
+    train(
+        &example("iris.csv"),
+        &two,
+        &["--inputs", "petal_length,petal_width"],
+    );
+    let plot = succeeds(&["plot", "--run", two.to_str().expect("UTF-8")]);
+    for figure in ["data.png", "decision-boundary.png", "neurons.png"] {
+        assert!(plot.contains(figure), "{figure}: {plot}");
+    }
+    let svg = std::fs::read_to_string(two.join("data.svg")).expect("data.svg");
+    assert!(
+        svg.contains("versicolor"),
+        "the legend names the file's classes"
+    );
+    // Four input columns: no plane to draw.
+    let four = dir.path().join("four");
+    train(&example("iris.csv"), &four, &[]);
+    let plot = succeeds(&["plot", "--run", four.to_str().expect("UTF-8")]);
+    assert!(!plot.contains("decision-boundary.png"), "{plot}");
 }
 
 #[test]
