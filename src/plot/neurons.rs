@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plane::{Scale, Square, heat_map};
+use super::plane::{Scale, Square, heat_map, predicted};
 use super::{DrawResult, Figure, Size, draw_title, label_font, tick_font};
 use crate::data::Feature;
 use crate::error::Result;
@@ -112,6 +112,24 @@ pub fn output_field(
         .collect();
     let scale = output_scale(model.output, &values);
     Ok((values, scale))
+}
+
+/// The class `model` predicts ([`predicted`]: the largest output) at each cell of an `n × n`
+/// grid of `square`, each point mapped to `features`.
+pub fn class_field(
+    model: &Mlp,
+    square: &Square,
+    n: usize,
+    features: &[Feature],
+    precision: Precision,
+    device: &Device,
+) -> Result<Vec<usize>> {
+    let logits = model.forward_logits(square.grid(n, features, precision, device)); // [n², n_L]
+    let [_, width] = logits.dims();
+    Ok(host_values(logits)?
+        .chunks(width.max(1))
+        .map(predicted)
+        .collect())
 }
 
 /// Every hidden unit's activation and the output over the input plane.

@@ -180,9 +180,13 @@ pub fn level_colour(level: usize, strength: f64) -> RGBColor {
     let half = (LEVELS / 2) as f64;
     let t = (level as f64 - half) / half;
     let target = if t < 0.0 { BLUE } else { ORANGE };
-    let s = t.abs() * strength;
-    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * s).round() as u8;
-    RGBColor(mix(target.0), mix(target.1), mix(target.2))
+    tint(target, t.abs() * strength)
+}
+
+/// `colour` at `strength` (0: white, 1: itself) over white.
+pub fn tint(colour: RGBColor, strength: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * strength).round() as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
 }
 
 /// Draws an `n × n` grid of levels (row `j` is `x₂`'s `j`-th cell, bottom up) filling `area`,
@@ -193,17 +197,31 @@ pub fn heat_map<DB: DrawingBackend>(
     n: usize,
     strength: f64,
 ) -> DrawResult<DB> {
+    paint(area, levels, n, |level| {
+        (level != LEVELS / 2).then(|| level_colour(level, strength))
+    })
+}
+
+/// Draws an `n × n` grid of cells (row `j` is `x₂`'s `j`-th cell, bottom up) filling `area`,
+/// one rectangle per run of equal cells along a row, each in `colour` of its value; a run
+/// without a colour is left to the background.
+pub fn paint<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    cells: &[usize],
+    n: usize,
+    colour: impl Fn(usize) -> Option<RGBColor>,
+) -> DrawResult<DB> {
     let (w, h) = area.dim_in_pixel();
     let x = |i: usize| (i * w as usize / n) as i32;
     let y = |j: usize| h as i32 - (j * h as usize / n) as i32;
-    for (j, row) in levels.chunks(n).enumerate() {
+    for (j, row) in cells.chunks(n).enumerate() {
         let mut start = 0;
         for i in 1..=row.len() {
             if i == row.len() || row[i] != row[start] {
-                if row[start] != LEVELS / 2 {
+                if let Some(colour) = colour(row[start]) {
                     area.draw(&Rectangle::new(
                         [(x(start), y(j + 1)), (x(i), y(j))],
-                        level_colour(row[start], strength).filled(),
+                        colour.filled(),
                     ))?;
                 }
                 start = i;

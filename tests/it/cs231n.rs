@@ -329,3 +329,34 @@ fn the_spiral_s_figures_show_each_arm_and_its_region() {
         );
     }
 }
+
+#[test]
+fn the_spiral_s_animation_colours_each_class_s_region() {
+    // More than two classes: training.gif's frames paint the class with the largest output
+    // in its colour (SERIES[k] at the GIF's 55 % over white, plot::animation::draw), as the
+    // decision-boundary figure does, instead of one output's level.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = dir.path().join("run");
+    let out = burnprop()
+        .args(["train", "cs231n-linear", "--animate", "--out"])
+        .arg(&run)
+        .output()
+        .expect("burnprop runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ((_, _), frames) = crate::figures::gif_frames(&run.join("training.gif"));
+    let last = frames.last().expect("frames");
+    for (k, c) in burnprop::plot::SERIES.iter().take(3).enumerate() {
+        let region =
+            [c.0, c.1, c.2].map(|v| (255.0 - 0.55 * (255.0 - f64::from(v))).round() as i32);
+        // The GIF's palette quantises colours: a few units of tolerance.
+        let count = last
+            .chunks(4)
+            .filter(|p| (0..3).all(|i| (i32::from(p[i]) - region[i]).abs() <= 8))
+            .count();
+        assert!(count > 2000, "class {k}'s region: {count} pixels");
+    }
+}

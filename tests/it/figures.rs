@@ -57,7 +57,7 @@ fn stated_size(stem: &str) -> Option<(u32, u32)> {
 
 /// The GIF's size and its frames as whole pictures (RGBA), each frame painted over the one
 /// before where it is not transparent, as a viewer shows them.
-fn gif_frames(path: &Path) -> ((usize, usize), Vec<Vec<u8>>) {
+pub(crate) fn gif_frames(path: &Path) -> ((usize, usize), Vec<Vec<u8>>) {
     let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(gif::ColorOutput::RGBA);

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Animation, CELLS, Frame};
-use crate::plot::plane::heat_map;
+use crate::plot::plane::{class_colour, heat_map, paint, tint};
 use crate::plot::{
     BLUE, DrawResult, RED, Size, label_font, log_span, span, tick, tick_font, title_font,
 };
@@ -51,12 +51,15 @@ impl Animation {
             .x_label_formatter(&tick)
             .y_label_formatter(&tick)
             .draw()?;
-        heat_map(
-            &plane.plotting_area().strip_coord_spec(),
-            &frame.levels,
-            CELLS,
-            STRENGTH,
-        )?;
+        let area = plane.plotting_area().strip_coord_spec();
+        if self.classes {
+            // Each class's region in its colour, as the decision-boundary figure draws them.
+            paint(&area, &frame.levels, CELLS, |k| {
+                Some(tint(class_colour(k), STRENGTH))
+            })?;
+        } else {
+            heat_map(&area, &frame.levels, CELLS, STRENGTH)?;
+        }
         // A few points (XOR's four) are drawn large; every point has a white rim, so that it
         // stands out from a region of its own colour.
         let radius = if self.points.len() <= 50 { 7 } else { 3 };

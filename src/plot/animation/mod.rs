@@ -39,7 +39,7 @@ use crate::artifacts::{ANIMATION, HISTORY, RunDir, SUMMARY, write_atomic};
 use crate::config::ExperimentConfig;
 use crate::data::{Examples, TrainingData};
 use crate::error::{Error, Result};
-use crate::plot::neurons::output_field;
+use crate::plot::neurons::{class_field, output_field};
 use crate::plot::plane::{Scale, Square, class, class_colour, level_colour};
 use crate::train::{self, Experiment, History, RunStatus, RunSummary, StepRecord};
 
@@ -61,6 +61,8 @@ struct Frame {
     step: usize,
     loss: f64,
     accuracy: Option<f64>,
+    /// Each cell of the plane: the output's level on its colour scale, or (more than two
+    /// classes) the class predicted there.
     levels: Vec<usize>,
 }
 
@@ -85,6 +87,9 @@ struct Animation {
     points: Vec<([f64; 2], RGBColor)>,
     curve: Vec<(f64, f64)>,
     log_y: bool,
+    /// Whether the frames' cells are classes (more than two: regions by the largest output)
+    /// rather than levels of one output.
+    classes: bool,
     frames: Vec<Frame>,
 }
 
@@ -151,23 +156,23 @@ pub fn save_animation(
             .find(|r| r.step == step)
             .and_then(|r| r.accuracy)
     };
+    let classes = config.data.one_hot() && config.data.outputs() > 2;
     let mut frames = Vec::with_capacity(snapshots.len());
     for snapshot in snapshots {
         // In the plane the data were drawn in, as the run's other figures.
         let model = experiment.on_drawn_inputs(&snapshot.model, config.dtype)?;
-        let (values, scale) = output_field(
-            &model,
-            &square,
-            CELLS,
-            config.input_features(),
-            config.dtype,
-            device,
-        )?;
+        let (features, dtype) = (config.input_features(), config.dtype);
+        let levels = if classes {
+            class_field(&model, &square, CELLS, features, dtype, device)?
+        } else {
+            let (values, scale) = output_field(&model, &square, CELLS, features, dtype, device)?;
+            values.into_iter().map(|v| scale.level(v)).collect()
+        };
         frames.push(Frame {
             step: snapshot.step,
             loss: snapshot.loss,
             accuracy: accuracy(snapshot.step),
-            levels: values.into_iter().map(|v| scale.level(v)).collect(),
+            levels,
         });
     }
     let curve: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
@@ -179,6 +184,7 @@ pub fn save_animation(
         square,
         points,
         log_y: lo > 0.0 && hi / lo > 100.0,
+        classes,
         curve,
         frames,
     };
