@@ -43,7 +43,7 @@ pub use split::{Standardization, Standardize};
 pub use table::{DataFile, Task};
 
 use crate::error::{Error, Result};
-use crate::rng::{self, NumpyRng, SeedRandom};
+use crate::rng::{self, NumpyRng, SeedRandom, Uniform};
 use crate::tensor::Layout;
 use examples::{of_classes, of_points, of_targets};
 
@@ -117,16 +117,26 @@ impl DataConfig {
 /// [`DataConfig::seedrandom`]), with `Math.sin`, `Math.cos` and `Math.log` computed as node 20
 /// computes them (fdlibm). An error for any other data.
 pub fn load_seedrandom(config: &DataConfig, rng: &mut SeedRandom) -> Result<TrainingData> {
-    let examples = match config {
+    let examples = playground_examples(config, rng, playground::MathLib::Fdlibm)?;
+    Ok(TrainingData::Examples(examples))
+}
+
+/// One of the Playground's sets (classification or regression) drawn from `rng` with `math`'s
+/// `sin`, `cos` and `log`, whichever stream `rng` is; an error for any other data.
+fn playground_examples(
+    config: &DataConfig,
+    rng: &mut impl Uniform,
+    math: playground::MathLib,
+) -> Result<Examples> {
+    match config {
         DataConfig::Playground {
             set,
             samples,
             noise,
             one_hot,
         } => {
-            let (points, labels) =
-                playground::generate(*set, *samples, *noise, rng, playground::MathLib::Fdlibm);
-            of_points(points, labels, *one_hot)
+            let (points, labels) = playground::generate(*set, *samples, *noise, rng, math);
+            Ok(of_points(points, labels, *one_hot))
         }
         DataConfig::PlaygroundRegression {
             set,
@@ -134,16 +144,13 @@ pub fn load_seedrandom(config: &DataConfig, rng: &mut SeedRandom) -> Result<Trai
             noise,
         } => {
             let (points, targets) = regression::generate(*set, *samples, *noise, rng);
-            of_targets(points, targets)
+            Ok(of_targets(points, targets))
         }
-        _ => {
-            return Err(Error::InvalidConfig(format!(
-                "the Playground's stream draws only its own sets, not the {} data",
-                config.name()
-            )));
-        }
-    };
-    Ok(TrainingData::Examples(examples))
+        _ => Err(Error::InvalidConfig(format!(
+            "the Playground's stream draws only its own sets, not the {} data",
+            config.name()
+        ))),
+    }
 }
 
 /// The training data: generated from `rng` in the notebook's order, or read from MNIST's files.
@@ -168,23 +175,8 @@ pub fn load(config: &DataConfig, layout: Layout, rng: &mut NumpyRng) -> Result<T
             let (points, labels) = moons::make_moons(*samples, *noise, rng);
             of_points(points, labels, *one_hot)
         }
-        DataConfig::Playground {
-            set,
-            samples,
-            noise,
-            one_hot,
-        } => {
-            let (points, labels) =
-                playground::generate(*set, *samples, *noise, rng, playground::MathLib::Std);
-            of_points(points, labels, *one_hot)
-        }
-        DataConfig::PlaygroundRegression {
-            set,
-            samples,
-            noise,
-        } => {
-            let (points, targets) = regression::generate(*set, *samples, *noise, rng);
-            of_targets(points, targets)
+        DataConfig::Playground { .. } | DataConfig::PlaygroundRegression { .. } => {
+            playground_examples(config, rng, playground::MathLib::Std)?
         }
         DataConfig::Spiral { classes, samples } => {
             let (points, labels) = spiral::make_spiral(*classes, *samples, rng);
