@@ -24,10 +24,11 @@ pub(super) fn field<'a>(path: &Path, line: u64, name: &str, value: &'a str) -> R
     Ok(value)
 }
 
-/// The input `value` of column `name` as a finite number.
-pub(super) fn number(path: &Path, line: u64, name: &str, value: &str) -> Result<f64> {
+/// `value` of column `name` as a number: `None` where it does not parse as one, an error where
+/// it parses as NaN or an infinity.
+fn finite(path: &Path, line: u64, name: &str, value: &str) -> Result<Option<f64>> {
     match value.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
+        Ok(x) if x.is_finite() => Ok(Some(x)),
         Ok(_) => Err(fail(
             path,
             Some(line),
@@ -36,41 +37,38 @@ pub(super) fn number(path: &Path, line: u64, name: &str, value: &str) -> Result<
                 "'{value}' is not a finite number; replace NaN and infinities, or drop the row"
             ),
         )),
-        Err(_) => {
-            field(path, line, name, value)?;
-            Err(fail(
-                path,
-                Some(line),
-                Some(name),
-                format!(
-                    "'{value}' is not a number; every input column must hold numbers (choose the inputs with --inputs)"
-                ),
-            ))
-        }
+        Err(_) => Ok(None),
     }
+}
+
+/// The input `value` of column `name` as a finite number.
+pub(super) fn number(path: &Path, line: u64, name: &str, value: &str) -> Result<f64> {
+    if let Some(x) = finite(path, line, name, value)? {
+        return Ok(x);
+    }
+    field(path, line, name, value)?;
+    Err(fail(
+        path,
+        Some(line),
+        Some(name),
+        format!(
+            "'{value}' is not a number; every input column must hold numbers (choose the inputs with --inputs)"
+        ),
+    ))
 }
 
 /// The regression target `value` of column `name`.
 pub(super) fn target_number(path: &Path, line: u64, name: &str, value: &str) -> Result<f64> {
-    match value.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        Ok(_) => Err(fail(
-            path,
-            Some(line),
-            Some(name),
-            format!(
-                "'{value}' is not a finite number; replace NaN and infinities, or drop the row"
-            ),
-        )),
-        Err(_) => Err(fail(
+    finite(path, line, name, value)?.ok_or_else(|| {
+        fail(
             path,
             Some(line),
             Some(name),
             format!(
                 "'{value}' is not a number, and regression (--task regress) needs numbers; drop --task regress to classify"
             ),
-        )),
-    }
+        )
+    })
 }
 
 /// What the target column holds, gathered row by row.
