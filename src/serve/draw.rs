@@ -113,6 +113,14 @@ pub struct Sketch {
     pub worst_delta_loss: f64,
 }
 
+/// Where a run's frames and snapshot go.
+pub struct Outbox {
+    /// The latest frame, as JSON.
+    pub frames: watch::Sender<Arc<str>>,
+    /// The network of the latest frame.
+    pub snapshot: Arc<Mutex<Option<Snapshot>>>,
+}
+
 /// The drawing thread's state.
 pub struct Drawer {
     id: String,
@@ -136,7 +144,7 @@ impl Drawer {
         experiment: &Experiment,
         total: usize,
         device: &Device,
-        (frames, snapshot): (watch::Sender<Arc<str>>, Arc<Mutex<Option<Snapshot>>>),
+        Outbox { frames, snapshot }: Outbox,
     ) -> Result<(Self, Option<Plane>)> {
         let plane = Plane::of(config, experiment)?;
         let painter = plane.as_ref().map(|plane| {

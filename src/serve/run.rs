@@ -24,7 +24,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::draw::{Drawer, Sketch};
+use super::draw::{Drawer, Outbox, Sketch};
 use super::frame::Kind;
 use super::settings::{Engines, Settings};
 use crate::config::{Engine, ExperimentConfig};
@@ -147,7 +147,13 @@ pub fn start(
     let (started_tx, started_rx) = channel();
     let (frames_tx, frames) = watch::channel(Arc::<str>::from("{}"));
     let snapshot = Arc::new(Mutex::new(None));
-    let outbox = (id.to_string(), frames_tx, snapshot.clone());
+    let outbox = (
+        id.to_string(),
+        Outbox {
+            frames: frames_tx,
+            snapshot: snapshot.clone(),
+        },
+    );
     let (settings, device) = (settings.clone(), device.clone());
     let body = move || match Trainer::new(&settings, config, &device, listen, outbox) {
         Ok((trainer, batches, started)) => {
@@ -222,11 +228,7 @@ impl Trainer {
         config: ExperimentConfig,
         device: &Device,
         listen: Receiver<Control>,
-        (id, frames, snapshot): (
-            String,
-            watch::Sender<Arc<str>>,
-            Arc<Mutex<Option<Snapshot>>>,
-        ),
+        (id, outbox): (String, Outbox),
     ) -> Result<(Self, Batches, Started)> {
         let experiment = Experiment::new(&config, &device.clone().autodiff())?;
         let examples = experiment.examples().map_or(0, Examples::len);
@@ -242,8 +244,7 @@ impl Trainer {
             .collect::<Result<Vec<_>>>()?;
         let (batches, _) = experiment.data.clone().batches(&config, device)?;
         let total = config.total_steps(batches.examples());
-        let (drawer, plane) =
-            Drawer::new(&id, &config, &experiment, total, device, (frames, snapshot))?;
+        let (drawer, plane) = Drawer::new(&id, &config, &experiment, total, device, outbox)?;
         let started = Started {
             config: config.clone(),
             plane: drawer.extent(),
