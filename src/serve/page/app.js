@@ -30,6 +30,8 @@
   const FEATURE_LABELS = {
     x1: 'X₁', x2: 'X₂', x1sq: 'X₁²', x2sq: 'X₂²', x1x2: 'X₁X₂', sinx1: 'sin(X₁)', sinx2: 'sin(X₂)',
   };
+  // Canvases are drawn at the screen's pixel density (at most 2), their CSS size fixed.
+  const DPR = Math.min(2, Math.max(1, Math.round(window.devicePixelRatio || 1)));
   const CLASS_COLOURS = [[8, 119, 189], [245, 147, 34], [44, 160, 44], [214, 39, 40],
     [148, 103, 189], [140, 86, 75], [227, 119, 194], [188, 189, 34]];
 
@@ -566,6 +568,21 @@
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(g.canvas, 0, 0, canvas.width, canvas.height);
     if (st.points) ctx.drawImage(st.points, 0, 0);
+    markExample(ctx);
+  }
+
+  // In backprop mode, a ring around the example being traced.
+  function markExample(ctx) {
+    const run = bp.run;
+    if (!st.bpMode || !bp.backprop || !run || !run.plane || !run.points) return;
+    const p = (run.points.train || [])[bp.backprop.example];
+    if (!p) return;
+    const [x, y] = toPixel(run.plane, p[0], p[1], ctx.canvas.width);
+    ctx.beginPath();
+    ctx.arc(x, y, 8 * DPR, 0, 2 * Math.PI);
+    ctx.lineWidth = 2.5 * DPR;
+    ctx.strokeStyle = '#c0392b';
+    ctx.stroke();
   }
 
   // Plane coordinates → canvas pixels (row 0 at the top = plane.y's hi).
@@ -600,13 +617,15 @@
     if (!run.plane || !run.points) { redraw(); return; }
     const all = [...(run.points.train || []), ...(run.points.test || [])];
     const scale = Math.max(1e-12, ...all.map((p) => Math.abs(p[2])));
+    // Smaller dots where there are many, as the Playground's plane would be covered.
+    const radius = (all.length > 800 ? 2.4 : 3.2) * DPR;
     const dot = (p, ring) => {
       const [x, y] = toPixel(run.plane, p[0], p[1], layer.width);
       ctx.beginPath();
-      ctx.arc(x, y, 3.2, 0, 2 * Math.PI);
+      ctx.arc(x, y, radius, 0, 2 * Math.PI);
       ctx.fillStyle = pointColour(run, p[2], scale);
       ctx.fill();
-      ctx.lineWidth = 1;
+      ctx.lineWidth = DPR;
       ctx.strokeStyle = ring;
       ctx.stroke();
     };
@@ -635,7 +654,7 @@
     const wrap = $('network-wrap');
     const width = Math.max(360, wrap.clientWidth || 560);
     const maxUnits = Math.max(1, ...sizes);
-    const pitch = Math.max(11, Math.min(46, 430 / maxUnits));
+    const pitch = Math.max(11, Math.min(62, 400 / maxUnits));
     const square = Math.round(Math.min(32, pitch * 0.72));
     const top = 64;
     const left = 40;
@@ -664,9 +683,11 @@
     const unitLayer = svg('g', { class: 'units' }, root);
     const links = [];
     for (let l = 1; l < sizes.length; l += 1) links.push(buildLinks(linkLayer, geo, l, sizes));
+    // Labels live apart from g.unit, so that a unit's box is its square alone.
+    const labelLayer = svg('g', { class: 'labels' }, root);
     const units = sizes.map((n, l) => {
       const column = [];
-      for (let j = 0; j < n; j += 1) column.push(buildUnit(unitLayer, geo, l, j, shape));
+      for (let j = 0; j < n; j += 1) column.push(buildUnit(unitLayer, labelLayer, geo, l, j, shape));
       return column;
     });
     st.net = { key, width, geo, sizes, units, links };
@@ -700,10 +721,11 @@
     return out;
   }
 
-  function buildUnit(parent, geo, l, j, shape) {
+  function buildUnit(parent, labels, geo, l, j, shape) {
     const s = geo.square;
-    const g = svg('g', { class: 'unit', 'data-layer': l, 'data-unit': j,
-      transform: `translate(${geo.x(l)},${geo.y(l, j)})` }, parent);
+    const transform = `translate(${geo.x(l)},${geo.y(l, j)})`;
+    const g = svg('g', { class: 'unit', 'data-layer': l, 'data-unit': j, transform }, parent);
+    const label = svg('g', { transform }, labels);
     svg('rect', { class: 'frame', x: -1, y: -1, width: s + 2, height: s + 2 }, g);
     const fo = svg('foreignObject', { x: 0, y: 0, width: s, height: s }, g);
     const canvas = document.createElementNS(XHTML, 'canvas');
@@ -714,9 +736,9 @@
     const ctx = canvas.getContext('2d');
     if (l === 0) {
       const name = shape.features[j] || `x${j + 1}`;
-      svg('text', { class: 'feature-label', x: -4, y: s / 2 + 4, 'text-anchor': 'end' }, g).textContent = FEATURE_LABELS[name] || name;
+      svg('text', { class: 'feature-label', x: -4, y: s / 2 + 4, 'text-anchor': 'end' }, label).textContent = FEATURE_LABELS[name] || name;
     }
-    const text = svg('text', { class: 'bp-label', x: s + 3, y: 0 }, g);
+    const text = svg('text', { class: 'bp-label', x: s + 3, y: 0 }, label);
     const lines = ['z', 'a', 'd'].map((_, k) => svg('tspan', { x: s + 3, dy: k === 0 ? '0.8em' : '1.05em' }, text));
     return { g, canvas, ctx, image: ctx.createImageData(32, 32), bytes: null, lines, bp: {} };
   }
@@ -850,8 +872,9 @@
   function drawLossChart() {
     const canvas = $('loss-chart');
     const ctx = canvas.getContext('2d');
-    const W = canvas.width;
-    const H = canvas.height;
+    ctx.setTransform(DPR, 0, 0, DPR, 0, 0);
+    const W = canvas.width / DPR;
+    const H = canvas.height / DPR;
     ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = '#fafafa';
     ctx.fillRect(0, 0, W, H);
@@ -1169,7 +1192,7 @@
     const cx = ((ev.clientX - rect.left) / rect.width) * canvas.width;
     const cy = ((ev.clientY - rect.top) / rect.height) * canvas.height;
     let best = -1;
-    let bestD = 100; // within 10 pixels
+    let bestD = (10 * DPR) ** 2; // within 10 CSS pixels
     (run.points.train || []).forEach((p, k) => {
       const [x, y] = toPixel(run.plane, p[0], p[1], canvas.width);
       const d = (x - cx) ** 2 + (y - cy) ** 2;
@@ -1199,6 +1222,11 @@
     const requested = settingsFromUrl();
     const options = await api('GET', '/api/options');
     if (options) st.options = { ...FALLBACK_OPTIONS, ...options };
+    for (const id of ['decision', 'loss-chart']) {
+      const canvas = $(id);
+      canvas.width *= DPR;
+      canvas.height *= DPR;
+    }
     buildControls();
     wireControls();
     wireTooltip();
