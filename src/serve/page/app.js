@@ -48,6 +48,7 @@
     latest: null,
     rafPending: false,
     generation: 0,
+    wanted: null,
     history: [],
     hover: null,
     net: null, // the diagram: its shape key, units and links (buildNetwork)
@@ -257,9 +258,13 @@
   const hiddenOf = (s) => list(s.hidden).map(Number);
   const activationsOf = (s) => list(s.activations);
 
+  // The settings asked for last: changes made while a run is being created build on them,
+  // so that two quick changes both count.
+  const current = () => st.wanted || bp.settings || {};
+
   // A change: the new run is made from the current settings, the patch, less the dropped keys.
   function change(patch, drop = []) {
-    const next = { ...(bp.settings || {}), ...patch };
+    const next = { ...current(), ...patch };
     for (const key of drop) delete next[key];
     createRun(next, isPlaying());
   }
@@ -293,7 +298,7 @@
       const checked = [...document.querySelectorAll('input[name=feature]:checked')].map((b) => b.value);
       change({ features: checked.join(',') });
     });
-    $('regenerate').addEventListener('click', () => change({ seed: Number((bp.settings || {}).seed || 0) + 1 }));
+    $('regenerate').addEventListener('click', () => change({ seed: Number(current().seed || 0) + 1 }));
     $('reset').addEventListener('click', () => change({}));
     $('upload').addEventListener('change', uploadFile);
     $('add-layer').addEventListener('click', () => changeLayers((h, a) => { h.push(2); a.push(a[a.length - 1] || 'tanh'); }));
@@ -307,7 +312,7 @@
   }
 
   function changeLayers(edit) {
-    const s = bp.settings || {};
+    const s = current();
     const hidden = hiddenOf(s);
     const acts = activationsOf(s);
     while (acts.length < hidden.length) acts.push('tanh');
@@ -353,6 +358,7 @@
   async function createRun(settings, play) {
     st.generation += 1;
     const generation = st.generation;
+    st.wanted = settings;
     clearError();
     const res = await api('POST', '/api/runs', requestBody(settings));
     if (generation !== st.generation) {
@@ -360,6 +366,7 @@
       if (res && res.id) api('DELETE', `/api/runs/${res.id}`, undefined, { quiet: true });
       return;
     }
+    st.wanted = null;
     if (!res) {
       fillControls(bp.settings);
       return;
@@ -479,8 +486,10 @@
     $('test-loss').textContent = fmt(loss.test);
     $('steps-per-second').textContent = String(Math.round(f.steps_per_second || 0));
     $('run-state').textContent = f.state;
-    $('run-state').title = f.message || '';
-    if (f.message) showError(f.message);
+    $('run-message').textContent = f.message || '';
+    if (f.state === 'diverged' && (!bp.frame || bp.frame.state !== 'diverged')) {
+      showError(f.message || 'The run diverged: the loss is no longer a number. Lower the learning rate and reset.');
+    }
     setPlayingClass(f.state === 'playing');
     const parts = [];
     if (acc.train !== null && acc.train !== undefined) parts.push(`train accuracy ${fmt(acc.train)}`);
@@ -769,7 +778,7 @@
       const select = el('select', { id: `activation-${k}`, title: 'Activation of this layer' });
       fillSelectInto(select, st.options.activations, acts[k - 1] || 'tanh');
       select.addEventListener('change', () => {
-        const a = activationsOf(bp.settings || {});
+        const a = activationsOf(current());
         while (a.length < sizes.length - 2) a.push('tanh');
         a[k - 1] = select.value;
         change({ activations: a.join(',') });
@@ -787,7 +796,7 @@
   }
 
   function changeUnits(k, delta) {
-    const hidden = hiddenOf(bp.settings || {});
+    const hidden = hiddenOf(current());
     const max = (st.options.limits || {}).units || 32;
     const n = (hidden[k - 1] || 1) + delta;
     if (n < 1 || n > max) return;
