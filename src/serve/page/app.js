@@ -56,6 +56,10 @@
     grid: null, // the n×n canvas and its ImageData, reused frame after frame
     bpMode: false,
     bpStage: 0,
+    bpRequested: null, // the example asked for last
+    bpPending: false,
+    bpQueued: 0, // stages clicked for before the trace came
+    bpTicket: 0,
     bpGrad: {}, // layer → the dW values shown so far in backprop mode
   };
 
@@ -1075,25 +1079,31 @@
 
   // ---------------------------------------------------------------- backprop, step by step
 
+  const exampleWanted = () => Math.max(0, Math.floor(Number($('backprop-example').value) || 0));
+
   async function enterBackprop() {
-    if (!bp.run) return;
+    if (!bp.run || st.bpMode) return;
     st.bpMode = true;
     document.body.classList.add('backprop');
     $('backprop-mode').setAttribute('aria-pressed', 'true');
     const max = ((bp.run.points || {}).train || []).length - 1;
     $('backprop-example').max = Math.max(0, max);
     if (isPlaying()) await transport('pause');
-    await requestBackprop(Number($('backprop-example').value) || 0);
+    await requestBackprop(exampleWanted());
   }
 
   function leaveBackprop() {
     st.bpMode = false;
     st.bpStage = 0;
     st.bpGrad = {};
+    st.bpRequested = null;
+    st.bpPending = false;
+    st.bpQueued = 0;
+    st.bpTicket += 1; // an answer still on its way is not wanted
     document.body.classList.remove('backprop');
     $('backprop-mode').setAttribute('aria-pressed', 'false');
-    $('backprop-next').disabled = true;
-    $('backprop-all').disabled = true;
+    $('backprop-next').disabled = false;
+    $('backprop-all').disabled = false;
     $('backprop-progress').textContent = '';
     $('backprop-name').textContent = '';
     $('backprop-equation').replaceChildren();
@@ -1113,18 +1123,40 @@
     }
   }
 
+  // Asks for the trace of one example. The answer to the latest request wins; asking again for
+  // the example already asked for keeps its progress.
   async function requestBackprop(example) {
-    if (!bp.run) return;
+    const run = bp.run;
+    if (!run) return;
+    const same = st.bpRequested === example && (st.bpPending || (bp.backprop && bp.backprop.example === example));
+    if (same) return;
+    st.bpRequested = example;
+    st.bpPending = true;
+    st.bpTicket += 1;
+    const ticket = st.bpTicket;
     clearError();
-    const res = await api('POST', `/api/runs/${bp.run.id}/backprop`, { example });
-    if (!res || !st.bpMode) return;
+    const res = await api('POST', `/api/runs/${run.id}/backprop`, { example });
+    if (ticket !== st.bpTicket) return;
+    st.bpPending = false;
+    if (!res || !st.bpMode || bp.run !== run) {
+      st.bpRequested = null;
+      st.bpQueued = 0;
+      return;
+    }
+    loadBackprop(res);
+    if (st.bpQueued) {
+      const count = st.bpQueued;
+      st.bpQueued = 0;
+      nextStage(count);
+    }
+  }
+
+  function loadBackprop(res) {
     bp.backprop = res;
     st.bpStage = 0;
     st.bpGrad = {};
     clearUnitLabels();
     $('backprop-example').value = res.example;
-    $('backprop-next').disabled = false;
-    $('backprop-all').disabled = false;
     const x = (res.x || []).map((v) => fmt(v, 4)).join(', ');
     const y = (res.target || []).map((v) => fmt(v, 4)).join(', ');
     $('backprop-name').textContent = `Example ${res.example}: x = [${x}], target = [${y}]`;
@@ -1132,6 +1164,16 @@
     $('backprop-values').textContent = '';
     showProgress();
     redraw();
+  }
+
+  // #backprop-next and #backprop-all: before the trace has come, the stages wait for it.
+  function stages(count) {
+    if (st.bpMode && !st.bpPending && bp.backprop) {
+      nextStage(count);
+      return;
+    }
+    st.bpQueued += count;
+    if (!st.bpMode) enterBackprop();
   }
 
   function showProgress() {
@@ -1217,11 +1259,10 @@
     $('check-gradients').addEventListener('click', checkGradients);
     $('backprop-mode').addEventListener('click', () => (st.bpMode ? leaveBackprop() : enterBackprop()));
     $('backprop-example').addEventListener('change', () => {
-      const k = Math.max(0, Math.floor(Number($('backprop-example').value) || 0));
-      if (st.bpMode) requestBackprop(k); else enterBackprop();
+      if (st.bpMode) requestBackprop(exampleWanted()); else enterBackprop();
     });
-    $('backprop-next').addEventListener('click', () => nextStage(1));
-    $('backprop-all').addEventListener('click', () => nextStage(Infinity));
+    $('backprop-next').addEventListener('click', () => stages(1));
+    $('backprop-all').addEventListener('click', () => stages(Infinity));
     $('decision').addEventListener('click', clickOnPlane);
   }
 
