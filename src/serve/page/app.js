@@ -55,6 +55,7 @@
     points: null, // the data points drawn once onto their own canvas
     grid: null, // the n×n canvas and its ImageData, reused frame after frame
     bpMode: false,
+    targetScale: null, // a regression's largest |target|: the scale of its colours
     bpStage: 0,
     bpRequested: null, // the example asked for last
     bpPending: false,
@@ -542,8 +543,9 @@
         const k = divIndex(t) * 3;
         c = [DIVERGING[k], DIVERGING[k + 1], DIVERGING[k + 2]];
       } else {
+        // A regression's plane on the targets' scale, so that a dot matches the ground it is on.
         const v = grid.lo + (b / 255) * (grid.hi - grid.lo);
-        const m = Math.max(Math.abs(grid.lo), Math.abs(grid.hi), 1e-12);
+        const m = st.targetScale || Math.max(Math.abs(grid.lo), Math.abs(grid.hi), 1e-12);
         const k = divIndex(v / m) * 3;
         c = [DIVERGING[k], DIVERGING[k + 1], DIVERGING[k + 2]];
       }
@@ -629,7 +631,8 @@
     ctx.clearRect(0, 0, layer.width, layer.height);
     if (!run.plane || !run.points) { redraw(); return; }
     const all = [...(run.points.train || []), ...(run.points.test || [])];
-    const scale = Math.max(1e-12, ...all.map((p) => Math.abs(p[2])));
+    const scale = all.reduce((m, p) => Math.max(m, Math.abs(p[2])), 1e-12);
+    st.targetScale = run.task === 'regression' && all.length > 0 ? scale : null;
     // Smaller dots where there are many, as the Playground's plane would be covered.
     const radius = (all.length > 800 ? 2.4 : 3.2) * DPR;
     const dot = (p, ring) => {
@@ -967,6 +970,7 @@
       return { tensors: bp.backprop.tensors, label: `example ${bp.backprop.example}` };
     }
     if (bp.gradcheck && bp.gradcheck.tensors) return { tensors: bp.gradcheck.tensors, label: 'gradient check, whole training split' };
+    if (bp.backprop && bp.backprop.tensors) return { tensors: bp.backprop.tensors, label: `example ${bp.backprop.example}` };
     return null;
   }
 
