@@ -332,7 +332,8 @@
     if (action === 'play' && st.bpMode) leaveBackprop();
     clearError();
     const res = await api('POST', `/api/runs/${bp.run.id}/${action}`);
-    if (res) setPlayingClass(res.state === 'playing');
+    // The answer's state where it has one; else what was asked (the next frame says for sure).
+    if (res) setPlayingClass(res.state ? res.state === 'playing' : action === 'play');
   }
 
   const isPlaying = () => document.body.classList.contains('playing');
@@ -382,7 +383,7 @@
     adopt(res);
     if (play) {
       const answer = await api('POST', `/api/runs/${res.id}/play`);
-      if (answer) setPlayingClass(answer.state === 'playing');
+      if (answer) setPlayingClass(answer.state ? answer.state === 'playing' : true);
     }
   }
 
