@@ -199,7 +199,7 @@
     for (const d of o.data) dataLabels[d.name] = d.label || d.name;
     const names = o.data.map((d) => d.name);
     if (!names.includes('upload')) names.push('upload');
-    dataLabels.upload = 'Uploaded CSV';
+    dataLabels.upload = dataLabels.upload || 'Your CSV file';
     fillSelect($('data'), names, dataLabels);
     fillSelect($('schedule'), o.schedules);
     fillSelect($('loss'), o.losses);
@@ -234,6 +234,12 @@
       noise.step = d.noise.unit === 'percent' || d.noise.max > 2 ? 1 : 0.01;
     }
     if (d && d.points) { $('points').min = d.points.min; $('points').max = d.points.max; }
+    // A set without noise (or a size of its own, as an upload) leaves that control off.
+    noise.disabled = !!d && !d.noise;
+    $('points').disabled = !!d && !d.points;
+    $('classes-row').hidden = !(d && d.classes);
+    if (d && d.classes) { $('classes').min = d.classes.min; $('classes').max = d.classes.max; }
+    set('classes', s.classes);
     set('noise', s.noise);
     set('points', s.points);
     set('test-fraction', s.test_fraction);
@@ -278,6 +284,7 @@
     const num = (id, key) => $(id).addEventListener('change', () => change({ [key]: Number($(id).value) }));
     num('noise', 'noise');
     num('points', 'points');
+    num('classes', 'classes');
     num('test-fraction', 'test_fraction');
     num('seed', 'seed');
     num('lr', 'lr');
