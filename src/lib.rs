@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! cli                                   the command line: clap types, flags → config, one module per command
+//! serve                                 the browser playground: HTTP, live frames, its page
 //! reproduce, progress                   every experiment into a gallery; progress lines for train
 //! plot                                  the figures, drawn from a run directory
 //! eval                                  a trained run on its test set, pictures of digits
@@ -49,6 +50,7 @@
 //! - [`memory`]: a run's peak memory, estimated from its configuration, and a run that cannot
 //!   fit refused before it allocates;
 //! - [`artifacts`]: the run directory (`config.json`, `history.csv`, `summary.json`, model);
+//! - [`serve`]: `burnprop serve`, the playground in the browser;
 //! - [`cli`], [`progress`]: the `burnprop` command.
 
 #![warn(missing_docs)]
@@ -73,6 +75,7 @@ pub mod plot;
 pub mod progress;
 pub mod reproduce;
 pub mod rng;
+pub mod serve;
 pub mod tensor;
 pub mod trace;
 pub mod train;

@@ -61,6 +61,29 @@ pub enum Command {
     /// evaluation excluded), after a warm-up, over repeats; prints median/min/max, steps per
     /// second and peak memory. scripts/bench-vs-reference.sh sets it beside numpy and PyTorch.
     Bench(Box<BenchArgs>),
+    /// The playground in your browser: a local web server whose page trains a network live,
+    /// shows every unit and link, sweeps the backward pass with its equations, checks the
+    /// gradients three ways and exports the run. Prints one line with the page's URL (and its
+    /// launch token), then serves until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+/// `burnprop serve`: the browser playground.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0: any free port, printed in the URL).
+    #[arg(long, default_value_t = 8350)]
+    pub port: u16,
+    /// The address to listen on. Anything but the loopback lets other machines reach the
+    /// server (each request still needs the token); a warning says so.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Do not open the page in the desktop's browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Compute device (as for train).
+    #[arg(long, env = "BURN_DEVICE")]
+    pub device: Option<String>,
 }
 
 /// `burnprop train`: a preset, with any hyperparameter overridden by a flag.

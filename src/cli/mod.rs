@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Predict(args) => commands::predict::run(&args),
         Command::List => commands::list::run(),
         Command::Bench(args) => commands::bench::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     }
 }
 

@@ -20,6 +20,7 @@ const LEVELS: &[&[&str]] = &[
     &["eval"],
     &["plot"],
     &["reproduce", "progress"],
+    &["serve"],
     &["cli"],
 ];
 

@@ -9,5 +9,6 @@ pub mod list;
 pub mod plot;
 pub mod predict;
 pub mod reproduce;
+pub mod serve;
 pub mod trace;
 pub mod train;

@@ -1,0 +1,307 @@
+//! One picture of a training run, as the page draws it: the network's output over the input
+//! plane (decision regions or the regression surface), every unit's output over the plane
+//! (the Playground's small pictures inside the network diagram), the weights, and the losses.
+//!
+//! The grids are evaluated by the network itself (`Mlp::forward`, `Mlp::pre_activations`) on
+//! the grid's points mapped as the training examples were: through the run's `--features`,
+//! then its standardisation. Values travel as bytes, 0 to 255 over each picture's range, in
+//! base64: a 100 × 100 grid is 13 kB of text.
+
+use burn::tensor::{Device, Tensor};
+use serde::Serialize;
+
+use crate::data::{Examples, Feature, Standardization, features};
+use crate::error::Result;
+use crate::model::Mlp;
+use crate::plot::plane::{Square, predicted};
+use crate::tensor::{Precision, host_tensor, host_values};
+
+/// Cells on a side of the decision grid.
+pub const GRID: usize = 100;
+/// Cells on a side of a unit's picture.
+pub const UNIT: usize = 32;
+
+/// What a run's output means, for the page's colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Two classes: the grid holds `P(class 1)`.
+    Binary,
+    /// K classes: the grid holds the predicted class.
+    Classes,
+    /// A real target: the grid holds the prediction.
+    Regression,
+}
+
+/// A picture: bytes over `lo..hi`, row 0 at the top.
+#[derive(Clone, Debug, Serialize)]
+pub struct Picture {
+    /// The value of byte 0.
+    pub lo: f64,
+    /// The value of byte 255.
+    pub hi: f64,
+    /// `n × n` bytes, base64.
+    pub values: String,
+}
+
+/// The network's output over the plane.
+#[derive(Clone, Debug, Serialize)]
+pub struct Grid {
+    /// Cells on a side.
+    pub n: usize,
+    /// What the bytes hold.
+    pub kind: Kind,
+    /// The value of byte 0 (regression).
+    pub lo: f64,
+    /// The value of byte 255 (regression).
+    pub hi: f64,
+    /// `n × n` bytes, base64.
+    pub values: String,
+}
+
+/// One layer's parameters as the diagram draws its links.
+#[derive(Clone, Debug, Serialize)]
+pub struct Weights {
+    /// `[n_in][n_out]`.
+    pub w: Vec<Vec<f64>>,
+    /// `[n_out]`.
+    pub b: Option<Vec<f64>>,
+}
+
+/// The pictures of a network over the input plane of a 2-D run.
+pub struct Painter {
+    kind: Kind,
+    square: Square,
+    /// The decision grid's inputs, `[GRID², features]`.
+    grid: Tensor<2>,
+    /// The unit pictures' inputs, `[UNIT², features]`.
+    small: Tensor<2>,
+    /// The unit pictures' raw inputs, as drawn for layer 0.
+    small_inputs: Vec<f64>,
+}
+
+/// Points of `square`'s `n × n` grid, top row first, each as the network's inputs: mapped to
+/// `features`, then standardised.
+fn inputs(
+    square: &Square,
+    n: usize,
+    features: &[Feature],
+    standardization: Option<&Standardization>,
+) -> Examples {
+    let (x, y) = (square.x(), square.y());
+    let at = |from: f64, to: f64, i: usize| from + (to - from) * (i as f64 + 0.5) / n as f64;
+    let mut values = Vec::with_capacity(n * n * features.len());
+    for row in 0..n {
+        for col in 0..n {
+            let point = [at(x.start, x.end, col), at(y.end, y.start, row)];
+            values.extend(features::map(features, point));
+        }
+    }
+    let examples = Examples::new(values, vec![0.0; n * n], [features.len(), 1], n * n);
+    match standardization {
+        Some(s) => s.apply(&examples),
+        None => examples,
+    }
+}
+
+fn tensor(examples: &Examples, precision: Precision, device: &Device) -> Tensor<2> {
+    let [width, _] = examples.widths();
+    let values: Vec<f64> = examples.iter().flat_map(|e| e.x.to_vec()).collect();
+    host_tensor(values, [examples.len(), width], precision, device)
+}
+
+impl Painter {
+    /// The painter of a run whose 2-D points are `points` (all of them, to frame the plane),
+    /// its inputs `features` of them, standardised by `standardization`.
+    pub fn new(
+        kind: Kind,
+        points: &Examples,
+        features: &[Feature],
+        standardization: Option<&Standardization>,
+        precision: Precision,
+        device: &Device,
+    ) -> Self {
+        let square = Square::around(points);
+        let small_examples = inputs(&square, UNIT, features, standardization);
+        Self {
+            kind,
+            grid: tensor(
+                &inputs(&square, GRID, features, standardization),
+                precision,
+                device,
+            ),
+            small: tensor(&small_examples, precision, device),
+            small_inputs: small_examples.iter().flat_map(|e| e.x.to_vec()).collect(),
+            square,
+        }
+    }
+
+    /// The plane's `x₁` and `x₂` ranges.
+    pub fn extent(&self) -> [[f64; 2]; 2] {
+        let (x, y) = (self.square.x(), self.square.y());
+        [[x.start, x.end], [y.start, y.end]]
+    }
+
+    /// The network's output over the plane.
+    pub fn grid(&self, model: &Mlp) -> Result<Grid> {
+        let outputs = model.forward(self.grid.clone()); // [GRID², n_L]
+        let width = outputs.dims()[1].max(1);
+        let values = host_values(outputs)?;
+        let (bytes, lo, hi): (Vec<u8>, f64, f64) = match self.kind {
+            Kind::Binary => {
+                let p = values
+                    .chunks(width)
+                    .map(|o| o.last().copied().unwrap_or(0.0));
+                (p.map(|p| byte(p, 0.0, 1.0)).collect(), 0.0, 1.0)
+            }
+            Kind::Classes => {
+                let k = values.chunks(width).map(|o| predicted(o) as u8);
+                (k.collect(), 0.0, (width - 1) as f64)
+            }
+            Kind::Regression => {
+                let v: Vec<f64> = values.chunks(width).map(|o| o[0]).collect();
+                let (lo, hi) = range(&v);
+                (v.iter().map(|&v| byte(v, lo, hi)).collect(), lo, hi)
+            }
+        };
+        Ok(Grid {
+            n: GRID,
+            kind: self.kind,
+            lo,
+            hi,
+            values: base64(&bytes),
+        })
+    }
+
+    /// Every unit's output over the plane, layer by layer: the input features (layer 0),
+    /// each hidden layer's activations, the outputs.
+    pub fn units(&self, model: &Mlp) -> Result<Vec<Vec<Picture>>> {
+        let width = self.small.dims()[1];
+        let mut layers = vec![columns(&self.small_inputs, width)];
+        let z = model.pre_activations(self.small.clone());
+        let last = z.len().saturating_sub(1);
+        for (l, z) in z.into_iter().enumerate() {
+            let a = match (l == last, model.hidden_activations.get(l)) {
+                (true, _) | (false, None) => model.output.apply(z),
+                (false, Some(activation)) => activation.apply(z),
+            };
+            let n = a.dims()[1];
+            layers.push(columns(&host_values(a)?, n));
+        }
+        Ok(layers)
+    }
+}
+
+/// Column `j` of a row-major `[UNIT², width]` table as a picture, for every `j`.
+fn columns(values: &[f64], width: usize) -> Vec<Picture> {
+    (0..width)
+        .map(|j| {
+            let column: Vec<f64> = values
+                .iter()
+                .skip(j)
+                .step_by(width.max(1))
+                .copied()
+                .collect();
+            let (lo, hi) = range(&column);
+            let bytes: Vec<u8> = column.iter().map(|&v| byte(v, lo, hi)).collect();
+            Picture {
+                lo,
+                hi,
+                values: base64(&bytes),
+            }
+        })
+        .collect()
+}
+
+/// Each layer's weights and biases, read to the host.
+pub fn weights(model: &Mlp) -> Result<Vec<Weights>> {
+    model
+        .params()
+        .into_iter()
+        .map(|layer| {
+            let [_, n_out] = layer.weight.dims();
+            let w = host_values(layer.weight)?;
+            let b = layer.bias.map(host_values).transpose()?;
+            Ok(Weights {
+                w: w.chunks(n_out.max(1)).map(<[f64]>::to_vec).collect(),
+                b,
+            })
+        })
+        .collect()
+}
+
+/// The smallest and largest finite values (`0..1` when there are none or all are equal).
+fn range(values: &[f64]) -> (f64, f64) {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else if lo.is_finite() {
+        (lo - 0.5, lo + 0.5)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// `v` on `lo..hi` as a byte (a value that is not finite as 0).
+fn byte(v: f64, lo: f64, hi: f64) -> u8 {
+    if !v.is_finite() {
+        return 0;
+    }
+    ((v - lo) / (hi - lo) * 255.0).round().clamp(0.0, 255.0) as u8
+}
+
+/// Standard base64 with padding (RFC 4648), what the page's `atob` reads.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        // RFC 4648, section 10.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn bytes_span_the_range_and_flat_pictures_do_not_divide_by_zero() {
+        assert_eq!(range(&[1.0, 3.0]), (1.0, 3.0));
+        assert_eq!(range(&[2.0, 2.0]), (1.5, 2.5));
+        assert_eq!(range(&[f64::NAN]), (0.0, 1.0));
+        assert_eq!(byte(1.0, 1.0, 3.0), 0);
+        assert_eq!(byte(3.0, 1.0, 3.0), 255);
+        assert_eq!(byte(f64::NAN, 1.0, 3.0), 0);
+    }
+}
