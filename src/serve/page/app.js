@@ -255,7 +255,11 @@
     set('steps', s.steps);
     $('lr-final').disabled = s.schedule === 'constant';
     const features = new Set(list(s.features));
-    for (const box of document.querySelectorAll('input[name=feature]')) box.checked = features.has(box.value);
+    // An upload's inputs are its columns: the plane's features do not apply to it.
+    for (const box of document.querySelectorAll('input[name=feature]')) {
+      box.checked = s.data !== 'upload' && features.has(box.value);
+      box.disabled = s.data === 'upload';
+    }
     showSliderValues();
   }
 
@@ -681,7 +685,9 @@
     const pitch = Math.max(11, Math.min(62, 400 / maxUnits));
     const square = Math.round(Math.min(32, pitch * 0.72));
     const top = 64;
-    const left = 40;
+    // Room on the left for the inputs' names (an upload's columns can be long).
+    const names = networkShape().features.map((f) => (FEATURE_LABELS[f] || f).length);
+    const left = Math.min(130, Math.max(40, 12 + 6.5 * Math.max(0, ...names)));
     const columns = Math.max(1, sizes.length - 1);
     const gap = Math.max(70, (width - left - 90 - square) / columns);
     const height = top + maxUnits * pitch + 24;
