@@ -319,6 +319,11 @@
     $('upload').addEventListener('change', uploadFile);
     $('add-layer').addEventListener('click', () => changeLayers((h, a) => { h.push(2); a.push(a[a.length - 1] || 'tanh'); }));
     $('remove-layer').addEventListener('click', () => changeLayers((h, a) => { h.pop(); a.pop(); }));
+    $('export-run').addEventListener('click', (ev) => {
+      if (!bp.frame || bp.frame.step > 0) return;
+      ev.preventDefault();
+      showError('The run has taken no step yet: press play or step first.');
+    });
     $('play').addEventListener('click', () => transport('play'));
     $('pause').addEventListener('click', () => transport('pause'));
     $('step').addEventListener('click', () => transport('step'));
@@ -503,6 +508,8 @@
     $('test-loss').textContent = fmt(loss.test);
     $('steps-per-second').textContent = String(Math.round(f.steps_per_second || 0));
     $('run-state').textContent = f.state;
+    // The run directory exists once a step is taken: the server refuses it before.
+    $('export-run').classList.toggle('unready', f.step === 0);
     $('run-message').textContent = f.message || '';
     if (f.state === 'diverged' && (!bp.frame || bp.frame.state !== 'diverged')) {
       showError(f.message || 'The run diverged: the loss is no longer a number. Lower the learning rate and reset.');
