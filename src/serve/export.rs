@@ -69,12 +69,20 @@ pub fn run_archive(
     )?;
     // The figures are a bonus: a run they cannot be drawn for still goes home.
     let _ = plot_run(&dir, None, device);
+    archive(&dir).map_err(|e| io("the archive", &e))
+}
+
+/// `dir`'s files (not its lock, `.lock`) as a gzipped tar of `burnprop-run/`.
+fn archive(dir: &Path) -> std::io::Result<Vec<u8>> {
     let mut archive = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
-    archive
-        .append_dir_all("burnprop-run", &dir)
-        .and_then(|()| archive.into_inner())
-        .and_then(GzEncoder::finish)
-        .map_err(|e| io("the archive", &e))
+    let mut names: Vec<_> = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.file_name()))
+        .collect::<std::io::Result<_>>()?;
+    names.sort();
+    for name in names.iter().filter(|n| !n.to_string_lossy().starts_with('.')) {
+        archive.append_path_with_name(dir.join(name), Path::new("burnprop-run").join(name))?;
+    }
+    archive.into_inner()?.finish()
 }
 
 fn io(what: &str, e: &std::io::Error) -> Error {

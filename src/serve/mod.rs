@@ -6,7 +6,8 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`settings`] | the page's set-up (its URL) → a checked [`ExperimentConfig`](crate::config::ExperimentConfig), and the `burnprop train` line |
-//! | [`run`] | a run's thread: steps, controls, frames |
+//! | [`run`] | a run's training thread: steps, controls |
+//! | [`draw`] | its drawing thread: frames, the snapshot the inspectors read |
 //! | [`frame`] | the pictures of a frame: decision grid, unit pictures, weights |
 //! | [`inspect`] | "check gradients" and backprop mode, in f64 |
 //! | [`export`] | the run directory, the data, the trace |
@@ -19,6 +20,7 @@
 //! on disk but the scratch directory of uploads and exports, removed with it) and exits 0.
 
 pub mod api;
+pub mod draw;
 pub mod export;
 pub mod frame;
 pub mod guard;

@@ -6,11 +6,16 @@
 //! [`Experiment`], [`Batches`] and [`Stepper`]s; per batch: the loss at the current
 //! parameters, then the update at `lr_at(step, total)`), so that the exported command line
 //! retraces the session step for step. Between steps it reads the controls; paused, it waits
-//! on them. It publishes a [`Frame`] at most [`FRAME_RATE`] times a second while playing,
-//! after every single step, and when it pauses or ends, into a [`watch`] channel whose latest
-//! value is all a viewer ever reads: a slow page skips frames instead of queueing them.
+//! on them. It hands its networks to the drawing thread ([`super::draw`]) at most
+//! [`FRAME_RATE`] times a second while playing, after every single step, and when it pauses
+//! or ends; the frames go into a [`watch`] channel whose latest value is all a viewer ever
+//! reads: a slow page skips frames instead of queueing them.
+//!
+//! The training thread runs on a rayon pool of one thread of its own: the manual engine's
+//! host kernels call rayon, and from a thread of its pool a call is work done in place
+//! rather than a hand-off to another thread and back (BENCHMARKS.md, round five).
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -19,15 +24,15 @@ use burn::tensor::Device;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::frame::{Grid, Kind, Painter, Picture, Weights, weights};
+use super::draw::{Drawer, Outbox, Sketch};
+use super::frame::Kind;
 use super::settings::{Engines, Settings};
 use crate::config::{Engine, ExperimentConfig};
-use crate::data::{DataFile, Examples, TrainingData};
+use crate::data::{Batch, DataFile, Examples};
 use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::train::fit::{check_finite, stepper};
-use crate::train::metrics::evaluate;
-use crate::train::{Batches, Experiment, Stepper};
+use crate::train::{Batches, Experiment, Prepare, Stepper};
 
 /// Frames a second, at most, while a run plays.
 pub const FRAME_RATE: u32 = 40;
@@ -57,72 +62,6 @@ pub enum State {
     Finished,
     /// A loss was not finite; the run stopped there.
     Diverged,
-}
-
-/// The losses and accuracies of one network.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Losses {
-    /// Over the training split.
-    pub train: f64,
-    /// Over the test split, if there is one.
-    pub test: Option<f64>,
-}
-
-/// Both engines at one step, as `burnprop compare` reports them.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Comparison {
-    /// The autodiff engine's batch loss at this step.
-    pub loss_autodiff: f64,
-    /// The manual engine's.
-    pub loss_manual: f64,
-    /// `|J_a − J_m|`.
-    pub delta_loss: f64,
-    /// The largest `|J_a − J_m|` of any step so far.
-    pub worst_delta_loss: f64,
-    /// `max |θ_a − θ_m|` at this step.
-    pub max_delta_param: f64,
-}
-
-/// What the page draws.
-#[derive(Clone, Debug, Serialize)]
-pub struct Frame {
-    /// The run's id.
-    pub run: String,
-    /// Steps taken.
-    pub step: usize,
-    /// Steps of the run.
-    pub total: usize,
-    /// The epoch of the next step.
-    pub epoch: usize,
-    /// Where the run stands.
-    pub state: State,
-    /// Why it stopped, if it diverged.
-    pub message: Option<String>,
-    /// Steps a second over the last frame's interval (0 when paused).
-    pub steps_per_second: f64,
-    /// The network's loss over each split.
-    pub loss: Losses,
-    /// Its accuracy over each split, where the loss classifies.
-    pub accuracy: Accuracy,
-    /// The output over the plane (2-D runs).
-    pub grid: Option<Grid>,
-    /// Cells on a side of each unit's picture.
-    pub unit_size: usize,
-    /// Every unit's picture, layer 0 (the inputs) first.
-    pub units: Option<Vec<Vec<Picture>>>,
-    /// Each layer's parameters.
-    pub weights: Vec<Weights>,
-    /// Both engines side by side (engine = both).
-    pub compare: Option<Comparison>,
-}
-
-/// Accuracy over each split.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Accuracy {
-    /// Over the training split.
-    pub train: Option<f64>,
-    /// Over the test split.
-    pub test: Option<f64>,
 }
 
 /// The networks of the last frame: what the gradient check, backprop mode and the exports
@@ -195,7 +134,8 @@ impl Drop for Handle {
 }
 
 /// Starts run `id` of `settings` on `device`: its thread draws the data and the network, and
-/// this returns once it has (or has failed to, with the error that says why).
+/// this returns once it has published the first frame (or has failed to, with the error that
+/// says why).
 pub fn start(
     id: &str,
     settings: &Settings,
@@ -207,24 +147,30 @@ pub fn start(
     let (started_tx, started_rx) = channel();
     let (frames_tx, frames) = watch::channel(Arc::<str>::from("{}"));
     let snapshot = Arc::new(Mutex::new(None));
-    let outbox = Outbox {
-        id: id.to_string(),
-        frames: frames_tx,
-        snapshot: snapshot.clone(),
-    };
+    let outbox = (
+        id.to_string(),
+        Outbox {
+            frames: frames_tx,
+            snapshot: snapshot.clone(),
+        },
+    );
     let (settings, device) = (settings.clone(), device.clone());
+    let body = move || match Trainer::new(&settings, config, &device, listen, outbox) {
+        Ok((trainer, batches, started)) => {
+            if started_tx.send(Ok(started)).is_ok() {
+                trainer.run(&batches);
+            }
+        }
+        Err(e) => {
+            let _ = started_tx.send(Err(e));
+        }
+    };
     let thread = std::thread::Builder::new()
         .name(format!("playground {id}"))
         .spawn(
-            move || match Trainer::new(&settings, config, &device, listen, outbox) {
-                Ok((trainer, batches, started)) => {
-                    if started_tx.send(Ok(started)).is_ok() {
-                        trainer.run(&batches);
-                    }
-                }
-                Err(e) => {
-                    let _ = started_tx.send(Err(e));
-                }
+            move || match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                Ok(pool) => pool.install(body),
+                Err(_) => body(),
             },
         )
         .map_err(|e| Error::Data(format!("could not start a training thread: {e}")))?;
@@ -249,22 +195,15 @@ pub fn start(
     }
 }
 
-/// Where the thread publishes.
-struct Outbox {
-    id: String,
-    frames: watch::Sender<Arc<str>>,
-    snapshot: Arc<Mutex<Option<Snapshot>>>,
-}
-
 /// The thread's side of a run.
 struct Trainer {
     config: ExperimentConfig,
     /// One engine, or autodiff then manual.
     steppers: Vec<Box<dyn Stepper>>,
-    test: Option<Batches>,
-    painter: Option<Painter>,
     listen: Receiver<Control>,
-    outbox: Outbox,
+    /// To the drawing thread, and the thread.
+    sketches: Option<SyncSender<Sketch>>,
+    drawer: Option<JoinHandle<()>>,
     step: usize,
     total: usize,
     epoch: usize,
@@ -272,157 +211,153 @@ struct Trainer {
     message: Option<String>,
     /// Steps still to take before pausing, when not playing.
     budget: usize,
-    /// The last frame's time and step.
-    last_frame: (Instant, usize),
-    steps_per_second: f64,
+    /// The last sketch's time and step.
+    last_sketch: (Instant, usize),
     /// The batch losses of the last step, one per engine.
     losses: Vec<f64>,
     worst_delta_loss: f64,
-    /// A step was taken since the last frame.
+    /// A step was taken or the state changed since the last sketch.
     dirty: bool,
 }
 
 impl Trainer {
-    /// Draws the data and the network of `config`, sets up the engines, and publishes the
-    /// first frame.
+    /// Draws the data and the network of `config`, sets up the engines and the drawing thread,
+    /// and draws the first frame.
     fn new(
         settings: &Settings,
         config: ExperimentConfig,
         device: &Device,
         listen: Receiver<Control>,
-        outbox: Outbox,
+        (id, outbox): (String, Outbox),
     ) -> Result<(Self, Batches, Started)> {
         let experiment = Experiment::new(&config, &device.clone().autodiff())?;
         let examples = experiment.examples().map_or(0, Examples::len);
         let config = settings.with_epochs(config, examples);
-        let plane = Plane::of(&config, &experiment)?;
-        let painter = plane.as_ref().map(|plane| {
-            Painter::new(
-                plane.kind,
-                &plane.all,
-                config.input_features(),
-                experiment.standardization(),
-                config.dtype,
-                device,
-            )
-        });
         let engines = match settings.engine {
             Engines::Autodiff => vec![Engine::Autodiff],
             Engines::Manual => vec![Engine::Manual],
             Engines::Both => vec![Engine::Autodiff, Engine::Manual],
         };
-        let model = experiment.model.clone();
-        let (batches, test) = experiment.data.batches(&config, device)?;
         let steppers = engines
             .into_iter()
-            .map(|engine| stepper(&config, engine, model.clone(), device))
+            .map(|engine| stepper(&config, engine, experiment.model.clone(), device))
             .collect::<Result<Vec<_>>>()?;
+        let (batches, _) = experiment.data.clone().batches(&config, device)?;
         let total = config.total_steps(batches.examples());
+        let (drawer, plane) = Drawer::new(&id, &config, &experiment, total, device, outbox)?;
         let started = Started {
             config: config.clone(),
+            plane: drawer.extent(),
             points: plane.as_ref().map(|p| p.points.clone()),
-            plane: painter.as_ref().map(Painter::extent),
             kind: plane.as_ref().map_or(Kind::Regression, |p| p.kind),
             outputs: config.sizes().last().copied().unwrap_or(1),
         };
         let mut trainer = Self {
             config,
             steppers,
-            test,
-            painter,
             listen,
-            outbox,
+            sketches: None,
+            drawer: None,
             step: 0,
             total,
             epoch: 0,
             state: State::Paused,
             message: None,
             budget: 0,
-            last_frame: (Instant::now(), 0),
-            steps_per_second: 0.0,
+            last_sketch: (Instant::now(), 0),
             losses: Vec::new(),
             worst_delta_loss: 0.0,
-            dirty: true,
+            dirty: false,
         };
-        trainer.publish(&batches)?;
+        drawer.draw(trainer.sketch()?)?;
+        let (sketches, inbox) = sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name(format!("playground {id} drawing"))
+            .spawn(move || drawer.run(&inbox))
+            .map_err(|e| Error::Data(format!("could not start a drawing thread: {e}")))?;
+        trainer.sketches = Some(sketches);
+        trainer.drawer = Some(thread);
         Ok((trainer, batches, started))
     }
-}
 
-/// A 2-D run's points and what its output means.
-struct Plane {
-    kind: Kind,
-    /// Every point, to frame the plane.
-    all: Examples,
-    /// `[x1, x2, target]`, training then test.
-    points: [Vec<[f64; 3]>; 2],
-}
-
-impl Plane {
-    /// The plane of `config`'s run, `None` unless its points are 2-D.
-    fn of(config: &ExperimentConfig, experiment: &Experiment) -> Result<Option<Self>> {
-        let TrainingData::Examples(all) = crate::train::points(config)? else {
-            return Ok(None);
+    /// The networks as they stand.
+    fn sketch(&mut self) -> Result<Sketch> {
+        let models = self
+            .steppers
+            .iter_mut()
+            .map(|s| s.model())
+            .collect::<Result<Vec<Mlp>>>()?;
+        let (now, (then, step_then)) = (Instant::now(), self.last_sketch);
+        let seconds = now.duration_since(then).as_secs_f64();
+        let steps_per_second = if self.state == State::Playing && seconds > 0.0 {
+            (self.step - step_then) as f64 / seconds
+        } else {
+            0.0
         };
-        if all.widths()[0] != 2 || experiment.examples().is_none() {
-            return Ok(None);
-        }
-        let outputs = config.sizes().last().copied().unwrap_or(1);
-        let kind = match (config.loss, outputs) {
-            (crate::loss::LossKind::Mse | crate::loss::LossKind::Hinge, _) => Kind::Regression,
-            (_, 1 | 2) => Kind::Binary,
-            _ => Kind::Classes,
-        };
-        let (train, test) = match config.test_fraction {
-            Some(fraction) => {
-                let (train, test) = crate::data::split::split(&all, fraction, config.seed)?;
-                (train, Some(test))
-            }
-            None => (all.clone(), None),
-        };
-        let rows = |examples: &Examples| -> Vec<[f64; 3]> {
-            examples
-                .iter()
-                .map(|e| {
-                    let target = match e.y {
-                        [t] => *t,
-                        one_hot => crate::plot::plane::class(one_hot) as f64,
-                    };
-                    [e.x[0], e.x[1], target]
-                })
-                .collect()
-        };
-        Ok(Some(Self {
-            kind,
-            points: [rows(&train), test.as_ref().map(rows).unwrap_or_default()],
-            all,
-        }))
+        self.last_sketch = (now, self.step);
+        self.dirty = false;
+        Ok(Sketch {
+            step: self.step,
+            epoch: self.epoch,
+            state: self.state,
+            message: self.message.clone(),
+            steps_per_second,
+            models,
+            losses: self.losses.clone(),
+            worst_delta_loss: self.worst_delta_loss,
+        })
     }
-}
 
-impl Trainer {
-    /// Trains until the last step, a divergence or [`Control::Stop`]; then waits for the stop.
+    /// Hands the networks to the drawing thread: dropped if it is busy and `wait` is false
+    /// (the next one will do), else queued for it.
+    fn hand_over(&mut self, wait: bool) -> Result<()> {
+        let sketch = self.sketch()?;
+        let Some(sketches) = &self.sketches else {
+            return Ok(());
+        };
+        let sent = if wait {
+            sketches
+                .send(sketch)
+                .map_err(|e| TrySendError::Disconnected(e.0))
+        } else {
+            sketches.try_send(sketch)
+        };
+        match sent {
+            Ok(()) | Err(TrySendError::Full(_)) => Ok(()),
+            Err(TrySendError::Disconnected(_)) => {
+                Err(Error::Data("the drawing thread stopped".to_string()))
+            }
+        }
+    }
+
+    /// Trains until the last step, a divergence or [`Control::Stop`]; then, unless stopped,
+    /// waits for the stop. Ends the drawing thread on the way out.
     fn run(mut self, batches: &Batches) {
         let prepare = self.steppers[0].prepare();
-        let outcome = self.epochs(batches, prepare);
-        match outcome {
-            Ok(true) => return,
-            Ok(false) => self.state = State::Finished,
+        let stopped = match self.epochs(batches, prepare) {
+            Ok(stopped) => stopped,
             Err(e) => {
                 self.state = State::Diverged;
                 self.message = Some(e.to_string());
+                false
             }
+        };
+        if !stopped {
+            if self.state != State::Diverged {
+                self.state = State::Finished;
+            }
+            let _ = self.hand_over(true);
+            // Ended: the last frame stays; the thread waits to be stopped.
+            while !matches!(self.listen.recv(), Ok(Control::Stop) | Err(_)) {}
         }
-        self.dirty = true;
-        if let Err(e) = self.publish(batches) {
-            self.message = Some(e.to_string());
+        self.sketches = None;
+        if let Some(drawer) = self.drawer.take() {
+            let _ = drawer.join();
         }
-        // Ended: the last frame stays; the thread waits to be stopped.
-        while !matches!(self.listen.recv(), Ok(Control::Stop) | Err(_)) {}
     }
 
-    /// Every epoch's steps; `Ok(true)` when stopped, `Ok(false)` at the last step.
-    fn epochs(&mut self, batches: &Batches, prepare: crate::train::Prepare) -> Result<bool> {
+    /// Every epoch's steps; `Ok(true)` when stopped, `Ok(false)` after the last step.
+    fn epochs(&mut self, batches: &Batches, prepare: Prepare) -> Result<bool> {
         for epoch in 0..self.config.epochs {
             self.epoch = epoch;
             for batch in batches.epoch(prepare) {
@@ -430,21 +365,23 @@ impl Trainer {
                 if self.step == self.total {
                     return Ok(false);
                 }
-                if !self.wait(batches)? {
+                if !self.wait()? {
                     return Ok(true);
                 }
                 self.step_on(&batch)?;
-                let due = self.last_frame.0.elapsed() >= Duration::from_secs(1) / FRAME_RATE;
-                if self.budget == 0 && (self.state != State::Playing || due) {
-                    self.publish(batches)?;
+                if self.state != State::Playing {
+                    self.hand_over(true)?;
+                } else if self.last_sketch.0.elapsed() >= Duration::from_secs(1) / FRAME_RATE {
+                    self.hand_over(false)?;
                 }
             }
         }
         Ok(false)
     }
 
-    /// Reads the controls; paused, publishes and waits. `false` when told to stop.
-    fn wait(&mut self, batches: &Batches) -> Result<bool> {
+    /// Reads the controls; paused, hands over its networks and waits. `false` when told to
+    /// stop.
+    fn wait(&mut self) -> Result<bool> {
         loop {
             while let Ok(control) = self.listen.try_recv() {
                 if !self.apply(control) {
@@ -459,7 +396,7 @@ impl Trainer {
                 return Ok(true);
             }
             if self.dirty {
-                self.publish(batches)?;
+                self.hand_over(true)?;
             }
             match self.listen.recv() {
                 Ok(control) if self.apply(control) => {}
@@ -482,14 +419,14 @@ impl Trainer {
         }
         if was != self.state {
             self.dirty = true;
-            self.last_frame = (Instant::now(), self.step);
+            self.last_sketch = (Instant::now(), self.step);
         }
         true
     }
 
     /// One step of every engine on `batch`: the loss at the current parameters, then the
     /// update, as the training loop takes it.
-    fn step_on(&mut self, batch: &crate::data::Batch) -> Result<()> {
+    fn step_on(&mut self, batch: &Batch) -> Result<()> {
         self.losses.clear();
         for stepper in &mut self.steppers {
             let loss = stepper.forward(batch)?.loss;
@@ -507,93 +444,4 @@ impl Trainer {
         self.dirty = true;
         Ok(())
     }
-
-    /// Publishes a frame of the current networks and stores them for the inspectors.
-    fn publish(&mut self, batches: &Batches) -> Result<()> {
-        let models = self
-            .steppers
-            .iter_mut()
-            .map(|s| s.model())
-            .collect::<Result<Vec<_>>>()?;
-        let model = &models[0];
-        let (now, (then, step_then)) = (Instant::now(), self.last_frame);
-        let seconds = now.duration_since(then).as_secs_f64();
-        self.steps_per_second = if self.state == State::Playing && seconds > 0.0 {
-            (self.step - step_then) as f64 / seconds
-        } else {
-            0.0
-        };
-        self.last_frame = (now, self.step);
-        let train = evaluate(model, batches.in_order(), &self.config)?;
-        let test = self
-            .test
-            .as_ref()
-            .map(|t| evaluate(model, t.in_order(), &self.config))
-            .transpose()?;
-        let compare = match (&self.losses[..], &models[..]) {
-            ([a, m], [ma, mm]) => Some(Comparison {
-                loss_autodiff: *a,
-                loss_manual: *m,
-                delta_loss: (a - m).abs(),
-                worst_delta_loss: self.worst_delta_loss,
-                max_delta_param: max_difference(ma, mm)?,
-            }),
-            _ => None,
-        };
-        let frame = Frame {
-            run: self.outbox.id.clone(),
-            step: self.step,
-            total: self.total,
-            epoch: self.epoch,
-            state: self.state,
-            message: self.message.clone(),
-            steps_per_second: self.steps_per_second,
-            loss: Losses {
-                train: train.loss,
-                test: test.map(|t| t.loss),
-            },
-            accuracy: Accuracy {
-                train: train.accuracy,
-                test: test.and_then(|t| t.accuracy),
-            },
-            grid: self.painter.as_ref().map(|p| p.grid(model)).transpose()?,
-            unit_size: super::frame::UNIT,
-            units: self.painter.as_ref().map(|p| p.units(model)).transpose()?,
-            weights: weights(model)?,
-            compare,
-        };
-        let json = serde_json::to_string(&frame)
-            .map_err(|e| Error::Data(format!("could not write a frame: {e}")))?;
-        *self
-            .outbox
-            .snapshot
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Snapshot {
-            step: self.step,
-            state: self.state,
-            model: model.clone(),
-        });
-        self.outbox.frames.send_replace(Arc::from(json));
-        self.dirty = false;
-        Ok(())
-    }
-}
-
-/// `max |θ_a − θ_m|` over every parameter of two networks of one shape.
-fn max_difference(a: &Mlp, m: &Mlp) -> Result<f64> {
-    let (a, m) = (weights(a)?, weights(m)?);
-    let mut worst = 0.0_f64;
-    for (la, lm) in a.iter().zip(&m) {
-        for (ra, rm) in la.w.iter().zip(&lm.w) {
-            for (x, y) in ra.iter().zip(rm) {
-                worst = worst.max((x - y).abs());
-            }
-        }
-        if let (Some(ba), Some(bm)) = (&la.b, &lm.b) {
-            for (x, y) in ba.iter().zip(bm) {
-                worst = worst.max((x - y).abs());
-            }
-        }
-    }
-    Ok(worst)
 }

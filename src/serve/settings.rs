@@ -236,6 +236,48 @@ const KEYS: [&str; 19] = [
     "steps",
 ];
 
+/// The hidden widths, their activations and the input features `get` gives, checked.
+fn network<'a>(
+    get: &dyn Fn(&str) -> Option<&'a Value>,
+) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+    let hidden = get("hidden").map_or(vec!["4".into(), "2".into()], list);
+    if hidden.len() > LIMITS.layers {
+        return Err(bad(
+            "hidden",
+            format!("{} layers; at most {}", hidden.len(), LIMITS.layers),
+        ));
+    }
+    for width in &hidden {
+        whole("hidden", &Value::String(width.clone()), 1..=LIMITS.units)?;
+    }
+    let activations = match get("activations").map(list) {
+        Some(given) if given.len() == hidden.len() => given,
+        Some(given) if given.len() == 1 => vec![given[0].clone(); hidden.len()],
+        Some(given) => {
+            return Err(bad(
+                "activations",
+                format!(
+                    "{} given for {} hidden layers; give one per layer",
+                    given.len(),
+                    hidden.len()
+                ),
+            ));
+        }
+        None => vec!["tanh".into(); hidden.len()],
+    };
+    for a in &activations {
+        name::<Activation>("activations", a)?;
+    }
+    let features = get("features").map_or(vec!["x1".into(), "x2".into()], list);
+    if features.is_empty() {
+        return Err(bad("features", "choose at least one input feature"));
+    }
+    for f in &features {
+        name::<Feature>("features", f)?;
+    }
+    Ok((hidden, activations, features))
+}
+
 impl DataSet {
     /// The noise a set takes (range, default, unit), `None` where it has none.
     pub fn noise(self) -> Option<(f64, f64, f64, &'static str)> {
@@ -312,41 +354,7 @@ impl Settings {
             ),
             None => None,
         };
-        let hidden = get("hidden").map_or(vec!["4".into(), "2".into()], list);
-        if hidden.len() > LIMITS.layers {
-            return Err(bad(
-                "hidden",
-                format!("{} layers; at most {}", hidden.len(), LIMITS.layers),
-            ));
-        }
-        for width in &hidden {
-            whole("hidden", &Value::String(width.clone()), 1..=LIMITS.units)?;
-        }
-        let activations = match get("activations").map(list) {
-            Some(given) if given.len() == hidden.len() => given,
-            Some(given) if given.len() == 1 => vec![given[0].clone(); hidden.len()],
-            Some(given) => {
-                return Err(bad(
-                    "activations",
-                    format!(
-                        "{} given for {} hidden layers; give one per layer",
-                        given.len(),
-                        hidden.len()
-                    ),
-                ));
-            }
-            None => vec!["tanh".into(); hidden.len()],
-        };
-        for a in &activations {
-            name::<Activation>("activations", a)?;
-        }
-        let features = get("features").map_or(vec!["x1".into(), "x2".into()], list);
-        if features.is_empty() {
-            return Err(bad("features", "choose at least one input feature"));
-        }
-        for f in &features {
-            name::<Feature>("features", f)?;
-        }
+        let (hidden, activations, features) = network(&get)?;
         let regression = data.regresses() || file.as_ref().is_some_and(|f| f.task == Task::Regress);
         let default_loss = match classes {
             _ if regression => LossKind::Mse,
@@ -553,7 +561,6 @@ impl Settings {
         flag("bias-init", spelled(&config.bias_init));
         flag("lr", self.lr.to_string());
         flag("momentum", self.momentum.to_string());
-        flag("dampening", "0".into());
         flag("schedule", self.schedule.clone());
         if config.optimizer.schedule != Schedule::Constant {
             flag("lr-final", self.lr_final.to_string());
