@@ -213,6 +213,27 @@ fn launch(path: PathBuf) -> (Browser, Arc<Tab>) {
     let browser = Browser::new(options).expect("Chromium starts");
     let tab = browser.new_tab().expect("a tab");
     tab.set_default_timeout(PATIENCE);
+    // The page's viewport at the window's size (headless Chromium keeps 143 pixels of the
+    // window's height for a browser frame it does not draw).
+    tab.call_method(
+        headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+            width: WINDOW.0,
+            height: WINDOW.1,
+            device_scale_factor: 1.0,
+            mobile: false,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        },
+    )
+    .expect("the viewport's size");
     (browser, tab)
 }
 

@@ -753,26 +753,29 @@ fn shell_words_reads_quotes_and_backslashes() {
     );
 }
 
-/// Steps taken one at a time in the session before its command is run.
-const SESSION_STEPS: u64 = 12;
+/// Steps taken one at a time in the session before its command is run: past the end of the
+/// first epoch (35 minibatches of 10 of the 350 training points below), so that the next
+/// epoch's shuffle is reproduced too.
+const SESSION_STEPS: u64 = 40;
 
 #[test]
 fn the_exported_command_reproduces_the_sessions_losses() {
     let server = Server::start();
-    // Full batch, so that history.csv's loss of step k (on its batch, before its update) is the
-    // loss on the whole training split after k steps: the frame's loss.train. The other
-    // settings differ from the defaults so that the command must carry them.
+    // Settings other than the defaults, so that the command must carry them; xor's 500 points,
+    // 30 % held out, leave 350 to train on.
     let settings = json!({"data": "xor", "noise": 10, "seed": 7, "hidden": "5,3", "activations": "relu,tanh",
-        "features": "x1,x2,x1x2", "lr": 0.1, "momentum": 0.5, "batch_size": 0, "steps": 40, "test_fraction": 0.3});
+        "features": "x1,x2,x1x2", "lr": 0.1, "momentum": 0.5, "batch_size": 10, "steps": 60, "test_fraction": 0.3});
     let run = server.new_run(&settings);
     let id = id_of(&run);
     let mut events = server.events(&id);
-    let mut losses = vec![loss_of(&events.next_frame())];
+    events.next_frame();
+    // Frame k's batch_loss is the loss of step k's batch before its update: history.csv's
+    // row k − 1 (src/serve/draw.rs).
+    let mut losses = Vec::new();
     for step in 1..=SESSION_STEPS {
         server.control(&id, "step");
-        losses.push(loss_of(
-            &events.frame_where("the next step", |f| step_of(f) == step),
-        ));
+        let frame = events.frame_where("the next step", |f| step_of(f) == step);
+        losses.push(number(&frame["batch_loss"], "batch_loss"));
     }
     let command = export(&server, &id, "command.txt").text();
     let words = shell_words(&command);
