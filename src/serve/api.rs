@@ -228,6 +228,13 @@ pub fn router(app: Arc<App>) -> Router {
             post(upload).layer(DefaultBodyLimit::max(LIMITS.upload_bytes)),
         )
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
+        // axum's own 405 has an empty body; every error of this API is JSON.
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method",
+            )
+        })
         .layer(DefaultBodyLimit::max(64 << 10))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)

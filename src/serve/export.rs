@@ -79,7 +79,10 @@ fn archive(dir: &Path) -> std::io::Result<Vec<u8>> {
         .map(|entry| entry.map(|e| e.file_name()))
         .collect::<std::io::Result<_>>()?;
     names.sort();
-    for name in names.iter().filter(|n| !n.to_string_lossy().starts_with('.')) {
+    for name in names
+        .iter()
+        .filter(|n| !n.to_string_lossy().starts_with('.'))
+    {
         archive.append_path_with_name(dir.join(name), Path::new("burnprop-run").join(name))?;
     }
     archive.into_inner()?.finish()

@@ -1,6 +1,7 @@
 //! Integration tests, one binary (burn makes every test binary slow to link).
 
 mod backends;
+mod browser;
 mod cli;
 mod common;
 mod cs231n;
@@ -12,6 +13,7 @@ mod features;
 mod figures;
 mod fuzz;
 mod gradients;
+mod http;
 mod inputs;
 mod layering;
 mod memory;
@@ -24,5 +26,6 @@ mod refusals;
 mod resume;
 mod rundirs;
 mod runs;
+mod serve;
 mod split;
 mod trace;
