@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -23,8 +24,9 @@ use futures_util::Stream;
 use serde_json::{Map, Value, json};
 
 use super::guard::guard;
+use super::options::LIMITS;
 use super::run::{Control, Handle, Started, start};
-use super::settings::{DataSet, LIMITS, Settings, spelled};
+use super::settings::{DataSet, Settings, spelled};
 use super::uploads::Uploads;
 use super::{export, inspect, options, page};
 use crate::device::Backend;
@@ -240,6 +242,15 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// A run's id from the path, or the extractor's complaint (a path that is not UTF-8) as JSON.
+type Id = Result<Path<String>, PathRejection>;
+
+fn id_of(given: Id) -> Answer<String> {
+    given
+        .map(|Path(id)| id)
+        .map_err(|e| ApiError::bad(e.body_text()))
+}
+
 /// A JSON object from a body (an empty body: no keys).
 fn object(body: &Bytes) -> Answer<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -330,7 +341,8 @@ fn described(id: &str, run: &Run) -> Value {
     })
 }
 
-async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<StatusCode> {
+async fn delete(State(app): State<Arc<App>>, id: Id) -> Answer<StatusCode> {
+    let id = id_of(id)?;
     let run = app
         .runs()
         .remove(&id)
@@ -339,16 +351,17 @@ async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<S
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn control(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    control: Control,
-) -> Answer<Json<Value>> {
+async fn control(State(app): State<Arc<App>>, id: Id, control: Control) -> Answer<Json<Value>> {
+    let id = id_of(id)?;
     let run = app.run(&id)?;
     run.handle().send(control);
-    Ok(Json(
-        json!({ "run": id, "asked": format!("{control:?}").to_lowercase() }),
-    ))
+    // The state the run is asked to be in (a finished run stays finished).
+    let state = if control == Control::Play {
+        "playing"
+    } else {
+        "paused"
+    };
+    Ok(Json(json!({ "run": id, "state": state })))
 }
 
 /// Counts a stream as a watcher while it lives.
@@ -370,8 +383,9 @@ impl Drop for Watching {
 
 async fn events(
     State(app): State<Arc<App>>,
-    Path(id): Path<String>,
+    id: Id,
 ) -> Answer<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let id = id_of(id)?;
     let run = app.run(&id)?;
     let frames = run.handle().frames.clone();
     let watching = Watching::new(run);
@@ -389,7 +403,8 @@ async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-async fn gradcheck(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<Json<Value>> {
+async fn gradcheck(State(app): State<Arc<App>>, id: Id) -> Answer<Json<Value>> {
+    let id = id_of(id)?;
     let run = app.run(&id)?;
     let snapshot = run.handle().snapshot()?;
     let (backend, device) = (app.backend, app.device.clone());
@@ -405,11 +420,8 @@ async fn gradcheck(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answe
     Ok(Json(json!(checked)))
 }
 
-async fn backprop(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Answer<Json<Value>> {
+async fn backprop(State(app): State<Arc<App>>, id: Id, body: Bytes) -> Answer<Json<Value>> {
+    let id = id_of(id)?;
     let given = object(&body)?;
     if let Some(key) = given.keys().find(|k| k.as_str() != "example") {
         return Err(ApiError::bad(format!(
@@ -441,8 +453,9 @@ async fn backprop(
 
 async fn exported(
     State(app): State<Arc<App>>,
-    Path((id, file)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Answer<Response> {
+    let Path((id, file)) = path.map_err(|e| ApiError::bad(e.body_text()))?;
     let run = app.run(&id)?;
     let snapshot = run.handle().snapshot()?;
     let (backend, device) = (app.backend, app.device.clone());
@@ -519,11 +532,18 @@ async fn upload(
     body: Bytes,
 ) -> Answer<Response> {
     let query = query.unwrap_or_default();
-    let mut target = None;
-    let mut name = None;
+    let (mut target, mut inputs, mut name) = (None, None, None);
     for pair in query.split('&') {
         match pair.split_once('=') {
             Some(("target", v)) => target = Some(decode(v)?),
+            Some(("inputs", v)) => {
+                inputs = Some(
+                    decode(v)?
+                        .split(',')
+                        .map(str::to_string)
+                        .collect::<Vec<_>>(),
+                );
+            }
             Some(("name", v)) => name = Some(decode(v)?),
             _ => {}
         }
@@ -532,7 +552,12 @@ async fn upload(
     let app2 = app.clone();
     let described = blocking(move || {
         let mut uploads = app2.uploads.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(uploads.add(&dir, &body, name.as_deref(), target.as_deref())?)
+        Ok(uploads.add(
+            &dir,
+            &body,
+            name.as_deref(),
+            (target.as_deref(), inputs.as_deref()),
+        )?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(json!(described))).into_response())

@@ -275,12 +275,7 @@ impl Plane {
         if all.widths()[0] != 2 || experiment.examples().is_none() {
             return Ok(None);
         }
-        let outputs = config.sizes().last().copied().unwrap_or(1);
-        let kind = match (config.loss, outputs) {
-            (crate::loss::LossKind::Mse | crate::loss::LossKind::Hinge, _) => Kind::Regression,
-            (_, 1 | 2) => Kind::Binary,
-            _ => Kind::Classes,
-        };
+        let kind = Kind::of(config);
         let (train, test) = match config.test_fraction {
             Some(fraction) => {
                 let (train, test) = crate::data::split::split(&all, fraction, config.seed)?;

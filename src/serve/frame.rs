@@ -10,8 +10,10 @@
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
+use crate::config::ExperimentConfig;
 use crate::data::{Examples, Feature, Standardization, features};
 use crate::error::Result;
+use crate::loss::{LossKind, OutputActivation};
 use crate::model::Mlp;
 use crate::plot::plane::{Square, predicted};
 use crate::tensor::{Precision, host_tensor, host_values};
@@ -31,6 +33,19 @@ pub enum Kind {
     Classes,
     /// A real target: the grid holds the prediction.
     Regression,
+}
+
+impl Kind {
+    /// What `config`'s output means: a regression for the squared error, classes for a
+    /// softmax over more than two, else two classes (the hinge's score too, drawn through
+    /// the logistic function so that its boundary, score 0, is the middle of the scale).
+    pub fn of(config: &ExperimentConfig) -> Self {
+        match (config.loss, config.sizes().last().copied().unwrap_or(1)) {
+            (LossKind::Mse, _) => Kind::Regression,
+            (_, 1 | 2) => Kind::Binary,
+            _ => Kind::Classes,
+        }
+    }
 }
 
 /// A picture: bytes over `lo..hi`, row 0 at the top.
@@ -149,9 +164,12 @@ impl Painter {
         let values = host_values(outputs)?;
         let (bytes, lo, hi): (Vec<u8>, f64, f64) = match self.kind {
             Kind::Binary => {
-                let p = values
-                    .chunks(width)
-                    .map(|o| o.last().copied().unwrap_or(0.0));
+                // A score (the hinge's identity output) through the logistic function.
+                let score = model.output == OutputActivation::Identity;
+                let p = values.chunks(width).map(|o| {
+                    let v = o.last().copied().unwrap_or(0.0);
+                    if score { 1.0 / (1.0 + (-v).exp()) } else { v }
+                });
                 (p.map(|p| byte(p, 0.0, 1.0)).collect(), 0.0, 1.0)
             }
             Kind::Classes => {

@@ -2,13 +2,44 @@
 //! the limits and the defaults, so that the page builds its controls from the server.
 
 use clap::ValueEnum;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::settings::{DataSet, Engines, LIMITS, Settings, spelled};
+use super::settings::{DataSet, Engines, Settings, spelled};
 use crate::config::Schedule;
 use crate::data::Feature;
 use crate::loss::LossKind;
 use crate::model::activation::Activation;
+
+/// The bounds on what one run may ask for, stated in `/api/options` and the README.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Limits {
+    /// Hidden layers.
+    pub layers: usize,
+    /// Units in a hidden layer.
+    pub units: usize,
+    /// Points of a generated set (per class for the cs231n spiral).
+    pub points: usize,
+    /// Bytes of an uploaded CSV file.
+    pub upload_bytes: usize,
+    /// Runs open at once.
+    pub runs: usize,
+    /// Seconds a run nobody watches is kept.
+    pub idle_seconds: u64,
+    /// Steps of one run.
+    pub steps: usize,
+}
+
+/// The playground's limits.
+pub const LIMITS: Limits = Limits {
+    layers: 8,
+    units: 32,
+    points: 5000,
+    upload_bytes: 16 << 20,
+    runs: 8,
+    idle_seconds: 60,
+    steps: 1_000_000,
+};
 
 /// The names of every value of `T`.
 fn names<T: ValueEnum>() -> Vec<String> {

@@ -249,7 +249,7 @@ impl Trainer {
             config: config.clone(),
             plane: drawer.extent(),
             points: plane.as_ref().map(|p| p.points.clone()),
-            kind: plane.as_ref().map_or(Kind::Regression, |p| p.kind),
+            kind: Kind::of(&config),
             outputs: config.sizes().last().copied().unwrap_or(1),
         };
         let mut trainer = Self {

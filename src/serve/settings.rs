@@ -15,6 +15,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::options::LIMITS;
 use crate::config::{Engine, ExperimentConfig, OptimizerConfig, Preset, Schedule};
 use crate::data::playground::PlaygroundSet;
 use crate::data::regression::RegressionSet;
@@ -26,36 +27,6 @@ use crate::model::activation::Activation;
 use crate::model::init::{BiasInit, Init};
 use crate::rng::RngKind;
 use crate::tensor::{Layout, Precision};
-
-/// The bounds on what one run may ask for, stated in `/api/options` and the README.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Limits {
-    /// Hidden layers.
-    pub layers: usize,
-    /// Units in a hidden layer.
-    pub units: usize,
-    /// Points of a generated set (per class for the cs231n spiral).
-    pub points: usize,
-    /// Bytes of an uploaded CSV file.
-    pub upload_bytes: usize,
-    /// Runs open at once.
-    pub runs: usize,
-    /// Seconds a run nobody watches is kept.
-    pub idle_seconds: u64,
-    /// Steps of one run.
-    pub steps: usize,
-}
-
-/// The playground's limits.
-pub const LIMITS: Limits = Limits {
-    layers: 8,
-    units: 32,
-    points: 5000,
-    upload_bytes: 16 << 20,
-    runs: 8,
-    idle_seconds: 60,
-    steps: 1_000_000,
-};
 
 /// The data sets a run can draw, by the name the page uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
@@ -381,8 +352,13 @@ impl Settings {
             schedule: spelled(&schedule),
             lr_final: get("lr_final").map_or(Ok(0.0), |v| number("lr_final", v, 0.0..=100.0))?,
             momentum: get("momentum").map_or(Ok(0.0), |v| number("momentum", v, 0.0..=0.999))?,
-            batch_size: get("batch_size")
-                .map_or(Ok(10), |v| whole("batch_size", v, 0..=LIMITS.points * 8))?,
+            batch_size: get("batch_size").map_or(Ok(10), |v| {
+                let per_set = classes.filter(|_| data == DataSet::Cs231n).unwrap_or(1);
+                let rows = file
+                    .as_ref()
+                    .map_or(points.unwrap_or(0) * per_set, |f| f.rows);
+                whole("batch_size", v, 0..=rows.max(1))
+            })?,
             l2: get("l2").map_or(Ok(0.0), |v| number("l2", v, 0.0..=10.0))?,
             engine: get("engine").map_or(Ok(Engines::Autodiff), |v| name("engine", &text(v)))?,
             steps: get("steps").map_or(Ok(100_000), |v| whole("steps", v, 1..=LIMITS.steps))?,

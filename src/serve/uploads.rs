@@ -71,13 +71,14 @@ fn safe_name(name: Option<&str>) -> String {
 
 impl Uploads {
     /// Saves `bytes` under `dir` and describes them, the target being `target` (default: the
-    /// last column).
+    /// last column) and the inputs `inputs` (default: every other column), as `--target` and
+    /// `--inputs` choose them. Errors name the file by `name`, not by where the server keeps it.
     pub fn add(
         &mut self,
         dir: &Path,
         bytes: &[u8],
         name: Option<&str>,
-        target: Option<&str>,
+        (target, inputs): (Option<&str>, Option<&[String]>),
     ) -> Result<Described> {
         let id = format!("{:x}", Sha256::digest(bytes));
         let path = dir.join(format!("{id}.csv"));
@@ -90,14 +91,16 @@ impl Uploads {
         let file = DataFile::describe(&Request {
             path: &path,
             target,
-            inputs: None,
+            inputs,
             task: None,
         });
         let file = match file {
             Ok(file) => file,
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
-                return Err(e);
+                let shown = path.display().to_string();
+                let message = e.to_string().replace(&shown, &safe_name(name));
+                return Err(Error::Data(message));
             }
         };
         let columns = csv::Reader::from_path(&path)
