@@ -104,7 +104,7 @@ def page_rate(base, token, engine, seconds):
     """Frames the page draws per second while the run plays, in headless Chromium."""
     import websocket
 
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
              "--remote-debugging-port=0", f"--user-data-dir={profile}",
@@ -148,6 +148,7 @@ def page_rate(base, token, engine, seconds):
             return (n1 - n0) / (t1 - t0)
         finally:
             browser.kill()
+            browser.wait()
 
 
 def rss_with_runs(base, token, server, runs):

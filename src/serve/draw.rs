@@ -15,7 +15,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::frame::{Grid, Kind, Painter, Picture, Weights, weights};
+use super::frame::{Grid, HostNetwork, Kind, Painter, Picture, Weights, weights};
 use super::run::{Snapshot, State};
 use crate::config::ExperimentConfig;
 use crate::data::{Batch, Examples, TrainingData};
@@ -153,8 +153,6 @@ impl Drawer {
                 &plane.all,
                 config.input_features(),
                 experiment.standardization(),
-                config.dtype,
-                device,
             )
         });
         // Both splits as one batch each, for the losses of every frame.
@@ -205,6 +203,7 @@ impl Drawer {
         let Some(model) = sketch.models.first() else {
             return Err(Error::Data("a sketch without a network".to_string()));
         };
+        let network = HostNetwork::of(model)?;
         let train = evaluate(model, std::iter::once(Ok(self.train.clone())), &self.config)?;
         let test = self
             .test
@@ -238,10 +237,10 @@ impl Drawer {
                 train: train.accuracy,
                 test: test.and_then(|t| t.accuracy),
             },
-            grid: self.painter.as_ref().map(|p| p.grid(model)).transpose()?,
+            grid: self.painter.as_ref().map(|p| p.grid(&network)),
             unit_size: super::frame::UNIT,
-            units: self.painter.as_ref().map(|p| p.units(model)).transpose()?,
-            weights: weights(model)?,
+            units: self.painter.as_ref().map(|p| p.units(&network)),
+            weights: network.weights().to_vec(),
             compare,
         };
         let json = serde_json::to_string(&frame)
