@@ -3,7 +3,7 @@
 //! The page keeps its whole set-up in the URL's query string and sends the same keys as a JSON
 //! object when it starts a run. [`Settings::parse`] reads either form (every value may be a
 //! string, as a query string has them, or JSON's own type), refuses an unknown key or a value
-//! out of the [`Limits`], and parses every name with the command line's own parser (clap's
+//! out of the [`Limits`](super::options::Limits), and parses every name with the command line's own parser (clap's
 //! [`ValueEnum`]), so that `relu` means here what `--activation relu` means. The run itself is
 //! then an [`ExperimentConfig`] checked by [`ExperimentConfig::validate`], the same check
 //! `config.json` and the flags go through, and [`Settings::command`] writes the `burnprop
