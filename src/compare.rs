@@ -476,7 +476,7 @@ pub fn compare_engines(
 
 /// `max |θ_a − θ_m|` and `max |θ_a|` over every parameter of two networks of one shape,
 /// computed on the device and read back together.
-fn parameter_difference(a: &Mlp, m: &Mlp) -> Result<(f64, f64)> {
+pub fn parameter_difference(a: &Mlp, m: &Mlp) -> Result<(f64, f64)> {
     // `params` reads plain tensors from either engine's network.
     let mut deltas = Vec::new();
     let mut sizes = Vec::new();

@@ -15,8 +15,9 @@ use burn::tensor::Device;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::frame::{Grid, HostNetwork, Kind, Painter, Picture, Weights, weights};
+use super::frame::{Grid, HostNetwork, Kind, Painter, Picture, Weights};
 use super::run::{Snapshot, State};
+use crate::compare::parameter_difference;
 use crate::config::ExperimentConfig;
 use crate::data::{Batch, Examples, TrainingData};
 use crate::error::{Error, Result};
@@ -216,7 +217,7 @@ impl Drawer {
                 loss_manual: *m,
                 delta_loss: (a - m).abs(),
                 worst_delta_loss: sketch.worst_delta_loss,
-                max_delta_param: max_difference(ma, mm)?,
+                max_delta_param: parameter_difference(ma, mm)?.0,
             }),
             _ => None,
         };
@@ -300,23 +301,4 @@ impl Plane {
             all,
         }))
     }
-}
-
-/// `max |θ_a − θ_m|` over every parameter of two networks of one shape.
-fn max_difference(a: &Mlp, m: &Mlp) -> Result<f64> {
-    let (a, m) = (weights(a)?, weights(m)?);
-    let mut worst = 0.0_f64;
-    for (la, lm) in a.iter().zip(&m) {
-        for (ra, rm) in la.w.iter().zip(&lm.w) {
-            for (x, y) in ra.iter().zip(rm) {
-                worst = worst.max((x - y).abs());
-            }
-        }
-        if let (Some(ba), Some(bm)) = (&la.b, &lm.b) {
-            for (x, y) in ba.iter().zip(bm) {
-                worst = worst.max((x - y).abs());
-            }
-        }
-    }
-    Ok(worst)
 }
